@@ -1,0 +1,229 @@
+// The collections this extension owns. The installer creates what is missing and adds
+// missing fields to existing collections, so later versions extend this list in place.
+import { PAYLOAD_MODES, WEBHOOK_ACTIONS, WEBHOOK_METHODS, WEBHOOK_STATUSES } from '../../shared/webhook';
+import { GROUP_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
+import type { CollectionDefinition } from './definition';
+import { choices, field, primaryKey, timestamps } from './fields';
+
+const group: CollectionDefinition = {
+	collection: GROUP_COLLECTION,
+	schema: null,
+	meta: {
+		icon: 'webhook',
+		color: '#6644FF',
+		note: 'Managed webhooks: outgoing webhooks, their deliveries, and incoming endpoints',
+		collapse: 'open',
+		sort: 100,
+	},
+	fields: [],
+};
+
+const outgoing: CollectionDefinition = {
+	collection: OUTGOING_COLLECTION,
+	schema: {},
+	meta: {
+		icon: 'send',
+		note: 'Outgoing webhooks: HTTP requests sent when items are created, updated or deleted',
+		group: GROUP_COLLECTION,
+		sort: 1,
+		display_template: '{{name}}',
+		sort_field: null,
+		accountability: 'all',
+	},
+	fields: [
+		primaryKey(),
+		field(
+			'name',
+			'string',
+			{ interface: 'input', required: true, width: 'half', sort: 1, note: 'Shown in lists and in notifications' },
+			{ is_nullable: false, max_length: 255 },
+		),
+		field(
+			'status',
+			'string',
+			{
+				interface: 'select-dropdown',
+				options: { choices: choices(WEBHOOK_STATUSES) },
+				display: 'labels',
+				display_options: {
+					choices: [
+						{ text: 'Active', value: 'active', foreground: '#FFFFFF', background: '#2ECDA7' },
+						{ text: 'Inactive', value: 'inactive', foreground: '#FFFFFF', background: '#A2B5CD' },
+					],
+				},
+				width: 'half',
+				sort: 2,
+				note: 'Inactive webhooks send nothing; failing webhooks are set inactive automatically',
+			},
+			{ is_nullable: false, default_value: 'active', max_length: 32 },
+		),
+		field('description', 'text', { interface: 'input-multiline', sort: 3, note: 'What this webhook is for' }),
+		field(
+			'method',
+			'string',
+			{
+				interface: 'select-dropdown',
+				options: { choices: WEBHOOK_METHODS.map((value) => ({ text: value, value })) },
+				width: 'half',
+				sort: 4,
+			},
+			{ is_nullable: false, default_value: 'POST', max_length: 10 },
+		),
+		field(
+			'url',
+			'text',
+			{
+				interface: 'input',
+				options: { placeholder: 'https://example.com/webhooks/directus', font: 'monospace' },
+				required: true,
+				width: 'half',
+				sort: 5,
+				note: 'Absolute http(s) URL of the receiver',
+			},
+			{ is_nullable: false },
+		),
+		field(
+			'actions',
+			'csv',
+			{
+				special: ['cast-csv'],
+				interface: 'select-multiple-checkbox',
+				options: { choices: choices(WEBHOOK_ACTIONS) },
+				display: 'labels',
+				required: true,
+				width: 'half',
+				sort: 6,
+				note: 'Item events that trigger this webhook',
+			},
+			{ is_nullable: false },
+		),
+		field(
+			'collections',
+			'csv',
+			{
+				special: ['cast-csv'],
+				interface: 'system-collections',
+				options: { includeSystem: true },
+				display: 'labels',
+				required: true,
+				width: 'half',
+				sort: 7,
+				note: 'Collections whose items trigger this webhook',
+			},
+			{ is_nullable: false },
+		),
+		field(
+			'data',
+			'boolean',
+			{
+				special: ['cast-boolean'],
+				interface: 'boolean',
+				options: { label: 'Send a body' },
+				width: 'half',
+				sort: 8,
+				note: 'Off: the request carries no body, only the headers',
+			},
+			{ is_nullable: false, default_value: true },
+		),
+		field(
+			'payload',
+			'string',
+			{
+				interface: 'select-dropdown',
+				options: {
+					choices: [
+						{ text: 'Event (legacy Directus webhook body)', value: PAYLOAD_MODES[0] },
+						{ text: 'Full item, read at delivery time', value: PAYLOAD_MODES[1] },
+					],
+				},
+				width: 'half',
+				sort: 9,
+			},
+			{ is_nullable: false, default_value: 'event', max_length: 16 },
+		),
+		field(
+			'headers',
+			'json',
+			{
+				special: ['cast-json'],
+				interface: 'list',
+				options: {
+					template: '{{ header }}',
+					fields: [
+						{ field: 'header', name: 'Header', type: 'string', meta: { interface: 'input', width: 'half', required: true } },
+						{ field: 'value', name: 'Value', type: 'string', meta: { interface: 'input', width: 'half' } },
+						{
+							field: 'secret',
+							name: 'Secret',
+							type: 'boolean',
+							meta: { interface: 'boolean', width: 'half', note: 'Masked when read back' },
+						},
+					],
+				},
+				sort: 10,
+				note: 'Extra request headers; mark credentials as secret',
+			},
+		),
+		field('filter', 'json', {
+			special: ['cast-json'],
+			interface: 'input-code',
+			options: { language: 'json' },
+			sort: 11,
+			note: 'Optional Directus filter rules the item must match',
+		}),
+		field('watch_fields', 'csv', {
+			special: ['cast-csv'],
+			interface: 'tags',
+			width: 'half',
+			sort: 12,
+			note: 'Updates fire only when one of these fields changed (empty: any change)',
+		}),
+		field('fields', 'csv', {
+			special: ['cast-csv'],
+			interface: 'tags',
+			width: 'half',
+			sort: 13,
+			note: 'Fields of the item to send (empty: all readable fields)',
+		}),
+		field('item_role', 'uuid', {
+			interface: 'input',
+			width: 'half',
+			sort: 14,
+			note: 'Role whose permissions read the item for the full-item payload (empty: admin)',
+		}),
+		field(
+			'include_previous',
+			'boolean',
+			{
+				special: ['cast-boolean'],
+				interface: 'boolean',
+				options: { label: 'Send previous values' },
+				width: 'half',
+				sort: 15,
+				note: 'On update and delete, also send the values the item had before',
+			},
+			{ is_nullable: false, default_value: false },
+		),
+		field('secret', 'text', {
+			special: ['conceal'],
+			interface: 'input-hash',
+			options: { masked: true },
+			readonly: true,
+			hidden: true,
+			sort: 16,
+			note: 'Signing secret, encrypted; shown once on creation and rotation',
+		}),
+		field('secret_previous', 'text', { special: ['conceal'], interface: 'input-hash', readonly: true, hidden: true, sort: 17 }),
+		field('secret_previous_expires', 'timestamp', { interface: 'datetime', readonly: true, hidden: true, sort: 18 }),
+		field('disabled_reason', 'text', {
+			interface: 'input-multiline',
+			readonly: true,
+			sort: 19,
+			note: 'Why the webhook was disabled automatically',
+		}),
+		field('failing_since', 'timestamp', { interface: 'datetime', readonly: true, width: 'half', sort: 20 }),
+		...timestamps(),
+	],
+};
+
+export const COLLECTIONS: CollectionDefinition[] = [group, outgoing];

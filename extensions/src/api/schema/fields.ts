@@ -1,0 +1,52 @@
+// Small builders for field definitions, so the collection files read as a list of fields
+// rather than as nested meta objects.
+import type { FieldDefinition } from './definition';
+
+type Meta = Record<string, unknown>;
+
+export function primaryKey(field = 'id'): FieldDefinition {
+	return {
+		field,
+		type: 'integer',
+		meta: { hidden: true, readonly: true, interface: 'input' },
+		schema: { is_primary_key: true, has_auto_increment: true },
+	};
+}
+
+export function uuidKey(field = 'id'): FieldDefinition {
+	return {
+		field,
+		type: 'uuid',
+		meta: { hidden: true, readonly: true, interface: 'input', special: ['uuid'] },
+		schema: { is_primary_key: true, length: 36, has_auto_increment: false },
+	};
+}
+
+export function field(name: string, type: string, meta: Meta, schema: Meta = {}): FieldDefinition {
+	return { field: name, type, meta: { ...meta }, schema: { is_nullable: true, ...schema } };
+}
+
+export function choices(values: readonly string[]): { text: string; value: string }[] {
+	return values.map((value) => ({ text: value.charAt(0).toUpperCase() + value.slice(1), value }));
+}
+
+export function timestamps(): FieldDefinition[] {
+	return [
+		field('date_created', 'timestamp', {
+			special: ['date-created'],
+			interface: 'datetime',
+			display: 'datetime',
+			display_options: { relative: true },
+			readonly: true,
+			width: 'half',
+		}),
+		field('date_updated', 'timestamp', {
+			special: ['date-updated'],
+			interface: 'datetime',
+			display: 'datetime',
+			display_options: { relative: true },
+			readonly: true,
+			width: 'half',
+		}),
+	];
+}

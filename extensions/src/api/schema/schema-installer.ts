@@ -1,0 +1,121 @@
+// Creates the extension's collections and fields on startup. Idempotent (it only adds what
+// is missing) and safe when several instances start at once (see schema-lock).
+import type { SchemaOverview } from '@directus/types';
+import { MODULE_ID } from '../../shared/collections';
+import type { ExtensionContext } from '../context';
+import { COLLECTIONS } from './collections';
+import type { CollectionDefinition } from './definition';
+import { withModule, type ModuleBarEntry } from './module-bar';
+import { withSchemaLock } from './schema-lock';
+
+export interface InstallReport {
+	createdCollections: string[];
+	addedFields: string[];
+	moduleBarUpdated: boolean;
+}
+
+export class SchemaInstaller {
+	private readonly context: ExtensionContext;
+	private readonly definitions: CollectionDefinition[];
+
+	constructor(context: ExtensionContext, definitions: CollectionDefinition[] = COLLECTIONS) {
+		this.context = context;
+		this.definitions = definitions;
+	}
+
+	async install(): Promise<InstallReport> {
+		const report = await withSchemaLock(this.context.database, () => this.installLocked());
+		await this.refreshStaleSchemaCache();
+		return report;
+	}
+
+	private async installLocked(): Promise<InstallReport> {
+		const report: InstallReport = { createdCollections: [], addedFields: [], moduleBarUpdated: false };
+
+		for (const definition of this.definitions) {
+			const state = await this.readState(definition.collection);
+			if (!state.hasMeta) {
+				await this.tolerateRace(definition.collection, () => this.createCollection(definition));
+				report.createdCollections.push(definition.collection);
+				continue;
+			}
+			for (const field of definition.fields) {
+				if (state.fields.has(field.field)) continue;
+				const schema = await this.freshSchema();
+				const { FieldsService } = this.context.services;
+				await new FieldsService({ knex: this.context.database, schema, accountability: null }).createField(
+					definition.collection,
+					field,
+				);
+				report.addedFields.push(`${definition.collection}.${field.field}`);
+			}
+		}
+
+		report.moduleBarUpdated = await this.ensureModuleInBar();
+		return report;
+	}
+
+	private async createCollection(definition: CollectionDefinition): Promise<void> {
+		const { CollectionsService } = this.context.services;
+		const schema = await this.freshSchema();
+		await new CollectionsService({ knex: this.context.database, schema, accountability: null }).createOne({
+			collection: definition.collection,
+			meta: definition.meta,
+			schema: definition.schema,
+			fields: definition.schema === null ? undefined : definition.fields,
+		});
+	}
+
+	/** Reads what exists straight from the database: the schema cache may predate another instance's work. */
+	private async readState(collection: string): Promise<{ hasMeta: boolean; fields: Set<string> }> {
+		const knex = this.context.database;
+		const meta = await knex.select('collection').from('directus_collections').where({ collection }).first();
+		const rows: { field: string }[] = await knex.select('field').from('directus_fields').where({ collection });
+		const fields = new Set(rows.map((row) => row.field));
+		if (await knex.schema.hasTable(collection)) {
+			const columns = await knex(collection).columnInfo();
+			for (const column of Object.keys(columns)) fields.add(column);
+		}
+		return { hasMeta: meta !== undefined, fields };
+	}
+
+	// Without a lock (SQLite), a concurrent start may create the collection first; that is fine.
+	private async tolerateRace(collection: string, create: () => Promise<void>): Promise<void> {
+		try {
+			await create();
+		} catch (error) {
+			if ((await this.readState(collection)).hasMeta) return;
+			throw error;
+		}
+	}
+
+	private async ensureModuleInBar(): Promise<boolean> {
+		const { SettingsService } = this.context.services;
+		const schema = await this.freshSchema();
+		const settings = new SettingsService({ knex: this.context.database, schema, accountability: null });
+		const current = (await settings.readSingleton({ fields: ['module_bar'] })) as { module_bar?: ModuleBarEntry[] | null };
+		const next = withModule(current?.module_bar, MODULE_ID);
+		if (next === null) return false;
+		await settings.upsertSingleton({ module_bar: next });
+		return true;
+	}
+
+	/** When another instance created our collections after this one cached its schema, drop that cache. */
+	private async refreshStaleSchemaCache(): Promise<void> {
+		const cached = await this.context.getSchema();
+		const missing = this.definitions.some(
+			(definition) =>
+				definition.schema !== null &&
+				definition.fields.some((field) => !cached.collections[definition.collection]?.fields[field.field]),
+		);
+		if (!missing) return;
+		const { UtilsService } = this.context.services;
+		await new UtilsService({ knex: this.context.database, schema: cached, accountability: { admin: true } }).clearCache({
+			system: true,
+		});
+	}
+
+	private freshSchema(): Promise<SchemaOverview> {
+		return this.context.getSchema({ database: this.context.database, bypassCache: true });
+	}
+}

@@ -1,0 +1,4 @@
+// Names of the collections this extension owns; the app module needs them too.
+export const GROUP_COLLECTION = 'webhooks';
+export const OUTGOING_COLLECTION = 'webhooks_outgoing';
+export const MODULE_ID = 'webhooks';

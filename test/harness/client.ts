@@ -1,0 +1,53 @@
+// A minimal HTTP client for the e2e tests: real requests, nothing mocked.
+export interface ApiResponse<T = any> {
+	status: number;
+	headers: Headers;
+	body: T;
+}
+
+export class ApiClient {
+	readonly baseUrl: string;
+	private readonly token: string | null;
+
+	constructor(baseUrl: string, token: string | null) {
+		this.baseUrl = baseUrl;
+		this.token = token;
+	}
+
+	withToken(token: string | null): ApiClient {
+		return new ApiClient(this.baseUrl, token);
+	}
+
+	async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+		const response = await fetch(`${this.baseUrl}${path}`, {
+			method,
+			headers: {
+				...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+				...(body === undefined ? {} : { 'content-type': 'application/json' }),
+				...headers,
+			},
+			body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+		});
+		const text = await response.text();
+		let parsed: unknown = text;
+		try {
+			parsed = text ? JSON.parse(text) : null;
+		} catch {
+			// not JSON: keep the text
+		}
+		return { status: response.status, headers: response.headers, body: parsed as T };
+	}
+
+	get<T = any>(path: string) {
+		return this.request<T>('GET', path);
+	}
+	post<T = any>(path: string, body?: unknown) {
+		return this.request<T>('POST', path, body);
+	}
+	patch<T = any>(path: string, body?: unknown) {
+		return this.request<T>('PATCH', path, body);
+	}
+	delete<T = any>(path: string, body?: unknown) {
+		return this.request<T>('DELETE', path, body);
+	}
+}

@@ -1,0 +1,69 @@
+// One bootstrapped Directus on a fresh database: what the e2e suite and the benchmarks run against.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDatabase, dropDatabase, type DatabaseKind, type DatabaseTarget } from './databases.ts';
+import { DirectusProcess, ROOT } from './directus.ts';
+
+export const ADMIN = { email: 'admin@example.com', password: 'webhooks-admin-password' };
+
+export interface StackInfo {
+	url: string;
+	token: string;
+	kind: DatabaseKind;
+	database: string;
+	dataDir: string;
+	logFile: string;
+	/** The full env the instance runs with, so a test can start siblings on the same database. */
+	env: Record<string, string>;
+}
+
+export interface Stack {
+	info: StackInfo;
+	directus: DirectusProcess;
+	target: DatabaseTarget;
+	stop(): Promise<void>;
+}
+
+export function artifactsDir(label: string): string {
+	const base = join(ROOT, 'test', '.artifacts');
+	mkdirSync(base, { recursive: true });
+	return mkdtempSync(join(base, `${label}-`));
+}
+
+export async function startStack(kind: DatabaseKind, options: { label?: string; env?: Record<string, string> } = {}): Promise<Stack> {
+	const dataDir = artifactsDir(options.label ?? kind);
+	const target = await createDatabase(kind, dataDir);
+	const token = randomBytes(24).toString('hex');
+	const env: Record<string, string> = {
+		...target.env,
+		SECRET: randomBytes(32).toString('hex'),
+		ADMIN_EMAIL: ADMIN.email,
+		ADMIN_PASSWORD: ADMIN.password,
+		ADMIN_TOKEN: token,
+		LOG_LEVEL: 'info',
+		WEBSOCKETS_ENABLED: 'false',
+		// Test receivers listen on loopback, which the SSRF guard refuses by default.
+		WEBHOOKS_IP_ALLOW_LIST: '127.0.0.1,::1',
+		...options.env,
+	};
+	const logFile = join(dataDir, 'directus.log');
+	const directus = await DirectusProcess.create({ dataDir, env, logFile });
+	try {
+		await directus.run(['bootstrap']);
+		await directus.start();
+	} catch (error) {
+		await directus.stop();
+		await dropDatabase(target);
+		throw error;
+	}
+	return {
+		info: { url: directus.url, token, kind, database: target.name, dataDir, logFile, env },
+		directus,
+		target,
+		async stop() {
+			await directus.stop();
+			await dropDatabase(target);
+		},
+	};
+}
