@@ -1,12 +1,11 @@
 // REST API for outgoing webhooks at /webhooks, shaped like the legacy Directus webhooks API.
-import type { Router } from 'express';
 import { ForbiddenError } from '@directus/errors';
 import { OUTGOING_COLLECTION } from '../../shared/collections';
-import type { ExtensionContext } from '../context';
+import type { Accountability, ExtensionContext, Router, SchemaOverview } from '../context';
 
 interface AccountableRequest {
-	accountability?: { admin?: boolean; user?: string | null; role?: string | null } | null;
-	schema?: unknown;
+	accountability?: Accountability | null;
+	schema: SchemaOverview;
 }
 
 export function registerWebhookRoutes(router: Router, context: ExtensionContext): void {

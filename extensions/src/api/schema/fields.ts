@@ -1,6 +1,6 @@
 // Small builders for field definitions, so the collection files read as a list of fields
 // rather than as nested meta objects.
-import type { FieldDefinition } from './definition';
+import type { FieldDefinition, FieldType } from './definition';
 
 type Meta = Record<string, unknown>;
 
@@ -22,7 +22,7 @@ export function uuidKey(field = 'id'): FieldDefinition {
 	};
 }
 
-export function field(name: string, type: string, meta: Meta, schema: Meta = {}): FieldDefinition {
+export function field(name: string, type: FieldType, meta: Meta, schema: Meta = {}): FieldDefinition {
 	return { field: name, type, meta: { ...meta }, schema: { is_nullable: true, ...schema } };
 }
 

@@ -1,8 +1,7 @@
 // Creates the extension's collections and fields on startup. Idempotent (it only adds what
 // is missing) and safe when several instances start at once (see schema-lock).
-import type { SchemaOverview } from '@directus/types';
 import { MODULE_ID } from '../../shared/collections';
-import type { ExtensionContext } from '../context';
+import { SYSTEM_ACCOUNTABILITY, type ExtensionContext, type SchemaOverview } from '../context';
 import { COLLECTIONS } from './collections';
 import type { CollectionDefinition } from './definition';
 import { withModule, type ModuleBarEntry } from './module-bar';
@@ -45,7 +44,8 @@ export class SchemaInstaller {
 				const { FieldsService } = this.context.services;
 				await new FieldsService({ knex: this.context.database, schema, accountability: null }).createField(
 					definition.collection,
-					field,
+					// Our definitions are the raw shape Directus validates; its Column type describes reads.
+					field as never,
 				);
 				report.addedFields.push(`${definition.collection}.${field.field}`);
 			}
@@ -110,7 +110,7 @@ export class SchemaInstaller {
 		);
 		if (!missing) return;
 		const { UtilsService } = this.context.services;
-		await new UtilsService({ knex: this.context.database, schema: cached, accountability: { admin: true } }).clearCache({
+		await new UtilsService({ knex: this.context.database, schema: cached, accountability: SYSTEM_ACCOUNTABILITY }).clearCache({
 			system: true,
 		});
 	}
