@@ -59,6 +59,25 @@ async function createFlow(api: ApiClient, url: string): Promise<string> {
 	return flow.body.data.id;
 }
 
+function percentile(values: number[], p: number): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function createWebhooks(api: ApiClient, hooks: Record<string, unknown>[]): Promise<number[]> {
+	const ids: number[] = [];
+	for (let index = 0; index < hooks.length; index += 500) {
+		const response = await api.post('/webhooks', hooks.slice(index, index + 500));
+		if (response.status !== 200) throw new Error(`creating webhooks failed: ${JSON.stringify(response.body).slice(0, 300)}`);
+		ids.push(...response.body.data.map((hook: { id: number }) => hook.id));
+	}
+	return ids;
+}
+
+async function deleteWebhooks(api: ApiClient, ids: number[]): Promise<void> {
+	for (let index = 0; index < ids.length; index += 1000) await api.delete('/webhooks', ids.slice(index, index + 1000));
+}
+
 const stack = await startStack('sqlite', {
 	label: 'bench',
 	// The Flow's request operation must reach the loopback receiver.
@@ -74,21 +93,82 @@ try {
 	row({ bench: 'batch-create', webhooks: 'none', items: ITEMS, batch: BATCH, items_per_s: Math.round(baseline), ratio: 1 });
 
 	const flowId = await createFlow(api, receiver.url('/flow'));
-	const before = receiver.requests.length;
+	let before = receiver.requests.length;
 	const withFlow = await batchCreate(api);
 	// Flows send after commit; give them time to finish, then report what arrived.
 	await receiver.waitFor(before + ITEMS, 60_000).catch(() => undefined);
-	const delivered = receiver.requests.length - before;
-	row({
-		bench: 'batch-create',
-		webhooks: 'flow',
-		items: ITEMS,
-		items_per_s: Math.round(withFlow),
-		ratio: Number((withFlow / baseline).toFixed(3)),
-		delivered,
-	});
+	row({ bench: 'batch-create', webhooks: 'flow', items: ITEMS, items_per_s: Math.round(withFlow), ratio: Number((withFlow / baseline).toFixed(3)), delivered: receiver.requests.length - before });
 	await api.delete(`/flows/${flowId}`);
+
+	// One matching managed webhook: the outbox write is the only cost on the write path.
+	const [matching] = await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION] }]);
+	before = receiver.requests.length;
+	const withWebhook = await batchCreate(api);
+	await receiver.waitFor(before + ITEMS, 60_000).catch(() => undefined);
+	row({ bench: 'batch-create', webhooks: 'one matching', items: ITEMS, items_per_s: Math.round(withWebhook), ratio: Number((withWebhook / baseline).toFixed(3)), target: '>= 0.85', delivered: receiver.requests.length - before });
+
+	// Commit-to-receipt latency when idle: one item at a time.
+	const latencies: number[] = [];
+	for (let index = 0; index < 60; index++) {
+		const count = receiver.requests.length;
+		// The commit happens inside this request: timing from its start over-states the latency slightly.
+		const started = Date.now();
+		const response = await api.post(`/items/${COLLECTION}`, { title: `latency ${index}`, n: index });
+		if (response.status !== 200) throw new Error('latency item failed');
+		await receiver.waitFor(count + 1, 10_000);
+		latencies.push(receiver.requests[count]!.at - started);
+		await new Promise((wait) => setTimeout(wait, 50));
+	}
+	row({ bench: 'commit-to-receipt', measured_from: 'write request start', samples: latencies.length, p50_ms: Math.round(percentile(latencies, 50)), p99_ms: Math.round(percentile(latencies, 99)), target: 'p50 <= 50, p99 <= 250' });
+	await deleteWebhooks(api, [matching!]);
+
+	// 10,000 webhooks on another collection: matching must stay a lookup, not a scan.
+	const others = await createWebhooks(
+		api,
+		Array.from({ length: 10_000 }, (_, index) => ({ name: `other ${index}`, url: receiver.url('/never'), actions: ['create', 'update', 'delete'], collections: ['directus_users'] })),
+	);
+	const withMany = await batchCreate(api);
+	const baselineAgain = await (async () => {
+		await deleteWebhooks(api, others);
+		return batchCreate(api);
+	})();
+	row({ bench: 'batch-create', webhooks: '10000 non-matching', items: ITEMS, items_per_s: Math.round(withMany), ratio: Number((withMany / baselineAgain).toFixed(3)), target: '>= 0.95', baseline_items_per_s: Math.round(baselineAgain) });
 } finally {
 	await receiver.close();
 	await stack.stop();
+}
+
+await benchDrain();
+
+/**
+ * Drain rate: 10,000 deliveries written while no instance dispatches, then one instance with
+ * the dispatcher on sends them to a keep-alive receiver; rate from first to last receipt.
+ */
+async function benchDrain(): Promise<void> {
+	const backlog = Number(process.env.BENCH_BACKLOG ?? 10_000);
+	const drainReceiver = await Receiver.start();
+	const paused = await startStack('sqlite', { label: 'bench-drain', env: { LOG_LEVEL: 'warn', WEBHOOKS_DISPATCHER: 'false' } });
+	try {
+		const api = new ApiClient(paused.info.url, paused.info.token);
+		await createCollection(api);
+		await createWebhooks(api, [{ name: 'drain', url: drainReceiver.url('/drain'), actions: ['create'], collections: [COLLECTION] }]);
+		for (let offset = 0; offset < backlog; offset += 500) {
+			await api.post(`/items/${COLLECTION}`, Array.from({ length: Math.min(500, backlog - offset) }, (_, index) => ({ title: 'drain', n: offset + index })));
+		}
+		await paused.directus.stop();
+		const { DirectusProcess } = await import('../harness/directus.ts');
+		const draining = await DirectusProcess.create({ dataDir: paused.info.dataDir, env: { ...paused.info.env, WEBHOOKS_DISPATCHER: 'true' }, logFile: `${paused.info.dataDir}/drain.log` });
+		await draining.start();
+		try {
+			await drainReceiver.waitFor(backlog, 120_000);
+			const times = drainReceiver.requests.map((request) => request.at);
+			const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
+			row({ bench: 'drain', backlog, received: drainReceiver.requests.length, distinct_ids: new Set(drainReceiver.requests.map((request) => request.headers['webhook-id'])).size, per_s: Math.round(backlog / seconds), target: '>= 2000', keepalive_connections: drainReceiver.connections });
+		} finally {
+			await draining.stop();
+		}
+	} finally {
+		await drainReceiver.close();
+		await paused.stop();
+	}
 }

@@ -45,6 +45,9 @@ export async function startStack(kind: DatabaseKind, options: { label?: string; 
 		WEBSOCKETS_ENABLED: 'false',
 		// Test receivers listen on loopback, which the SSRF guard refuses by default.
 		WEBHOOKS_IP_ALLOW_LIST: '127.0.0.1,::1',
+		// Short retries so recovery tests finish in seconds.
+		WEBHOOKS_RETRY_SCHEDULE: '1s,1s,1s,2s,2s,3s',
+		WEBHOOKS_POLL_INTERVAL: '200ms',
 		...options.env,
 	};
 	const logFile = join(dataDir, 'directus.log');

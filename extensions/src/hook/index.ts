@@ -1,16 +1,64 @@
 import { defineHook } from '@directus/extensions-sdk';
+import { OUTGOING_COLLECTION } from '../shared/collections';
+import { beforeItemWrite, onItemAction } from '../api/outbound/event-handlers';
+import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/event-sources';
+import { useRuntime } from '../api/runtime';
 import { SchemaInstaller } from '../api/schema/schema-installer';
 
-export default defineHook(({ init }, context) => {
-	// Runs before the server listens, so requests never see a half-installed schema.
+export default defineHook(({ init, action, filter, schedule }, context) => {
+	const runtime = () => useRuntime(context);
+
+	// Before the server listens: schema, then config, then the delivery worker.
 	init('app.before', async () => {
 		try {
 			const report = await new SchemaInstaller(context).install();
-			const changed = report.createdCollections.length + report.addedFields.length;
-			if (changed > 0 || report.moduleBarUpdated) context.logger.info({ webhooks: report }, '[webhooks] schema installed');
+			if (report.createdCollections.length + report.addedFields.length > 0 || report.moduleBarUpdated) {
+				context.logger.info({ webhooks: report }, '[webhooks] schema installed');
+			}
+			const { registry, dispatcher, settings } = runtime();
+			await registry.reload();
+			registry.startPolling(settings.configRefreshMs);
+			if (settings.dispatcher) dispatcher.start();
 		} catch (error) {
-			context.logger.error(error, '[webhooks] could not install the webhooks collections');
+			context.logger.error(error, '[webhooks] could not start');
 			throw error;
 		}
+	});
+
+	action('server.stop', async () => {
+		const { outbox, dispatcher, registry } = runtime();
+		registry.stopPolling();
+		await outbox.flush();
+		await dispatcher.stop();
+	});
+
+	for (const source of EVENT_SOURCES) {
+		action(source.event, (meta, eventContext) => onItemAction(runtime(), source, meta, eventContext as never));
+	}
+	for (const source of BEFORE_WRITE_SOURCES) {
+		filter(source.event, async (input, meta, eventContext) => {
+			await beforeItemWrite(runtime(), source, input, meta, eventContext as never);
+			return input;
+		});
+	}
+
+	// Every write of webhook config, whichever API it comes through.
+	filter(`${OUTGOING_COLLECTION}.items.create`, (payload, _meta, { schema }) => runtime().config.prepareCreate(payload, schema!));
+	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema }) =>
+		runtime().config.prepareUpdate(payload, meta.keys ?? [], context.database, schema!),
+	);
+	filter(`${OUTGOING_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => runtime().config.maskItem(item)) : items));
+	action(`${OUTGOING_COLLECTION}.items.create`, () => runtime().registry.reload());
+	action(`${OUTGOING_COLLECTION}.items.update`, () => runtime().registry.reload());
+	action(`${OUTGOING_COLLECTION}.items.delete`, async ({ keys }) => {
+		await runtime().store.deleteForWebhooks((keys as (string | number)[]).map(Number));
+		await runtime().registry.reload();
+	});
+
+	// Retention of the delivery log.
+	schedule('17 * * * *', async () => {
+		const { store, settings } = runtime();
+		const removed = await store.purgeFinished(Date.now() - settings.retentionMs);
+		if (removed > 0) context.logger.info(`[webhooks] removed ${removed} finished deliveries past retention`);
 	});
 });

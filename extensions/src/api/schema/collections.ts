@@ -1,8 +1,9 @@
 // The collections this extension owns. The installer creates what is missing and adds
 // missing fields to existing collections, so later versions extend this list in place.
 import { PAYLOAD_MODES, WEBHOOK_ACTIONS, WEBHOOK_METHODS, WEBHOOK_STATUSES } from '../../shared/webhook';
-import { GROUP_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
-import type { CollectionDefinition } from './definition';
+import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, GROUP_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
+import { DELIVERY_STATUSES } from '../../shared/delivery';
+import type { CollectionDefinition, FieldType } from './definition';
 import { choices, field, primaryKey, timestamps } from './fields';
 
 const group: CollectionDefinition = {
@@ -28,7 +29,8 @@ const outgoing: CollectionDefinition = {
 		sort: 1,
 		display_template: '{{name}}',
 		sort_field: null,
-		accountability: 'all',
+		// Revisions would keep secret header values in clear: record activity only.
+		accountability: 'activity',
 	},
 	fields: [
 		primaryKey(),
@@ -214,16 +216,96 @@ const outgoing: CollectionDefinition = {
 			note: 'Signing secret, encrypted; shown once on creation and rotation',
 		}),
 		field('secret_previous', 'text', { special: ['conceal'], interface: 'input-hash', readonly: true, hidden: true, sort: 17 }),
-		field('secret_previous_expires', 'timestamp', { interface: 'datetime', readonly: true, hidden: true, sort: 18 }),
+		field('secret_previous_expires', 'bigInteger', { interface: 'input', readonly: true, hidden: true, sort: 18, note: 'Epoch milliseconds' }),
 		field('disabled_reason', 'text', {
 			interface: 'input-multiline',
 			readonly: true,
 			sort: 19,
 			note: 'Why the webhook was disabled automatically',
 		}),
-		field('failing_since', 'timestamp', { interface: 'datetime', readonly: true, width: 'half', sort: 20 }),
+		field('failing_since', 'bigInteger', {
+			interface: 'input',
+			readonly: true,
+			width: 'half',
+			sort: 20,
+			note: 'Epoch milliseconds of the first failure in the current run of failures',
+		}),
 		...timestamps(),
 	],
 };
 
-export const COLLECTIONS: CollectionDefinition[] = [group, outgoing];
+const readonlyField = (name: string, type: FieldType, meta: Record<string, unknown> = {}, schema: Record<string, unknown> = {}) =>
+	field(name, type, { interface: 'input', readonly: true, width: 'half', ...meta }, schema);
+
+// The outbox: one row per webhook and event, written before anything is sent.
+const deliveries: CollectionDefinition = {
+	collection: DELIVERIES_COLLECTION,
+	schema: {},
+	meta: {
+		icon: 'outbox',
+		note: 'Outgoing deliveries (the outbox): one per webhook and event, with its retry state',
+		group: GROUP_COLLECTION,
+		sort: 2,
+		display_template: '{{event}} #{{item_key}}',
+		accountability: null,
+	},
+	fields: [
+		primaryKey(),
+		readonlyField('webhook', 'integer', { note: 'Outgoing webhook id' }, { is_indexed: true }),
+		readonlyField('message_id', 'string', { note: 'webhook-id header: the same on every attempt' }, { max_length: 64, is_unique: true }),
+		readonlyField('event', 'string', {}, { max_length: 128 }),
+		readonlyField('collection', 'string', {}, { max_length: 64 }),
+		readonlyField('item_key', 'string', {}, { max_length: 255 }),
+		field('event_data', 'json', { special: ['cast-json'], interface: 'input-code', options: { language: 'json' }, readonly: true }),
+		field(
+			'status',
+			'string',
+			{
+				interface: 'select-dropdown',
+				options: { choices: choices(DELIVERY_STATUSES) },
+				display: 'labels',
+				readonly: true,
+				width: 'half',
+			},
+			{ is_nullable: false, default_value: 'pending', max_length: 16, is_indexed: true },
+		),
+		readonlyField('attempts', 'integer', {}, { is_nullable: false, default_value: 0 }),
+		readonlyField('next_attempt_at', 'bigInteger', { note: 'Epoch milliseconds' }, { is_indexed: true }),
+		field('lease_until', 'bigInteger', { hidden: true, readonly: true }),
+		field('lease_owner', 'string', { hidden: true, readonly: true }, { max_length: 64 }),
+		readonlyField('last_status', 'integer'),
+		field('last_error', 'text', { interface: 'input-multiline', readonly: true }),
+		readonlyField('created_at', 'bigInteger', { note: 'Epoch milliseconds' }, { is_indexed: true }),
+		readonlyField('finished_at', 'bigInteger', { note: 'Epoch milliseconds' }),
+	],
+};
+
+const attempts: CollectionDefinition = {
+	collection: ATTEMPTS_COLLECTION,
+	schema: {},
+	meta: {
+		icon: 'history',
+		note: 'Every HTTP attempt of every delivery: request, response, duration, error',
+		group: GROUP_COLLECTION,
+		sort: 3,
+		display_template: '#{{attempt}} {{response_status}}',
+		accountability: null,
+	},
+	fields: [
+		primaryKey(),
+		readonlyField('delivery', 'integer', {}, { is_indexed: true }),
+		readonlyField('webhook', 'integer', {}, { is_indexed: true }),
+		readonlyField('attempt', 'integer'),
+		readonlyField('started_at', 'bigInteger', { note: 'Epoch milliseconds' }, { is_indexed: true }),
+		readonlyField('duration_ms', 'integer'),
+		field('request_url', 'text', { interface: 'input', readonly: true }),
+		field('request_headers', 'json', { special: ['cast-json'], interface: 'input-code', options: { language: 'json' }, readonly: true }),
+		field('request_body', 'text', { interface: 'input-code', readonly: true }),
+		readonlyField('response_status', 'integer'),
+		field('response_headers', 'json', { special: ['cast-json'], interface: 'input-code', options: { language: 'json' }, readonly: true }),
+		field('response_body', 'text', { interface: 'input-code', readonly: true, note: 'Truncated' }),
+		field('error', 'text', { interface: 'input-multiline', readonly: true }),
+	],
+};
+
+export const COLLECTIONS: CollectionDefinition[] = [group, outgoing, deliveries, attempts];

@@ -1,0 +1,11 @@
+// Errors our API and hooks throw, as Directus errors so the host renders them like its own.
+import { createError } from '@directus/errors';
+import type { FieldError } from '../shared/webhook';
+import { formatErrors } from '../shared/validate-webhook';
+
+/** 400 naming every invalid field and why, e.g. `url: must be an absolute http(s) URL`. */
+export const WebhookValidationError = createError<{ errors: FieldError[] }>(
+	'INVALID_PAYLOAD',
+	(extensions) => `Invalid webhook: ${formatErrors(extensions.errors)}`,
+	400,
+);

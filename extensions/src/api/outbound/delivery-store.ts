@@ -1,0 +1,243 @@
+// All SQL of the outbox: insert, claim with leases, and record outcomes. Claiming uses
+// SELECT ... FOR UPDATE SKIP LOCKED where the database has it (PostgreSQL, MySQL 8, MariaDB
+// 10.6) and an optimistic conditional UPDATE elsewhere; both are safe with several instances.
+import type { Knex } from 'knex';
+import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../shared/collections';
+import type { DeliveryStatus } from '../../shared/delivery';
+import { databaseClient } from '../database-client';
+import { toJson, toNumber } from '../rows';
+
+export interface NewDelivery {
+	webhook: number;
+	message_id: string;
+	event: string;
+	collection: string | null;
+	item_key: string | null;
+	event_data: Record<string, unknown>;
+	next_attempt_at?: number;
+}
+
+export interface ClaimedDelivery {
+	id: number;
+	webhook: number;
+	message_id: string;
+	event: string;
+	collection: string | null;
+	item_key: string | null;
+	event_data: Record<string, unknown>;
+	attempts: number;
+	lease_until: number;
+}
+
+export interface AttemptRecord {
+	delivery: number;
+	webhook: number;
+	attempt: number;
+	started_at: number;
+	duration_ms: number;
+	request_url: string;
+	request_headers: Record<string, string>;
+	request_body: string | null;
+	response_status: number | null;
+	response_headers: Record<string, string> | null;
+	response_body: string | null;
+	error: string | null;
+}
+
+export interface Outcome {
+	delivery: ClaimedDelivery;
+	attempt: AttemptRecord;
+	/** pending = retry at nextAttemptAt. */
+	status: Extract<DeliveryStatus, 'succeeded' | 'failed' | 'pending' | 'skipped'>;
+	nextAttemptAt: number | null;
+	error: string | null;
+}
+
+// Rows per multi-row INSERT: well under every driver's bound-parameter limit.
+const INSERT_CHUNK = 200;
+
+export class DeliveryStore {
+	private readonly knex: Knex;
+	private readonly skipLocked: boolean;
+
+	constructor(knex: Knex) {
+		this.knex = knex;
+		this.skipLocked = ['postgres', 'mysql'].includes(databaseClient(knex));
+	}
+
+	async insert(rows: NewDelivery[], now = Date.now()): Promise<void> {
+		const records = rows.map((row) => ({
+			webhook: row.webhook,
+			message_id: row.message_id,
+			event: row.event,
+			collection: row.collection,
+			item_key: row.item_key,
+			event_data: JSON.stringify(row.event_data),
+			status: 'pending',
+			attempts: 0,
+			next_attempt_at: row.next_attempt_at ?? now,
+			created_at: now,
+		}));
+		for (let index = 0; index < records.length; index += INSERT_CHUNK) {
+			await this.knex(DELIVERIES_COLLECTION).insert(records.slice(index, index + INSERT_CHUNK));
+		}
+	}
+
+	/**
+	 * Takes up to `limit` due deliveries (pending and due, or sending with an expired lease from
+	 * a crashed instance) and leases them to `owner` until `leaseUntil`.
+	 */
+	async claim(owner: string, limit: number, leaseUntil: number, excludeWebhooks: number[] = [], now = Date.now()): Promise<ClaimedDelivery[]> {
+		if (limit <= 0) return [];
+		const due = (query: Knex.QueryBuilder) => {
+			query
+				.where((where) =>
+					where
+						.where((pending) => pending.where('status', 'pending').andWhere('next_attempt_at', '<=', now))
+						.orWhere((stale) => stale.where('status', 'sending').andWhere('lease_until', '<', now)),
+				)
+				.orderBy('next_attempt_at', 'asc')
+				.limit(limit);
+			if (excludeWebhooks.length > 0) query.whereNotIn('webhook', excludeWebhooks);
+			return query;
+		};
+
+		let ids: number[];
+		if (this.skipLocked) {
+			ids = await this.knex.transaction(async (trx) => {
+				const rows = await due(trx(DELIVERIES_COLLECTION).select('id')).forUpdate().skipLocked();
+				const found = rows.map((row: { id: unknown }) => Number(row.id));
+				if (found.length > 0) {
+					await trx(DELIVERIES_COLLECTION).whereIn('id', found).update({ status: 'sending', lease_owner: owner, lease_until: leaseUntil });
+				}
+				return found;
+			});
+		} else {
+			const candidates = (await due(this.knex(DELIVERIES_COLLECTION).select('id'))).map((row: { id: unknown }) => Number(row.id));
+			if (candidates.length === 0) return [];
+			// The WHERE repeats the due condition, so a row another process took meanwhile is skipped.
+			await this.knex(DELIVERIES_COLLECTION)
+				.whereIn('id', candidates)
+				.andWhere((where) =>
+					where
+						.where((pending) => pending.where('status', 'pending').andWhere('next_attempt_at', '<=', now))
+						.orWhere((stale) => stale.where('status', 'sending').andWhere('lease_until', '<', now)),
+				)
+				.update({ status: 'sending', lease_owner: owner, lease_until: leaseUntil });
+			ids = candidates;
+		}
+		if (ids.length === 0) return [];
+
+		const rows = await this.knex(DELIVERIES_COLLECTION)
+			.select('id', 'webhook', 'message_id', 'event', 'collection', 'item_key', 'event_data', 'attempts', 'lease_until')
+			.whereIn('id', ids)
+			.andWhere({ status: 'sending', lease_owner: owner, lease_until: leaseUntil });
+		return rows.map((row: Record<string, unknown>) => ({
+			id: Number(row.id),
+			webhook: Number(row.webhook),
+			message_id: String(row.message_id),
+			event: String(row.event),
+			collection: (row.collection as string | null) ?? null,
+			item_key: (row.item_key as string | null) ?? null,
+			event_data: toJson<Record<string, unknown>>(row.event_data, {}),
+			attempts: toNumber(row.attempts) ?? 0,
+			lease_until: toNumber(row.lease_until) ?? leaseUntil,
+		}));
+	}
+
+	/** Records a batch of outcomes in one transaction; only rows still leased by `owner` change. */
+	async record(owner: string, outcomes: Outcome[], now = Date.now()): Promise<void> {
+		if (outcomes.length === 0) return;
+		await this.knex.transaction(async (trx) => {
+			for (let index = 0; index < outcomes.length; index += INSERT_CHUNK) {
+				await trx(ATTEMPTS_COLLECTION).insert(
+					outcomes.slice(index, index + INSERT_CHUNK).map(({ attempt }) => ({
+						...attempt,
+						request_headers: JSON.stringify(attempt.request_headers),
+						response_headers: attempt.response_headers === null ? null : JSON.stringify(attempt.response_headers),
+					})),
+				);
+			}
+			// Group identical updates (the common case: many successes with one status code).
+			const groups = new Map<string, { ids: number[]; values: Record<string, unknown> }>();
+			for (const outcome of outcomes) {
+				const finished = outcome.status !== 'pending';
+				const values = {
+					status: outcome.status,
+					attempts: outcome.attempt.attempt,
+					last_status: outcome.attempt.response_status,
+					last_error: outcome.error,
+					next_attempt_at: outcome.nextAttemptAt,
+					finished_at: finished ? now : null,
+					lease_owner: null,
+					lease_until: null,
+				};
+				const key = JSON.stringify(values);
+				const group = groups.get(key) ?? { ids: [] as number[], values };
+				group.ids.push(outcome.delivery.id);
+				groups.set(key, group);
+			}
+			for (const { ids, values } of groups.values()) {
+				for (let index = 0; index < ids.length; index += INSERT_CHUNK) {
+					await trx(DELIVERIES_COLLECTION)
+						.whereIn('id', ids.slice(index, index + INSERT_CHUNK))
+						.andWhere({ lease_owner: owner })
+						.update(values);
+				}
+			}
+		});
+	}
+
+	/** Gives leased deliveries back untouched (shutdown, webhook saturated). */
+	async release(owner: string, ids: number[]): Promise<void> {
+		if (ids.length === 0) return;
+		await this.knex(DELIVERIES_COLLECTION)
+			.whereIn('id', ids)
+			.andWhere({ status: 'sending', lease_owner: owner })
+			.update({ status: 'pending', lease_owner: null, lease_until: null });
+	}
+
+	/** Puts a delivery back in the queue for an immediate new attempt (same message id). */
+	async resend(id: number, now = Date.now()): Promise<boolean> {
+		const changed = await this.knex(DELIVERIES_COLLECTION)
+			.where({ id })
+			.whereNot('status', 'sending')
+			.update({ status: 'pending', next_attempt_at: now, finished_at: null, lease_owner: null, lease_until: null });
+		return Number(changed) > 0;
+	}
+
+	/** Marks a webhook's waiting deliveries as skipped (webhook disabled or deleted). */
+	async skipPending(webhook: number, reason: string, now = Date.now()): Promise<void> {
+		await this.knex(DELIVERIES_COLLECTION)
+			.where({ webhook, status: 'pending' })
+			.update({ status: 'skipped', last_error: reason, finished_at: now, next_attempt_at: null });
+	}
+
+	/** Retention: drops finished deliveries (and their attempts) older than `before`. */
+	async purgeFinished(before: number, batch = 1000): Promise<number> {
+		let removed = 0;
+		for (;;) {
+			const ids = (
+				await this.knex(DELIVERIES_COLLECTION)
+					.select('id')
+					.whereIn('status', ['succeeded', 'failed', 'skipped'])
+					.andWhere('created_at', '<', before)
+					.limit(batch)
+			).map((row: { id: unknown }) => Number(row.id));
+			if (ids.length === 0) return removed;
+			await this.knex.transaction(async (trx) => {
+				await trx(ATTEMPTS_COLLECTION).whereIn('delivery', ids).delete();
+				await trx(DELIVERIES_COLLECTION).whereIn('id', ids).delete();
+			});
+			removed += ids.length;
+		}
+	}
+
+	async deleteForWebhooks(webhooks: number[]): Promise<void> {
+		if (webhooks.length === 0) return;
+		await this.knex.transaction(async (trx) => {
+			await trx(ATTEMPTS_COLLECTION).whereIn('webhook', webhooks).delete();
+			await trx(DELIVERIES_COLLECTION).whereIn('webhook', webhooks).delete();
+		});
+	}
+}

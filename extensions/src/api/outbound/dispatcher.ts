@@ -1,0 +1,281 @@
+// The delivery worker: claims due deliveries from the outbox, sends them with bounded global and
+// per-webhook concurrency, and records each outcome (batched) with its retry decision. Several
+// instances can run one each on the same database: claims are row leases (see delivery-store).
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ClaimedDelivery, DeliveryStore, Outcome } from './delivery-store';
+import type { HttpSender, SendResult } from './http-sender';
+import { SkipDelivery, type MessageBuilder } from './message-builder';
+import { parseRetryAfter, retryDelay } from './retry-schedule';
+import type { RegisteredWebhook, WebhookRegistry } from './webhook-registry';
+
+export interface DispatcherOptions {
+	concurrency: number;
+	perWebhook: number;
+	timeoutMs: number;
+	pollMs: number;
+	schedule: number[];
+	maxResponseBytes: number;
+}
+
+/** What the dispatcher tells the rest of the extension about a webhook's health. */
+export interface WebhookHealth {
+	/** The receiver answered 410 Gone, or failed for longer than allowed. */
+	disable(webhook: RegisteredWebhook, reason: string): Promise<void>;
+	failed(webhook: RegisteredWebhook, at: number): Promise<void>;
+	succeeded(webhook: RegisteredWebhook): Promise<void>;
+}
+
+interface Logger {
+	warn(obj: unknown, msg?: string): void;
+	error(obj: unknown, msg?: string): void;
+}
+
+// Outcomes are written in batches: one transaction per flush instead of two writes per send.
+const RECORD_BATCH = 200;
+const RECORD_DELAY_MS = 10;
+// A webhook may hold twice its concurrency (in flight + waiting) so its pipeline stays full.
+const HOLD_FACTOR = 2;
+const RESPONSE_LOG_BYTES = 16 * 1024;
+
+export class Dispatcher {
+	readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+	private readonly store: DeliveryStore;
+	private readonly registry: WebhookRegistry;
+	private readonly builder: MessageBuilder;
+	private readonly sender: HttpSender;
+	private readonly health: WebhookHealth;
+	private readonly options: DispatcherOptions;
+	private readonly logger: Logger;
+
+	private readonly waiting = new Map<number, ClaimedDelivery[]>();
+	private readonly inFlight = new Map<number, number>();
+	private held = 0;
+	private running = 0;
+	private outcomes: Outcome[] = [];
+	private recordTimer: NodeJS.Timeout | null = null;
+	private recording: Promise<void> = Promise.resolve();
+	private pollTimer: NodeJS.Timeout | null = null;
+	private claiming = false;
+	private again = false;
+	private stopped = true;
+	private idle: (() => void)[] = [];
+
+	constructor(parts: {
+		store: DeliveryStore;
+		registry: WebhookRegistry;
+		builder: MessageBuilder;
+		sender: HttpSender;
+		health: WebhookHealth;
+		options: DispatcherOptions;
+		logger: Logger;
+	}) {
+		this.store = parts.store;
+		this.registry = parts.registry;
+		this.builder = parts.builder;
+		this.sender = parts.sender;
+		this.health = parts.health;
+		this.options = parts.options;
+		this.logger = parts.logger;
+	}
+
+	/** A lease outlives the longest wait: a full queue of timeouts ahead of a delivery, plus margin. */
+	get leaseMs(): number {
+		return this.options.timeoutMs * (HOLD_FACTOR + 1) + 30_000;
+	}
+
+	start(): void {
+		if (!this.stopped) return;
+		this.stopped = false;
+		this.pollTimer = setInterval(() => this.wake(), this.options.pollMs);
+		this.pollTimer.unref();
+		this.wake();
+	}
+
+	/** Stops claiming, gives waiting deliveries back, and waits for sends in flight. */
+	async stop(): Promise<void> {
+		this.stopped = true;
+		if (this.pollTimer) clearInterval(this.pollTimer);
+		this.pollTimer = null;
+		const waiting = [...this.waiting.values()].flat();
+		this.waiting.clear();
+		this.held -= waiting.length;
+		if (this.running > 0) await new Promise<void>((done) => this.idle.push(done));
+		await this.flushOutcomes();
+		await this.store.release(this.owner, waiting.map((delivery) => delivery.id));
+	}
+
+	/** Claim now (new outbox rows, a resend, or capacity freed). */
+	wake(): void {
+		if (this.stopped) return;
+		if (this.claiming) {
+			this.again = true;
+			return;
+		}
+		this.claiming = true;
+		void this.claim()
+			.catch((error) => this.logger.warn(error, '[webhooks] claiming deliveries failed'))
+			.finally(() => {
+				this.claiming = false;
+				if (this.again && !this.stopped) {
+					this.again = false;
+					this.wake();
+				}
+			});
+	}
+
+	private async claim(): Promise<void> {
+		const capacity = this.options.concurrency * HOLD_FACTOR - this.held;
+		if (capacity <= 0) return;
+		const holdLimit = this.options.perWebhook * HOLD_FACTOR;
+		const saturated = [...this.heldPerWebhook()].filter(([, count]) => count >= holdLimit).map(([id]) => id);
+		const claimed = await this.store.claim(this.owner, capacity, Date.now() + this.leaseMs, saturated);
+		const giveBack: number[] = [];
+		const held = this.heldPerWebhook();
+		for (const delivery of claimed) {
+			const count = held.get(delivery.webhook) ?? 0;
+			if (count >= holdLimit) {
+				giveBack.push(delivery.id);
+				continue;
+			}
+			held.set(delivery.webhook, count + 1);
+			this.held++;
+			const queue = this.waiting.get(delivery.webhook) ?? [];
+			queue.push(delivery);
+			this.waiting.set(delivery.webhook, queue);
+		}
+		await this.store.release(this.owner, giveBack);
+		this.pump();
+		// A full batch suggests more is due: keep going while there is room.
+		if (claimed.length - giveBack.length > 0 && claimed.length >= capacity) this.again = true;
+	}
+
+	private heldPerWebhook(): Map<number, number> {
+		const counts = new Map<number, number>();
+		for (const [webhook, queue] of this.waiting) counts.set(webhook, queue.length + (this.inFlight.get(webhook) ?? 0));
+		for (const [webhook, count] of this.inFlight) if (!counts.has(webhook)) counts.set(webhook, count);
+		return counts;
+	}
+
+	/** Starts waiting deliveries while global and per-webhook slots are free. */
+	private pump(): void {
+		for (const [webhook, queue] of this.waiting) {
+			while (queue.length > 0 && this.running < this.options.concurrency && (this.inFlight.get(webhook) ?? 0) < this.options.perWebhook) {
+				const delivery = queue.shift()!;
+				this.running++;
+				this.inFlight.set(webhook, (this.inFlight.get(webhook) ?? 0) + 1);
+				void this.deliver(delivery).finally(() => this.finished(delivery));
+			}
+			if (queue.length === 0) this.waiting.delete(webhook);
+		}
+	}
+
+	private finished(delivery: ClaimedDelivery): void {
+		this.running--;
+		this.held--;
+		const left = (this.inFlight.get(delivery.webhook) ?? 1) - 1;
+		if (left > 0) this.inFlight.set(delivery.webhook, left);
+		else this.inFlight.delete(delivery.webhook);
+		if (this.running === 0) for (const done of this.idle.splice(0)) done();
+		this.pump();
+		if (this.held < this.options.concurrency) this.wake();
+	}
+
+	private async deliver(delivery: ClaimedDelivery): Promise<void> {
+		const attemptNumber = delivery.attempts + 1;
+		const startedAt = Date.now();
+		const webhook = this.registry.get(delivery.webhook);
+		const base = { delivery: delivery.id, webhook: delivery.webhook, attempt: attemptNumber, started_at: startedAt };
+
+		if (!webhook || !webhook.active) {
+			const reason = webhook ? 'the webhook is inactive' : 'the webhook was deleted';
+			this.push({ delivery, status: 'skipped', nextAttemptAt: null, error: reason, attempt: { ...base, ...emptyAttempt(webhook?.url ?? ''), error: reason } });
+			return;
+		}
+
+		let request;
+		try {
+			request = await this.builder.build(webhook, delivery, startedAt);
+		} catch (error) {
+			if (error instanceof SkipDelivery) {
+				this.push({ delivery, status: 'skipped', nextAttemptAt: null, error: error.message, attempt: { ...base, ...emptyAttempt(webhook.url), error: error.message } });
+				return;
+			}
+			const message = `could not build the request: ${error instanceof Error ? error.message : String(error)}`;
+			this.fail(delivery, webhook, { ...base, ...emptyAttempt(webhook.url), error: message }, null, message);
+			return;
+		}
+
+		const result = await this.sender.send({
+			url: request.url,
+			method: request.method,
+			headers: request.headers,
+			body: request.body,
+			timeoutMs: this.options.timeoutMs,
+			maxResponseBytes: this.options.maxResponseBytes,
+		});
+		const attempt = {
+			...base,
+			duration_ms: Math.round(result.durationMs),
+			request_url: request.url,
+			request_headers: request.loggedHeaders,
+			request_body: request.body,
+			response_status: result.status,
+			response_headers: result.status === null ? null : result.headers,
+			response_body: result.status === null ? null : result.body.slice(0, RESPONSE_LOG_BYTES),
+			error: result.error,
+		};
+
+		if (result.status !== null && result.status >= 200 && result.status < 300) {
+			this.push({ delivery, status: 'succeeded', nextAttemptAt: null, error: null, attempt });
+			if (webhook.failingSince !== null) await this.health.succeeded(webhook).catch((error) => this.logger.warn(error));
+			return;
+		}
+		if (result.status === 410) {
+			const reason = 'the receiver answered 410 Gone, which asks senders to stop';
+			this.push({ delivery, status: 'failed', nextAttemptAt: null, error: reason, attempt });
+			await this.health.disable(webhook, reason).catch((error) => this.logger.warn(error));
+			return;
+		}
+		this.fail(delivery, webhook, attempt, result, describeFailure(result));
+	}
+
+	private fail(delivery: ClaimedDelivery, webhook: RegisteredWebhook, attempt: Outcome['attempt'], result: SendResult | null, error: string): void {
+		const retryAfter = parseRetryAfter(result?.headers['retry-after']);
+		const delay = retryDelay(attempt.attempt, this.options.schedule, retryAfter);
+		const now = Date.now();
+		this.push({ delivery, attempt, error, status: delay === null ? 'failed' : 'pending', nextAttemptAt: delay === null ? null : now + delay });
+		void this.health.failed(webhook, now).catch((failure) => this.logger.warn(failure));
+	}
+
+	private push(outcome: Outcome): void {
+		this.outcomes.push(outcome);
+		if (this.outcomes.length >= RECORD_BATCH) void this.flushOutcomes();
+		else this.recordTimer ??= setTimeout(() => void this.flushOutcomes(), RECORD_DELAY_MS);
+	}
+
+	/** Writes buffered outcomes; serialised so batches land in order. */
+	flushOutcomes(): Promise<void> {
+		if (this.recordTimer) clearTimeout(this.recordTimer);
+		this.recordTimer = null;
+		const batch = this.outcomes.splice(0);
+		if (batch.length === 0) return this.recording;
+		this.recording = this.recording.then(() =>
+			this.store.record(this.owner, batch).catch((error) => {
+				// The leases expire and the deliveries are retried: at least once, never lost.
+				this.logger.error(error, `[webhooks] could not record ${batch.length} delivery outcomes`);
+			}),
+		);
+		return this.recording;
+	}
+}
+
+function emptyAttempt(url: string) {
+	return { duration_ms: 0, request_url: url, request_headers: {}, request_body: null, response_status: null, response_headers: null, response_body: null };
+}
+
+function describeFailure(result: SendResult): string {
+	if (result.status === null) return result.error ?? 'the request failed';
+	if (result.status >= 300 && result.status < 400) return `the receiver answered ${result.status} (redirects are not followed)`;
+	return `the receiver answered ${result.status}`;
+}

@@ -1,0 +1,48 @@
+// Adapts Directus's action/filter hook arguments to the event capture.
+import type { SchemaOverview } from '../context';
+import type { Runtime } from '../runtime';
+import type { EventSource } from './event-sources';
+
+interface HookMeta {
+	key?: string | number;
+	keys?: (string | number)[];
+	payload?: unknown;
+	collection?: string;
+}
+
+interface HookContext {
+	database: import('knex').Knex;
+	schema: SchemaOverview | null;
+	accountability: { user?: string | null; role?: string | null } | null;
+}
+
+export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMeta, context: HookContext): void {
+	if (!meta.collection) return;
+	const keys = meta.key !== undefined ? [meta.key] : (meta.keys ?? []);
+	runtime.capture.capture({
+		action: source.action,
+		collection: meta.collection,
+		keys: typedKeys(keys, context.schema, meta.collection),
+		payload: meta.payload,
+		accountability: context.accountability,
+	});
+}
+
+/** Keys from URLs arrive as text; send integer keys as numbers, as create events do. */
+function typedKeys(keys: (string | number)[], schema: SchemaOverview | null, collection: string): (string | number)[] {
+	const info = schema?.collections[collection];
+	const type = info?.fields[info.primary]?.type;
+	if (type !== 'integer' && type !== 'bigInteger') return keys;
+	return keys.map((key) => (typeof key === 'string' && /^-?\d+$/.test(key) && Number.isSafeInteger(Number(key)) ? Number(key) : key));
+}
+
+/** Filter phase of update/delete: remember the items' values when a webhook wants them. */
+export async function beforeItemWrite(runtime: Runtime, source: EventSource, input: unknown, meta: HookMeta, context: HookContext): Promise<void> {
+	const collection = meta.collection;
+	if (!collection || !runtime.capture.wantsPrevious(collection, source.action)) return;
+	// Update filters get the keys in meta; delete filters get them as the payload.
+	const keys = source.action === 'delete' ? (Array.isArray(input) ? input : []) : (meta.keys ?? []);
+	const primary = context.schema?.collections[collection]?.primary;
+	if (!primary) return;
+	await runtime.previous.remember(context.database, collection, primary, keys as (string | number)[]);
+}

@@ -1,0 +1,91 @@
+// Builds the HTTP request of a delivery: the body (legacy event shape, or the item read at
+// delivery time with a chosen role's permissions) and the headers, signed per Standard Webhooks.
+import type { ExtensionContext, SchemaOverview } from '../context';
+import { SYSTEM_ACCOUNTABILITY, type Accountability } from '../context';
+import type { ClaimedDelivery } from './delivery-store';
+import { webhookHeaders } from './signing';
+import type { RegisteredWebhook } from './webhook-registry';
+import { MASK } from '../../shared/webhook';
+
+export const USER_AGENT = 'directus-extension-webhooks';
+
+export interface OutgoingRequest {
+	url: string;
+	method: string;
+	headers: Record<string, string>;
+	body: string | null;
+	/** The headers as they may be logged: secret values masked. */
+	loggedHeaders: Record<string, string>;
+}
+
+/** A delivery that should not be sent (e.g. the item no longer matches the filter). */
+export class SkipDelivery extends Error {}
+
+export class MessageBuilder {
+	private readonly context: Pick<ExtensionContext, 'services' | 'database' | 'getSchema'>;
+
+	constructor(context: Pick<ExtensionContext, 'services' | 'database' | 'getSchema'>) {
+		this.context = context;
+	}
+
+	async build(webhook: RegisteredWebhook, delivery: ClaimedDelivery, now = Date.now()): Promise<OutgoingRequest> {
+		const body = webhook.data && webhook.method !== 'GET' ? JSON.stringify(await this.payload(webhook, delivery)) : null;
+		const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+		const loggedHeaders: Record<string, string> = { 'user-agent': USER_AGENT };
+		if (body !== null) headers['content-type'] = loggedHeaders['content-type'] = 'application/json';
+		for (const header of webhook.headers) {
+			headers[header.header.toLowerCase()] = header.value;
+			loggedHeaders[header.header.toLowerCase()] = header.secret ? MASK : header.value;
+		}
+		const signed = webhookHeaders({ id: delivery.message_id, timestamp: Math.floor(now / 1000), body: body ?? '', secrets: webhook.secrets });
+		Object.assign(headers, signed);
+		Object.assign(loggedHeaders, signed);
+		return { url: webhook.url, method: webhook.method, headers, body, loggedHeaders };
+	}
+
+	private async payload(webhook: RegisteredWebhook, delivery: ClaimedDelivery): Promise<Record<string, unknown>> {
+		const data = delivery.event_data;
+		const action = String(data.action ?? '');
+		const needsItem = webhook.payload === 'item' || (webhook.filter !== null && action !== 'delete');
+		if (!needsItem || delivery.collection === null || delivery.item_key === null) return this.eventBody(webhook, data);
+
+		const schema = await this.context.getSchema();
+		const item = await this.readItem(webhook, delivery.collection, delivery.item_key, schema);
+		if (webhook.filter !== null && action !== 'delete' && item === null) {
+			throw new SkipDelivery('the item does not match the webhook filter (or is no longer readable)');
+		}
+		if (webhook.payload !== 'item') return this.eventBody(webhook, data);
+		const { payload: _payload, ...rest } = data;
+		return { ...rest, item };
+	}
+
+	/** The legacy Directus webhook body, narrowed to the chosen fields. */
+	private eventBody(webhook: RegisteredWebhook, data: Record<string, unknown>): Record<string, unknown> {
+		const { action: _action, ...body } = data;
+		if (webhook.fields.length > 0 && body.payload && typeof body.payload === 'object' && !Array.isArray(body.payload)) {
+			const payload = body.payload as Record<string, unknown>;
+			body.payload = Object.fromEntries(Object.entries(payload).filter(([key]) => webhook.fields.includes(key)));
+		}
+		if (!webhook.includePrevious) delete body.previous;
+		return body;
+	}
+
+	private async readItem(webhook: RegisteredWebhook, collection: string, key: string, schema: SchemaOverview): Promise<Record<string, unknown> | null> {
+		const primary = schema.collections[collection]?.primary;
+		if (!primary) return null;
+		const { ItemsService } = this.context.services;
+		const accountability: Accountability = webhook.itemRole
+			? { admin: false, app: false, role: webhook.itemRole, roles: [webhook.itemRole], user: null, ip: null }
+			: SYSTEM_ACCOUNTABILITY;
+		const items = new ItemsService(collection, { knex: this.context.database, schema, accountability });
+		// Directus validates the filter shape when it runs the query.
+		const filter = (webhook.filter ? { _and: [{ [primary]: { _eq: key } }, webhook.filter] } : { [primary]: { _eq: key } }) as never;
+		try {
+			const rows = await items.readByQuery({ filter, fields: webhook.fields.length > 0 ? webhook.fields : ['*'], limit: 1 });
+			return (rows[0] as Record<string, unknown> | undefined) ?? null;
+		} catch {
+			// The role may not read the item at all: treat as not readable.
+			return null;
+		}
+	}
+}

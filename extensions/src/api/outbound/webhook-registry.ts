@@ -1,0 +1,156 @@
+// In-memory view of the outgoing webhooks, indexed by collection and action so matching an
+// item event costs a map lookup however many webhooks exist. Reloaded at once after local
+// changes and, for changes made by other instances, when a cheap change signature moves.
+import type { Knex } from 'knex';
+import { OUTGOING_COLLECTION } from '../../shared/collections';
+import type { PayloadMode, WebhookAction, WebhookHeader } from '../../shared/webhook';
+import { toBool, toCsv, toJson, toNumber } from '../rows';
+import type { SecretBox } from '../secret-box';
+
+export interface RegisteredWebhook {
+	id: number;
+	name: string;
+	method: string;
+	url: string;
+	active: boolean;
+	data: boolean;
+	actions: WebhookAction[];
+	collections: string[];
+	headers: WebhookHeader[];
+	filter: Record<string, unknown> | null;
+	watchFields: string[];
+	fields: string[];
+	payload: PayloadMode;
+	itemRole: string | null;
+	includePrevious: boolean;
+	/** Signing secrets in clear: the current one first, then a rotated one still in its overlap. */
+	secrets: string[];
+	failingSince: number | null;
+}
+
+interface Logger {
+	warn(obj: unknown, msg?: string): void;
+}
+
+export class WebhookRegistry {
+	private readonly knex: Knex;
+	private readonly box: SecretBox;
+	private readonly logger: Logger;
+	private byId = new Map<number, RegisteredWebhook>();
+	private index = new Map<string, RegisteredWebhook[]>();
+	private signature = '';
+	private timer: NodeJS.Timeout | null = null;
+	private loading: Promise<void> | null = null;
+
+	constructor(knex: Knex, box: SecretBox, logger: Logger) {
+		this.knex = knex;
+		this.box = box;
+		this.logger = logger;
+	}
+
+	/** Active webhooks for an item event. */
+	match(collection: string, action: WebhookAction): RegisteredWebhook[] {
+		return this.index.get(`${collection}\u0000${action}`) ?? [];
+	}
+
+	get(id: number): RegisteredWebhook | undefined {
+		return this.byId.get(id);
+	}
+
+	all(): RegisteredWebhook[] {
+		return [...this.byId.values()];
+	}
+
+	/** Reloads everything; concurrent callers share one load. */
+	reload(): Promise<void> {
+		this.loading ??= this.load().finally(() => (this.loading = null));
+		return this.loading;
+	}
+
+	/** Polls the change signature so edits on other instances apply within `intervalMs` or so. */
+	startPolling(intervalMs: number): void {
+		this.stopPolling();
+		this.timer = setInterval(() => {
+			this.reloadIfChanged().catch((error) => this.logger.warn(error, '[webhooks] could not refresh webhook config'));
+		}, intervalMs);
+		this.timer.unref();
+	}
+
+	stopPolling(): void {
+		if (this.timer) clearInterval(this.timer);
+		this.timer = null;
+	}
+
+	async reloadIfChanged(): Promise<void> {
+		if ((await this.readSignature()) !== this.signature) await this.reload();
+	}
+
+	private async readSignature(): Promise<string> {
+		const row = await this.knex(OUTGOING_COLLECTION)
+			.first(
+				this.knex.raw('count(*) as n'),
+				this.knex.raw('max(id) as m'),
+				this.knex.raw('max(date_updated) as u'),
+				// Our own status/secret writes bypass date_updated; these sums still move.
+				this.knex.raw("sum(case when status = 'active' then id else 0 end) as a"),
+				this.knex.raw('sum(case when secret_previous_expires is null then 0 else id end) as r'),
+			);
+		return JSON.stringify([row?.n, row?.m, row?.u instanceof Date ? row.u.getTime() : row?.u, row?.a, row?.r].map(String));
+	}
+
+	private async load(): Promise<void> {
+		const signature = await this.readSignature();
+		const rows: Record<string, unknown>[] = await this.knex(OUTGOING_COLLECTION).select('*');
+		const byId = new Map<number, RegisteredWebhook>();
+		const index = new Map<string, RegisteredWebhook[]>();
+		const now = Date.now();
+		for (const row of rows) {
+			const webhook = this.fromRow(row, now);
+			byId.set(webhook.id, webhook);
+			if (!webhook.active) continue;
+			for (const collection of webhook.collections) {
+				for (const action of webhook.actions) {
+					const key = `${collection}\u0000${action}`;
+					index.set(key, [...(index.get(key) ?? []), webhook]);
+				}
+			}
+		}
+		this.byId = byId;
+		this.index = index;
+		this.signature = signature;
+	}
+
+	private fromRow(row: Record<string, unknown>, now: number): RegisteredWebhook {
+		const secrets: string[] = [];
+		for (const [column, expiresColumn] of [['secret', null], ['secret_previous', 'secret_previous_expires']] as const) {
+			const sealed = row[column];
+			if (typeof sealed !== 'string' || sealed === '') continue;
+			if (expiresColumn && (toNumber(row[expiresColumn]) ?? 0) < now) continue;
+			try {
+				secrets.push(this.box.open(sealed));
+			} catch {
+				this.logger.warn({ webhook: row.id }, `[webhooks] the ${column} of webhook ${String(row.id)} cannot be decrypted (was SECRET changed?)`);
+			}
+		}
+		return {
+			id: Number(row.id),
+			name: String(row.name ?? ''),
+			method: String(row.method ?? 'POST').toUpperCase(),
+			url: String(row.url ?? ''),
+			active: row.status === 'active',
+			data: row.data === null || row.data === undefined ? true : toBool(row.data),
+			actions: toCsv(row.actions) as WebhookAction[],
+			collections: toCsv(row.collections),
+			headers: toJson<WebhookHeader[]>(row.headers, []) ?? [],
+			filter: toJson<Record<string, unknown> | null>(row.filter, null),
+			watchFields: toCsv(row.watch_fields),
+			fields: toCsv(row.fields),
+			payload: row.payload === 'item' ? 'item' : 'event',
+			itemRole: (row.item_role as string | null) ?? null,
+			includePrevious: toBool(row.include_previous),
+			secrets,
+			failingSince: toNumber(row.failing_since),
+		};
+	}
+}
+

@@ -1,0 +1,143 @@
+// The outgoing-webhooks API, one instance per request like Directus's own services. Reads and
+// writes go through Directus's ItemsService with the caller's accountability, so Directus
+// permissions decide who may do what (admins by default) and every hook applies.
+import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
+import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
+import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
+import type { Runtime } from '../runtime';
+import { WebhookValidationError } from '../errors';
+import { generateSecret, messageId } from './signing';
+
+type Query = Record<string, unknown>;
+type Item = Record<string, unknown>;
+
+export interface WebhooksServiceOptions {
+	context: Pick<ExtensionContext, 'services' | 'database'>;
+	runtime: Runtime;
+	schema: SchemaOverview;
+	accountability: Accountability | null;
+}
+
+export class WebhooksService {
+	private readonly options: WebhooksServiceOptions;
+
+	constructor(options: WebhooksServiceOptions) {
+		this.options = options;
+	}
+
+	private items(collection: string) {
+		const { context, schema, accountability } = this.options;
+		return new context.services.ItemsService(collection, { knex: context.database, schema, accountability });
+	}
+
+	list(query: Query): Promise<Item[]> {
+		return this.items(OUTGOING_COLLECTION).readByQuery(query);
+	}
+
+	read(id: number, query: Query = {}): Promise<Item> {
+		return this.items(OUTGOING_COLLECTION).readOne(id, query);
+	}
+
+	/** Creates one or many webhooks; the response is the only place their secrets appear. */
+	async create(input: unknown): Promise<Item | Item[]> {
+		const many = Array.isArray(input);
+		const inputs = many ? input : [input];
+		if (inputs.length === 0 || inputs.some((item) => !item || typeof item !== 'object' || Array.isArray(item))) {
+			throw new WebhookValidationError({ errors: [{ field: '(body)', reason: 'must be a webhook object or a non-empty array of webhook objects' }] });
+		}
+		const secrets = inputs.map((item) => {
+			const given = (item as Item).secret;
+			return typeof given === 'string' ? given : generateSecret();
+		});
+		const keys: (string | number)[] = await this.items(OUTGOING_COLLECTION).createMany(
+			inputs.map((item, index) => ({ ...(item as Item), secret: secrets[index] })),
+		);
+		await this.options.runtime.registry.reload();
+		const created: Item[] = await this.items(OUTGOING_COLLECTION).readMany(keys);
+		const byKey = new Map(created.map((item) => [String(item.id), item]));
+		const result = keys.map((key, index) => ({ ...byKey.get(String(key)), secret: secrets[index] }));
+		return many ? result : result[0]!;
+	}
+
+	async update(id: number, input: unknown): Promise<Item> {
+		if (!input || typeof input !== 'object' || Array.isArray(input)) {
+			throw new WebhookValidationError({ errors: [{ field: '(body)', reason: 'must be an object with the fields to change' }] });
+		}
+		await this.items(OUTGOING_COLLECTION).updateOne(id, input);
+		await this.options.runtime.registry.reload();
+		return this.read(id);
+	}
+
+	async delete(ids: number[]): Promise<void> {
+		await this.items(OUTGOING_COLLECTION).deleteMany(ids);
+		await this.options.runtime.store.deleteForWebhooks(ids);
+		await this.options.runtime.registry.reload();
+	}
+
+	/** A new signing secret; the previous one keeps working for WEBHOOKS_SECRET_OVERLAP. */
+	async rotateSecret(id: number): Promise<{ secret: string; previous_valid_until: number }> {
+		const secret = generateSecret();
+		await this.items(OUTGOING_COLLECTION).updateOne(id, { secret });
+		await this.options.runtime.registry.reload();
+		return { secret, previous_valid_until: Date.now() + this.options.runtime.settings.secretOverlapMs };
+	}
+
+	deliveries(id: number, query: Query): Promise<Item[]> {
+		const filter = { _and: [{ webhook: { _eq: id } }, ...(query.filter ? [query.filter] : [])] } as never;
+		return this.items(DELIVERIES_COLLECTION).readByQuery({ sort: ['-id'], limit: 50, ...query, filter });
+	}
+
+	async delivery(id: number, deliveryId: number): Promise<Item> {
+		const delivery: Item = await this.items(DELIVERIES_COLLECTION).readOne(deliveryId);
+		if (Number(delivery.webhook) !== id) throw new ForbiddenError();
+		const attempts = await this.items(ATTEMPTS_COLLECTION).readByQuery({ filter: { delivery: { _eq: deliveryId } }, sort: ['attempt'], limit: -1 });
+		return { ...delivery, attempts };
+	}
+
+	/** Sends a delivery again, with the same webhook-id so receivers can recognise it. */
+	async resend(id: number, deliveryId: number): Promise<Item> {
+		await this.assertCanManage(id);
+		await this.delivery(id, deliveryId);
+		if (!(await this.options.runtime.store.resend(deliveryId))) {
+			throw new InvalidPayloadError({ reason: 'the delivery is being sent right now; try again in a moment' });
+		}
+		this.options.runtime.dispatcher.wake();
+		return this.delivery(id, deliveryId);
+	}
+
+	/** Queues a test event (`webhook.test`) for the webhook, whatever its collections. */
+	async test(id: number): Promise<Item> {
+		const webhook = await this.assertCanManage(id);
+		const message = messageId();
+		const { store, dispatcher } = this.options.runtime;
+		await store.insert([
+			{
+				webhook: id,
+				message_id: message,
+				event: 'webhook.test',
+				collection: null,
+				item_key: null,
+				event_data: { event: 'webhook.test', webhook: { id, name: webhook.name }, accountability: this.who(), timestamp: new Date().toISOString() },
+			},
+		]);
+		dispatcher.wake();
+		const [delivery] = await this.items(DELIVERIES_COLLECTION).readByQuery({ filter: { message_id: { _eq: message } }, limit: 1 });
+		return delivery as Item;
+	}
+
+	/** Managing deliveries needs the right to update the webhook itself. */
+	private async assertCanManage(id: number): Promise<Item> {
+		const { accountability } = this.options;
+		const webhook: Item = await this.read(id, { fields: ['id', 'name'] });
+		if (accountability && !accountability.admin) {
+			// Throws ForbiddenError without update permission; writes nothing.
+			await this.items(OUTGOING_COLLECTION).updateOne(id, {}, { emitEvents: false });
+		}
+		return webhook;
+	}
+
+	private who() {
+		const { accountability } = this.options;
+		return accountability ? { user: accountability.user ?? null, role: accountability.role ?? null } : null;
+	}
+}

@@ -1,0 +1,82 @@
+// Builds the extension's long-lived parts once per process, shared by the hook and the
+// endpoint (they live in one bundle). Nothing here runs at import time.
+import type { ExtensionContext } from './context';
+import { AdminNotifier } from './admin-notifier';
+import { DeliveryStore } from './outbound/delivery-store';
+import { Dispatcher } from './outbound/dispatcher';
+import { EventCapture } from './outbound/event-capture';
+import { HttpSender } from './outbound/http-sender';
+import { MessageBuilder } from './outbound/message-builder';
+import { Outbox } from './outbound/outbox';
+import { PreviousValues } from './outbound/previous-values';
+import { SsrfGuard } from './outbound/ssrf-guard';
+import { WebhookConfig } from './outbound/webhook-config';
+import { WebhookHealthTracker } from './outbound/webhook-health';
+import { WebhookRegistry } from './outbound/webhook-registry';
+import { SecretBox, encryptionKeyFromEnv } from './secret-box';
+import { readSettings, type Settings } from './settings';
+
+export interface Runtime {
+	settings: Settings;
+	registry: WebhookRegistry;
+	store: DeliveryStore;
+	outbox: Outbox;
+	capture: EventCapture;
+	previous: PreviousValues;
+	config: WebhookConfig;
+	dispatcher: Dispatcher;
+	sender: HttpSender;
+}
+
+let runtime: Runtime | null = null;
+
+export function useRuntime(context: ExtensionContext): Runtime {
+	runtime ??= createRuntime(context);
+	return runtime;
+}
+
+function createRuntime(context: ExtensionContext): Runtime {
+	const { database: knex, logger, env } = context;
+	const settings = readSettings(env);
+	const box = new SecretBox(encryptionKeyFromEnv(env));
+	const registry = new WebhookRegistry(knex, box, logger);
+	const store = new DeliveryStore(knex);
+	const sender = new HttpSender({ guard: SsrfGuard.fromEnv(env), maxSockets: settings.concurrency });
+	const health = new WebhookHealthTracker({
+		knex,
+		registry,
+		store,
+		notifier: new AdminNotifier(context),
+		disableAfterMs: settings.disableAfterMs,
+		logger,
+	});
+	const dispatcher = new Dispatcher({
+		store,
+		registry,
+		builder: new MessageBuilder(context),
+		sender,
+		health,
+		logger,
+		options: {
+			concurrency: settings.concurrency,
+			perWebhook: settings.perWebhook,
+			timeoutMs: settings.timeoutMs,
+			pollMs: settings.pollMs,
+			schedule: settings.retrySchedule,
+			maxResponseBytes: settings.maxResponseBytes,
+		},
+	});
+	const outbox = new Outbox(store, logger, () => dispatcher.wake());
+	const previous = new PreviousValues();
+	return {
+		settings,
+		registry,
+		store,
+		outbox,
+		previous,
+		capture: new EventCapture(registry, outbox, previous),
+		config: new WebhookConfig(box, settings.secretOverlapMs),
+		dispatcher,
+		sender,
+	};
+}

@@ -1,0 +1,75 @@
+// Outgoing webhook configuration: the legacy Directus webhook object plus this extension's
+// options. Shared by the API and the app, so no Node imports here.
+
+export const WEBHOOK_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export const WEBHOOK_ACTIONS = ['create', 'update', 'delete'] as const;
+export const WEBHOOK_STATUSES = ['active', 'inactive'] as const;
+/** event: the legacy body `{ event, accountability, payload, key | keys, collection }`; item: the item read at delivery time. */
+export const PAYLOAD_MODES = ['event', 'item'] as const;
+
+export type WebhookMethod = (typeof WEBHOOK_METHODS)[number];
+export type WebhookAction = (typeof WEBHOOK_ACTIONS)[number];
+export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+export type PayloadMode = (typeof PAYLOAD_MODES)[number];
+
+export interface WebhookHeader {
+	header: string;
+	value: string;
+	/** Masked when read back. */
+	secret?: boolean;
+}
+
+export interface Webhook {
+	id: number;
+	name: string;
+	description: string | null;
+	method: WebhookMethod;
+	url: string;
+	status: WebhookStatus;
+	data: boolean;
+	actions: WebhookAction[];
+	collections: string[];
+	headers: WebhookHeader[];
+	filter: Record<string, unknown> | null;
+	watch_fields: string[] | null;
+	fields: string[] | null;
+	payload: PayloadMode;
+	item_role: string | null;
+	include_previous: boolean;
+	/** Always masked on read; the clear value appears once, in the create or rotate response. */
+	secret: string;
+	disabled_reason: string | null;
+	/** Epoch ms of the first failure of the current run of failures. */
+	failing_since: number | null;
+	date_created: string | null;
+	date_updated: string | null;
+}
+
+export const WRITABLE_FIELDS = [
+	'name', 'description', 'method', 'url', 'status', 'data', 'actions', 'collections', 'headers',
+	'filter', 'watch_fields', 'fields', 'payload', 'item_role', 'include_previous',
+] as const;
+export const READONLY_FIELDS = ['id', 'secret', 'disabled_reason', 'failing_since', 'date_created', 'date_updated'] as const;
+
+export type WebhookInput = Partial<Pick<Webhook, (typeof WRITABLE_FIELDS)[number]>> & { secret?: string };
+
+export interface FieldError {
+	field: string;
+	reason: string;
+}
+
+export const MASK = '**********';
+
+export const WEBHOOK_DEFAULTS = {
+	method: 'POST',
+	status: 'active',
+	data: true,
+	headers: [],
+	filter: null,
+	watch_fields: null,
+	fields: null,
+	payload: 'event',
+	item_role: null,
+	include_previous: false,
+	description: null,
+} as const;
