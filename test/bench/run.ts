@@ -80,8 +80,9 @@ async function deleteWebhooks(api: ApiClient, ids: number[]): Promise<void> {
 
 const stack = await startStack('sqlite', {
 	label: 'bench',
-	// The Flow's request operation must reach the loopback receiver.
-	env: { LOG_LEVEL: 'warn', IMPORT_IP_DENY_LIST: '169.254.169.254' },
+	// The Flow's request operation must reach the loopback receiver; the pressure limiter would
+	// turn a saturated loop into 503s instead of a rate.
+	env: { LOG_LEVEL: 'warn', IMPORT_IP_DENY_LIST: '169.254.169.254', PRESSURE_LIMITER_ENABLED: 'false' },
 });
 const receiver = await Receiver.start();
 try {
@@ -147,7 +148,7 @@ await benchDrain();
 async function benchDrain(): Promise<void> {
 	const backlog = Number(process.env.BENCH_BACKLOG ?? 10_000);
 	const drainReceiver = await Receiver.start();
-	const paused = await startStack('sqlite', { label: 'bench-drain', env: { LOG_LEVEL: 'warn', WEBHOOKS_DISPATCHER: 'false' } });
+	const paused = await startStack('sqlite', { label: 'bench-drain', env: { LOG_LEVEL: 'warn', WEBHOOKS_DISPATCHER: 'false', PRESSURE_LIMITER_ENABLED: 'false' } });
 	try {
 		const api = new ApiClient(paused.info.url, paused.info.token);
 		await createCollection(api);

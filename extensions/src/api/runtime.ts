@@ -26,7 +26,12 @@ export interface Runtime {
 	config: WebhookConfig;
 	dispatcher: Dispatcher;
 	sender: HttpSender;
+	/** Writes what is buffered and stops the worker; deliveries still in flight then are retried later. */
+	shutdown(): Promise<void>;
 }
+
+// How long shutdown waits for sends in flight before leaving them to lease expiry.
+const SHUTDOWN_GRACE_MS = 5_000;
 
 let runtime: Runtime | null = null;
 
@@ -78,5 +83,11 @@ function createRuntime(context: ExtensionContext): Runtime {
 		config: new WebhookConfig(box, settings.secretOverlapMs),
 		dispatcher,
 		sender,
+		async shutdown() {
+			registry.stopPolling();
+			await outbox.flush();
+			await Promise.race([dispatcher.stop(), new Promise((done) => setTimeout(done, SHUTDOWN_GRACE_MS).unref())]);
+			sender.close();
+		},
 	};
 }

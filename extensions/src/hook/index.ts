@@ -3,6 +3,7 @@ import { OUTGOING_COLLECTION } from '../shared/collections';
 import { beforeItemWrite, onItemAction } from '../api/outbound/event-handlers';
 import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/event-sources';
 import { useRuntime } from '../api/runtime';
+import { beforeDatabaseCloses } from '../api/shutdown';
 import { SchemaInstaller } from '../api/schema/schema-installer';
 
 export default defineHook(({ init, action, filter, schedule }, context) => {
@@ -19,17 +20,11 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 			await registry.reload();
 			registry.startPolling(settings.configRefreshMs);
 			if (settings.dispatcher) dispatcher.start();
+			beforeDatabaseCloses(context.database, () => runtime().shutdown());
 		} catch (error) {
 			context.logger.error(error, '[webhooks] could not start');
 			throw error;
 		}
-	});
-
-	action('server.stop', async () => {
-		const { outbox, dispatcher, registry } = runtime();
-		registry.stopPolling();
-		await outbox.flush();
-		await dispatcher.stop();
 	});
 
 	for (const source of EVENT_SOURCES) {

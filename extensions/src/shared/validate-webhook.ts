@@ -1,221 +1,400 @@
 // Validation of outgoing webhook config, shared by the API (every write path) and the app
-// (live form errors). Collects every error, each naming its field; never echoes header values.
+// (live form errors), so it is pure and browser-safe. Collects every error, each naming its
+// field path; reasons state limits rather than echoing input, and never echo header values.
 import {
-	PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS,
-	type FieldError, type WebhookInput,
+	MASK, PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS,
+	type FieldError, type WebhookAction, type WebhookHeader, type WebhookInput,
 } from './webhook';
 
 export type ValidationResult = { ok: true; value: WebhookInput } | { ok: false; errors: FieldError[] };
 
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const RESERVED_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-length', 'host', 'transfer-encoding', 'connection']);
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const FIELD_NAME = /^[A-Za-z0-9_.$*-]{1,128}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_HEADERS = 50;
-const MAX_LIST = 200;
-const MAX_FILTER_DEPTH = 10;
-const MAX_FILTER_CHARS = 20_000;
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
+export interface ValidateOptions {
+	mode: 'create' | 'update';
+	/** Collections that exist in the schema; webhooks may only watch these. */
+	collections: readonly string[];
 }
 
-/** A list given as an array or as comma-separated text (how the Data Studio stores csv). */
+type Fail = (field: string, reason: string) => void;
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+// Set by the extension itself or by the HTTP layer; letting admins override them would break signing or framing.
+const RESERVED_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-length', 'host', 'transfer-encoding', 'connection']);
+const REQUIRED_ON_CREATE = ['name', 'url', 'actions', 'collections'] as const;
+// RFC 7230 token.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// What Node's HTTP client accepts in a header value; anything else would only fail at delivery time.
+const HEADER_VALUE_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
+const HEADER_INJECTION = /[\r\n\0]/;
+const FIELD_NAME = /^[A-Za-z0-9_.$*-]{1,128}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const SECRET_PREFIX = 'whsec_';
+const SECRET_MIN_BYTES = 24;
+const SECRET_MAX_BYTES = 64;
+const MAX_NAME = 255;
+const MAX_DESCRIPTION = 10_000;
+const MAX_URL = 2048;
+const MAX_HEADERS = 50;
+const MAX_HEADER_NAME = 256;
+const MAX_HEADER_VALUE = 8192;
+const MAX_FIELD_LIST = 200;
+const MAX_FILTER_DEPTH = 10;
+const MAX_FILTER_CHARS = 20_000;
+// Bounds how much of an attacker-chosen key or value ends up in an error message.
+const MAX_QUOTED = 64;
+const MAX_LISTED = 5;
+
+/** A non-null, non-array object whose prototype is Object's or null (what JSON.parse makes). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+	const proto: unknown = Object.getPrototypeOf(value);
+	return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A list given as an array of strings or as comma-separated text (how the Data Studio stores
+ * csv fields), trimmed, with empty csv entries dropped. null for anything else.
+ */
 export function parseCsvList(value: unknown): string[] | null {
-	if (Array.isArray(value)) return value.every((entry) => typeof entry === 'string') ? value.map((entry) => entry.trim()) : null;
-	if (typeof value === 'string') return value.split(',').map((entry) => entry.trim()).filter(Boolean);
+	if (Array.isArray(value)) return value.every((entry) => typeof entry === 'string') ? value.map((entry: string) => entry.trim()) : null;
+	if (typeof value === 'string') return value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
 	return null;
 }
 
+/** One line: `field: reason; field: reason`. */
 export function formatErrors(errors: FieldError[]): string {
 	return errors.map((error) => `${error.field}: ${error.reason}`).join('; ');
 }
 
-/** Paths of prototype-polluting keys anywhere in a JSON value (own keys, as JSON.parse makes them). */
-function prototypeKeys(value: unknown, path: string, depth = 0): string[] {
-	if (depth > 32 || typeof value !== 'object' || value === null) return [];
+function quote(text: string): string {
+	return JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text);
+}
+
+function quoteAll(values: string[]): string {
+	const shown = values.slice(0, MAX_LISTED).map(quote).join(', ');
+	return values.length > MAX_LISTED ? `${shown} and ${values.length - MAX_LISTED} more` : shown;
+}
+
+function childPath(parent: string, key: string, inArray: boolean): string {
+	const shown = key.length > MAX_QUOTED ? `${key.slice(0, MAX_QUOTED)}…` : key;
+	if (inArray && /^\d+$/.test(key)) return `${parent}[${key}]`;
+	return parent ? `${parent}.${shown}` : shown;
+}
+
+/**
+ * Paths of prototype-polluting keys anywhere in a value. Own keys are checked because JSON.parse
+ * makes `__proto__` an own property; iterative so no nesting depth can overflow the stack.
+ */
+function prototypeKeyPaths(root: Record<string, unknown>): string[] {
 	const found: string[] = [];
-	for (const key of Object.keys(value)) {
-		const child = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-		if (!Array.isArray(value) && PROTOTYPE_KEYS.has(key)) found.push(child);
-		else found.push(...prototypeKeys((value as Record<string, unknown>)[key], child, depth + 1));
+	const seen = new WeakSet<object>();
+	const stack: { value: unknown; path: string }[] = [{ value: root, path: '' }];
+	while (stack.length > 0) {
+		const { value, path } = stack.pop()!;
+		if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+		seen.add(value);
+		const inArray = Array.isArray(value);
+		for (const key of Object.keys(value)) {
+			const at = childPath(path, key, inArray);
+			if (PROTOTYPE_KEYS.has(key)) found.push(at);
+			else stack.push({ value: (value as Record<string, unknown>)[key], path: at });
+		}
 	}
-	return found;
+	return found.sort();
 }
 
-function depthOf(value: unknown, depth = 0): number {
-	if (typeof value !== 'object' || value === null || depth > MAX_FILTER_DEPTH) return depth;
-	return Math.max(depth, ...Object.values(value).map((child) => depthOf(child, depth + 1)));
+/** True when objects and arrays nest deeper than `limit` levels (`{}` is one level). */
+function nestsDeeperThan(root: unknown, limit: number): boolean {
+	const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 1 }];
+	while (stack.length > 0) {
+		const { value, depth } = stack.pop()!;
+		if (typeof value !== 'object' || value === null) continue;
+		if (depth > limit) return true;
+		for (const child of Object.values(value)) stack.push({ value: child, depth: depth + 1 });
+	}
+	return false;
 }
 
-function base64Length(text: string): number | null {
-	if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return null;
+/** Decoded byte length of canonical padded base64 (as a re-encode would produce it), else null. */
+function base64ByteLength(text: string): number | null {
+	if (text.length === 0 || text.length % 4 !== 0 || !BASE64.test(text)) return null;
 	const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+	// Canonical form leaves the unused low bits of the last data character zero.
+	if (padding > 0) {
+		const bits = BASE64_ALPHABET.indexOf(text[text.length - padding - 1]!);
+		if ((bits & (padding === 2 ? 0b1111 : 0b11)) !== 0) return null;
+	}
 	return (text.length / 4) * 3 - padding;
 }
 
-export function validateWebhook(input: unknown, options: { mode: 'create' | 'update'; collections: readonly string[] }): ValidationResult {
+function isValidSecret(secret: unknown): secret is string {
+	if (typeof secret !== 'string' || !secret.startsWith(SECRET_PREFIX)) return false;
+	const bytes = base64ByteLength(secret.slice(SECRET_PREFIX.length));
+	return bytes !== null && bytes >= SECRET_MIN_BYTES && bytes <= SECRET_MAX_BYTES;
+}
+
+export function validateWebhook(input: unknown, options: ValidateOptions): ValidationResult {
 	if (!isPlainObject(input)) return { ok: false, errors: [{ field: '(body)', reason: 'must be a JSON object' }] };
 	const errors: FieldError[] = [];
-	const value: Record<string, unknown> = {};
-	const fail = (field: string, reason: string) => errors.push({ field, reason });
+	const fail: Fail = (field, reason) => {
+		errors.push({ field, reason });
+	};
+	const value: WebhookInput = {};
 
-	for (const path of prototypeKeys(input, '')) fail(path, 'prototype keys (__proto__, constructor, prototype) are not allowed');
-	if (errors.length > 0) return { ok: false, errors };
+	// Fields holding a prototype key are reported and then left alone; the rest are still checked.
+	const polluted = new Set<string>();
+	for (const path of prototypeKeyPaths(input)) {
+		fail(path, 'prototype keys (__proto__, constructor, prototype) are not allowed');
+		polluted.add(path.split(/[.[]/, 1)[0]!);
+	}
 
-	for (const key of Object.keys(input)) {
-		if (key === 'secret') continue;
+	const keys = Object.keys(input);
+	for (const key of keys) {
+		if (polluted.has(key) || key === 'secret') continue;
 		if ((READONLY_FIELDS as readonly string[]).includes(key)) fail(key, 'is read-only');
-		else if (!(WRITABLE_FIELDS as readonly string[]).includes(key)) fail(key, `"${key.slice(0, 64)}" is not a webhook field`);
-	}
-	if (options.mode === 'create') {
-		for (const field of ['name', 'url', 'actions', 'collections']) if (input[field] === undefined || input[field] === null) fail(field, 'is required');
-	} else if (Object.keys(input).length === 0) {
-		fail('(body)', 'nothing to update');
+		else if (!(WRITABLE_FIELDS as readonly string[]).includes(key)) fail(childPath('', key, false), `${quote(key)} is not a webhook field`);
 	}
 
-	const has = (field: string) => input[field] !== undefined;
+	const required = new Set<string>(options.mode === 'create' ? REQUIRED_ON_CREATE : []);
+	const missing = (field: string) => input[field] === undefined || (required.has(field) && input[field] === null);
+	for (const field of required) if (missing(field)) fail(field, 'is required');
+	if (options.mode === 'update' && keys.length === 0) fail('(body)', 'nothing to update');
+	const given = (field: string) => !polluted.has(field) && !missing(field);
 
-	if (has('secret')) {
-		const secret = input.secret;
-		const length = typeof secret === 'string' && secret.startsWith('whsec_') ? base64Length(secret.slice(6)) : null;
-		if (length === null || length < 24 || length > 64) fail('secret', 'must be "whsec_" followed by base64 of 24 to 64 random bytes (leave it out to have one generated)');
-		else value.secret = secret;
+	// The masked secret, as read back, is sent unchanged by forms that post the whole item.
+	if (given('secret') && input.secret !== MASK) {
+		// Read-only on read, but admins may bring their own well-formed secret.
+		if (isValidSecret(input.secret)) value.secret = input.secret;
+		else fail('secret', `is generated for you; to set your own, use "${SECRET_PREFIX}" followed by canonical base64 of ${SECRET_MIN_BYTES} to ${SECRET_MAX_BYTES} random bytes`);
 	}
-	if (has('name')) {
-		const name = input.name;
-		if (typeof name !== 'string' || name.trim() === '') fail('name', 'must be a non-empty string');
-		else if (name.length > 255) fail('name', 'must be at most 255 characters');
-		else value.name = name.trim();
+	if (given('name')) {
+		const name = typeof input.name === 'string' ? input.name.trim() : null;
+		if (name === null || name === '') fail('name', 'must be a non-empty string');
+		else if (name.length > MAX_NAME) fail('name', `must be at most ${MAX_NAME} characters`);
+		else value.name = name;
 	}
-	if (has('description')) {
+	if (given('description')) {
 		const description = input.description;
 		if (description !== null && typeof description !== 'string') fail('description', 'must be a string or null');
-		else if (typeof description === 'string' && description.length > 10_000) fail('description', 'must be at most 10000 characters');
+		else if (typeof description === 'string' && description.length > MAX_DESCRIPTION) fail('description', `must be at most ${MAX_DESCRIPTION} characters`);
 		else value.description = description;
 	}
-	if (has('method')) {
-		const method = typeof input.method === 'string' ? input.method.toUpperCase() : null;
-		if (method === null || !(WEBHOOK_METHODS as readonly string[]).includes(method)) fail('method', `must be one of ${WEBHOOK_METHODS.join(', ')}`);
-		else value.method = method;
+	if (given('method')) {
+		const method = typeof input.method === 'string' ? input.method.toUpperCase() : '';
+		const known = WEBHOOK_METHODS.find((candidate) => candidate === method);
+		if (known === undefined) fail('method', `must be one of ${WEBHOOK_METHODS.join(', ')}`);
+		else value.method = known;
 	}
-	if (has('status')) {
-		if (!(WEBHOOK_STATUSES as readonly unknown[]).includes(input.status)) fail('status', `must be one of ${WEBHOOK_STATUSES.join(', ')}`);
-		else value.status = input.status;
+	if (given('status')) {
+		const known = WEBHOOK_STATUSES.find((candidate) => candidate === input.status);
+		if (known === undefined) fail('status', `must be one of ${WEBHOOK_STATUSES.join(', ')}`);
+		else value.status = known;
 	}
-	for (const field of ['data', 'include_previous']) {
-		if (!has(field)) continue;
-		if (typeof input[field] !== 'boolean') fail(field, 'must be true or false');
-		else value[field] = input[field];
+	for (const field of ['data', 'include_previous'] as const) {
+		if (!given(field)) continue;
+		const flag = input[field];
+		if (typeof flag === 'boolean') value[field] = flag;
+		else fail(field, typeof flag === 'string' ? 'must be the boolean true or false, not a string' : 'must be true or false');
 	}
-	if (has('url')) {
-		const reason = urlProblem(input.url);
-		if (reason) fail('url', reason);
-		else value.url = input.url;
+	if (given('url')) {
+		const problem = urlProblem(input.url);
+		if (problem !== null) fail('url', problem);
+		else value.url = input.url as string;
 	}
-	if (has('actions')) {
-		const actions = parseCsvList(input.actions);
-		if (actions === null || actions.length === 0) fail('actions', `must be a non-empty list of ${WEBHOOK_ACTIONS.join(', ')}`);
-		else {
-			const unknown = actions.filter((action) => !(WEBHOOK_ACTIONS as readonly string[]).includes(action));
-			if (unknown.length > 0) fail('actions', `unknown action "${unknown[0]!.slice(0, 64)}" (use ${WEBHOOK_ACTIONS.join(', ')})`);
-			else value.actions = [...new Set(actions)];
-		}
+	if (given('actions')) {
+		const actions = validateActions(input.actions, fail);
+		if (actions !== null) value.actions = actions;
 	}
-	if (has('collections')) {
-		const collections = parseCsvList(input.collections);
-		if (collections === null || collections.length === 0) fail('collections', 'must be a non-empty list of collection names');
-		else if (collections.length > MAX_LIST) fail('collections', `must list at most ${MAX_LIST} collections`);
-		else {
-			const unknown = collections.filter((collection) => !options.collections.includes(collection));
-			if (unknown.length > 0) fail('collections', `unknown collection "${unknown[0]!.slice(0, 64)}"`);
-			else if (new Set(collections).size !== collections.length) fail('collections', 'lists a collection twice');
-			else value.collections = collections;
-		}
+	if (given('collections')) {
+		const collections = validateCollections(input.collections, options.collections, fail);
+		if (collections !== null) value.collections = collections;
 	}
-	if (has('headers')) validateHeaders(input.headers, value, fail);
-	if (has('filter')) {
-		const filter = input.filter;
-		if (filter !== null && !isPlainObject(filter)) fail('filter', 'must be a Directus filter object or null');
-		else if (filter !== null && depthOf(filter) > MAX_FILTER_DEPTH) fail('filter', `must be nested at most ${MAX_FILTER_DEPTH} levels deep`);
-		else if (filter !== null && JSON.stringify(filter).length > MAX_FILTER_CHARS) fail('filter', `must be at most ${MAX_FILTER_CHARS} characters as JSON`);
-		else value.filter = filter === null || Object.keys(filter).length === 0 ? null : filter;
+	if (given('headers')) {
+		const headers = validateHeaders(input.headers, fail);
+		if (headers !== null) value.headers = headers;
 	}
-	for (const field of ['watch_fields', 'fields']) {
-		if (!has(field)) continue;
-		if (input[field] === null) {
-			value[field] = null;
-			continue;
-		}
-		const list = parseCsvList(input[field]);
-		if (list === null) fail(field, 'must be a list of field names or null');
-		else if (list.length > MAX_LIST) fail(field, `must list at most ${MAX_LIST} fields`);
-		else {
-			const bad = list.find((name) => !FIELD_NAME.test(name));
-			if (bad !== undefined) fail(field, `"${bad.slice(0, 64)}" is not a field name`);
-			else value[field] = list.length === 0 ? null : list;
-		}
+	if (given('filter')) {
+		const filter = validateFilter(input.filter, fail);
+		if (filter !== undefined) value.filter = filter;
 	}
-	if (has('payload')) {
-		if (!(PAYLOAD_MODES as readonly unknown[]).includes(input.payload)) fail('payload', `must be one of ${PAYLOAD_MODES.join(', ')}`);
-		else value.payload = input.payload;
+	for (const field of ['watch_fields', 'fields'] as const) {
+		if (!given(field)) continue;
+		const list = validateFieldList(field, input[field], fail);
+		if (list !== undefined) value[field] = list;
 	}
-	if (has('item_role')) {
+	if (given('payload')) {
+		const known = PAYLOAD_MODES.find((candidate) => candidate === input.payload);
+		if (known === undefined) fail('payload', `must be one of ${PAYLOAD_MODES.join(', ')}`);
+		else value.payload = known;
+	}
+	if (given('item_role')) {
 		const role = input.item_role;
-		if (role !== null && (typeof role !== 'string' || !UUID.test(role))) fail('item_role', 'must be a role id (UUID) or null');
-		else value.item_role = role;
+		if (role === null) value.item_role = null;
+		else if (typeof role === 'string' && UUID.test(role)) value.item_role = role.toLowerCase();
+		else fail('item_role', 'must be a role id (UUID) or null');
 	}
 
-	return errors.length > 0 ? { ok: false, errors } : { ok: true, value: value as WebhookInput };
+	return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }
 
 function urlProblem(url: unknown): string | null {
-	if (typeof url !== 'string' || url.trim() === '') return 'must be an absolute http(s) URL';
-	if (url.length > 2048) return 'must be at most 2048 characters';
-	// eslint-disable-next-line no-control-regex
-	if (/[\s\u0000-\u001f\u007f]/.test(url)) return 'must not contain spaces or control characters';
+	if (typeof url !== 'string') return 'must be an absolute http(s) URL';
+	if (url.length > MAX_URL) return `must be at most ${MAX_URL} characters`;
+	if (/[\s\x00-\x1f\x7f]/.test(url)) return 'must not contain whitespace or control characters';
+	// The URL parser also accepts `http:host`; insist on the unambiguous absolute form.
+	if (!/^https?:\/\//i.test(url)) {
+		return /^[A-Za-z][A-Za-z0-9+.-]*:/.test(url) ? 'must use http: or https:' : 'must be an absolute http(s) URL';
+	}
 	let parsed: URL;
 	try {
 		parsed = new URL(url);
 	} catch {
 		return 'must be an absolute http(s) URL';
 	}
-	if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'must be an absolute http(s) URL';
-	if (!parsed.hostname) return 'must name a host';
-	if (parsed.username || parsed.password) return 'must not contain credentials (put them in a secret header)';
-	if (parsed.hash) return 'must not contain a #fragment';
+	if (parsed.hostname === '') return 'must name a host';
+	if (parsed.username !== '' || parsed.password !== '') return 'must not contain credentials (put them in a secret header)';
+	if (parsed.hash !== '' || url.includes('#')) return 'must not contain a #fragment (it is never sent)';
 	return null;
 }
 
-function validateHeaders(headers: unknown, value: Record<string, unknown>, fail: (field: string, reason: string) => void): void {
-	if (headers === null) {
-		value.headers = [];
-		return;
+function validateActions(input: unknown, fail: Fail): WebhookAction[] | null {
+	const list = parseCsvList(input);
+	if (list === null || list.length === 0) {
+		fail('actions', `must be a non-empty list of ${WEBHOOK_ACTIONS.join(', ')}`);
+		return null;
 	}
-	if (!Array.isArray(headers)) return fail('headers', 'must be a list of { header, value, secret? }');
-	if (headers.length > MAX_HEADERS) return fail('headers', `must have at most ${MAX_HEADERS} entries`);
+	const actions: WebhookAction[] = [];
+	const unknown: string[] = [];
+	for (const entry of list) {
+		const known = WEBHOOK_ACTIONS.find((action) => action === entry);
+		if (known === undefined) unknown.push(entry);
+		else if (!actions.includes(known)) actions.push(known);
+	}
+	if (unknown.length === 0) return actions;
+	fail('actions', `unknown action ${quoteAll(unknown)} (use ${WEBHOOK_ACTIONS.join(', ')})`);
+	return null;
+}
+
+function validateCollections(input: unknown, existing: readonly string[], fail: Fail): string[] | null {
+	const list = parseCsvList(input);
+	if (list === null || list.length === 0) {
+		fail('collections', 'must be a non-empty list of collection names');
+		return null;
+	}
+	const unknown = [...new Set(list.filter((collection) => !existing.includes(collection)))];
+	const twice = [...new Set(list.filter((collection, index) => list.indexOf(collection) !== index))];
+	if (unknown.length > 0) fail('collections', `unknown collection ${quoteAll(unknown)}`);
+	if (twice.length > 0) fail('collections', `lists ${quoteAll(twice)} more than once`);
+	return unknown.length === 0 && twice.length === 0 ? list : null;
+}
+
+function validateHeaders(input: unknown, fail: Fail): WebhookHeader[] | null {
+	// Legacy webhooks stored "no headers" as null.
+	if (input === null) return [];
+	if (!Array.isArray(input)) {
+		fail('headers', 'must be a list of { header, value, secret? }');
+		return null;
+	}
+	if (input.length > MAX_HEADERS) {
+		fail('headers', `must have at most ${MAX_HEADERS} entries`);
+		return null;
+	}
+	const headers: WebhookHeader[] = [];
 	const seen = new Set<string>();
-	const clean: { header: string; value: string; secret?: boolean }[] = [];
-	headers.forEach((entry, index) => {
+	let valid = true;
+	input.forEach((entry: unknown, index) => {
 		const at = `headers[${index}]`;
-		if (!isPlainObject(entry)) return fail(at, 'must be an object { header, value, secret? }');
-		const extra = Object.keys(entry).find((key) => !['header', 'value', 'secret'].includes(key));
-		if (extra !== undefined) return fail(`${at}.${extra.slice(0, 64)}`, 'is not a header property');
-		const name = entry.header;
-		if (typeof name !== 'string' || name.length === 0 || name.length > 256 || !TOKEN.test(name)) {
-			return fail(`${at}.header`, 'must be a valid header name (letters, digits and !#$%&\'*+-.^_`|~, at most 256)');
+		const problems = errorsForHeader(entry, at, seen);
+		for (const problem of problems) fail(problem.field, problem.reason);
+		if (problems.length > 0 || !isPlainObject(entry)) {
+			valid = false;
+			return;
 		}
-		if (RESERVED_HEADERS.has(name.toLowerCase())) return fail(`${at}.header`, `"${name}" is set by the extension and cannot be overridden`);
-		if (seen.has(name.toLowerCase())) return fail(`${at}.header`, `"${name}" appears twice`);
-		seen.add(name.toLowerCase());
-		const headerValue = entry.value ?? '';
-		if (typeof headerValue !== 'string') return fail(`${at}.value`, 'must be a string');
-		if (headerValue.length > 8192) return fail(`${at}.value`, 'must be at most 8192 characters');
-		// eslint-disable-next-line no-control-regex
-		if (/[\r\n\u0000]/.test(headerValue)) return fail(`${at}.value`, 'must not contain line breaks or NUL characters');
-		if (entry.secret !== undefined && typeof entry.secret !== 'boolean') return fail(`${at}.secret`, 'must be true or false');
-		clean.push({ header: name, value: headerValue, ...(entry.secret ? { secret: true } : {}) });
+		headers.push({ header: entry.header as string, value: (entry.value ?? '') as string, ...(entry.secret === true ? { secret: true } : {}) });
 	});
-	value.headers = clean;
+	return valid ? headers : null;
+}
+
+/** Problems with one header entry. Reasons never include the value: it may be a credential. */
+function errorsForHeader(entry: unknown, at: string, seen: Set<string>): FieldError[] {
+	if (!isPlainObject(entry)) return [{ field: at, reason: 'must be an object { header, value, secret? }' }];
+	const problems: FieldError[] = [];
+	for (const key of Object.keys(entry)) {
+		if (key !== 'header' && key !== 'value' && key !== 'secret') problems.push({ field: childPath(at, key, false), reason: 'is not a header property (use header, value, secret)' });
+	}
+	const name = entry.header;
+	if (typeof name !== 'string' || name === '') {
+		problems.push({ field: `${at}.header`, reason: 'must be a non-empty string' });
+	} else if (name.length > MAX_HEADER_NAME) {
+		problems.push({ field: `${at}.header`, reason: `must be at most ${MAX_HEADER_NAME} characters` });
+	} else if (!HEADER_NAME.test(name)) {
+		problems.push({ field: `${at}.header`, reason: 'must be a valid header name (letters, digits and !#$%&\'*+-.^_`|~)' });
+	} else if (RESERVED_HEADERS.has(name.toLowerCase())) {
+		problems.push({ field: `${at}.header`, reason: `${quote(name)} is set by the extension and cannot be overridden` });
+	} else if (seen.has(name.toLowerCase())) {
+		problems.push({ field: `${at}.header`, reason: `${quote(name)} appears more than once` });
+	} else {
+		seen.add(name.toLowerCase());
+	}
+	// A missing value is an empty one (a freshly added row in the form).
+	const headerValue = entry.value ?? '';
+	if (typeof headerValue !== 'string') problems.push({ field: `${at}.value`, reason: 'must be a string' });
+	else if (headerValue.length > MAX_HEADER_VALUE) problems.push({ field: `${at}.value`, reason: `must be at most ${MAX_HEADER_VALUE} characters` });
+	else if (HEADER_INJECTION.test(headerValue)) problems.push({ field: `${at}.value`, reason: 'must not contain line breaks (CR, LF) or NUL characters' });
+	else if (!HEADER_VALUE_CHARS.test(headerValue)) problems.push({ field: `${at}.value`, reason: 'must contain only printable Latin-1 characters, spaces and tabs' });
+	if (entry.secret !== undefined && entry.secret !== null && typeof entry.secret !== 'boolean') {
+		problems.push({ field: `${at}.secret`, reason: 'must be true or false' });
+	}
+	return problems;
+}
+
+/** The filter to store (an empty one means none), or undefined when invalid. */
+function validateFilter(input: unknown, fail: Fail): Record<string, unknown> | null | undefined {
+	if (input === null) return null;
+	if (!isPlainObject(input)) {
+		fail('filter', 'must be a Directus filter object or null');
+		return undefined;
+	}
+	// Depth first: it also keeps JSON.stringify below from recursing without bound.
+	if (nestsDeeperThan(input, MAX_FILTER_DEPTH)) {
+		fail('filter', `must be nested at most ${MAX_FILTER_DEPTH} levels deep`);
+		return undefined;
+	}
+	let json: string | undefined;
+	try {
+		json = JSON.stringify(input);
+	} catch {
+		json = undefined;
+	}
+	if (json === undefined) {
+		fail('filter', 'must be plain JSON');
+		return undefined;
+	}
+	if (json.length > MAX_FILTER_CHARS) {
+		fail('filter', `must be at most ${MAX_FILTER_CHARS} characters as JSON`);
+		return undefined;
+	}
+	return Object.keys(input).length === 0 ? null : input;
+}
+
+/** The field list to store (an empty one means all fields), or undefined when invalid. */
+function validateFieldList(field: 'watch_fields' | 'fields', input: unknown, fail: Fail): string[] | null | undefined {
+	if (input === null) return null;
+	const list = parseCsvList(input);
+	if (list === null) {
+		fail(field, 'must be a list of field names or null');
+		return undefined;
+	}
+	if (list.length > MAX_FIELD_LIST) {
+		fail(field, `must list at most ${MAX_FIELD_LIST} fields`);
+		return undefined;
+	}
+	const bad = list.filter((name) => !FIELD_NAME.test(name));
+	if (bad.length > 0) {
+		fail(field, `${quoteAll(bad)} ${bad.length === 1 ? 'is not a field name' : 'are not field names'} (letters, digits and _ . $ * -, at most 128)`);
+		return undefined;
+	}
+	const unique = [...new Set(list)];
+	return unique.length === 0 ? null : unique;
 }

@@ -100,9 +100,9 @@ export class Dispatcher {
 		const waiting = [...this.waiting.values()].flat();
 		this.waiting.clear();
 		this.held -= waiting.length;
+		await this.store.release(this.owner, waiting.map((delivery) => delivery.id));
 		if (this.running > 0) await new Promise<void>((done) => this.idle.push(done));
 		await this.flushOutcomes();
-		await this.store.release(this.owner, waiting.map((delivery) => delivery.id));
 	}
 
 	/** Claim now (new outbox rows, a resend, or capacity freed). */

@@ -53,35 +53,39 @@ export function nextRetryDelay(attempt: number, schedule: readonly number[], ran
 const WEEKDAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
 const LONG_WEEKDAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const MONTH = `(${MONTHS.join('|')})`;
-const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
+const MONTH = `(?<month>${MONTHS.join('|')})`;
+const TIME = '(?<hour>\\d{2}):(?<minute>\\d{2}):(?<second>\\d{2})';
 // The three forms RFC 9110 asks recipients to accept: IMF-fixdate, RFC 850 and asctime.
-const IMF_FIXDATE = new RegExp(`^${WEEKDAY}, (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`);
-const RFC_850 = new RegExp(`^${LONG_WEEKDAY}, (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`);
-const ASCTIME = new RegExp(`^${WEEKDAY} ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`);
+const HTTP_DATES = [
+	new RegExp(`^${WEEKDAY}, (?<day>\\d{2}) ${MONTH} (?<year>\\d{4}) ${TIME} GMT$`),
+	new RegExp(`^${LONG_WEEKDAY}, (?<day>\\d{2})-${MONTH}-(?<shortYear>\\d{2}) ${TIME} GMT$`),
+	new RegExp(`^${WEEKDAY} ${MONTH} (?<day> \\d|\\d{2}) ${TIME} (?<year>\\d{4})$`),
+];
 
-function utc(year: number, month: string, day: string, hour: string, minute: string, second: string): number | null {
-	const monthIndex = MONTHS.indexOf(month);
-	const time = Date.UTC(year, monthIndex, Number(day), Number(hour), Number(minute), Number(second));
-	const date = new Date(time);
-	// Date.UTC rolls over (Feb 30 becomes Mar 2); an impossible date is invalid instead.
-	const exact = date.getUTCFullYear() === year && date.getUTCMonth() === monthIndex && date.getUTCDate() === Number(day);
-	return exact && date.getUTCHours() === Number(hour) && date.getUTCMinutes() === Number(minute) && date.getUTCSeconds() === Number(second) ? time : null;
+/** RFC 9110: a two-digit year more than 50 years ahead belongs to the previous century. */
+function fullYear(shortYear: number, now: number): number {
+	const currentYear = new Date(now).getUTCFullYear();
+	const year = currentYear - (currentYear % 100) + shortYear;
+	return year > currentYear + 50 ? year - 100 : year;
 }
 
 /** Epoch ms of an HTTP-date, or null. Date.parse is avoided: it accepts far more than HTTP dates, and asctime as local time. */
 function parseHttpDate(text: string, now: number): number | null {
-	let match = IMF_FIXDATE.exec(text);
-	if (match) return utc(Number(match[3]), match[2]!, match[1]!, match[4]!, match[5]!, match[6]!);
-	match = ASCTIME.exec(text);
-	if (match) return utc(Number(match[7]), match[1]!, match[2]!.trim(), match[3]!, match[4]!, match[5]!);
-	match = RFC_850.exec(text);
-	if (!match) return null;
-	// RFC 9110: a two-digit year more than 50 years ahead belongs to the previous century.
-	const currentYear = new Date(now).getUTCFullYear();
-	let year = currentYear - (currentYear % 100) + Number(match[3]);
-	if (year > currentYear + 50) year -= 100;
-	return utc(year, match[2]!, match[1]!, match[4]!, match[5]!, match[6]!);
+	const parts = HTTP_DATES.map((pattern) => pattern.exec(text)?.groups).find((groups) => groups !== undefined);
+	if (!parts) return null;
+	const year = parts.year !== undefined ? Number(parts.year) : fullYear(Number(parts.shortYear), now);
+	const [month, day, hour, minute, second] = [MONTHS.indexOf(parts.month!), Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second)];
+	const time = Date.UTC(year, month, day, hour, minute, second);
+	const date = new Date(time);
+	// Date.UTC rolls over (Feb 30 becomes Mar 2, 25:00 the next day); such dates are invalid instead.
+	const exact =
+		date.getUTCFullYear() === year &&
+		date.getUTCMonth() === month &&
+		date.getUTCDate() === day &&
+		date.getUTCHours() === hour &&
+		date.getUTCMinutes() === minute &&
+		date.getUTCSeconds() === second;
+	return exact ? time : null;
 }
 
 /** Retry-After (delay-seconds or an HTTP-date) as a delay in ms within [0, 24h]; null when absent or invalid. */

@@ -41,6 +41,7 @@ export class WebhookRegistry {
 	private signature = '';
 	private timer: NodeJS.Timeout | null = null;
 	private loading: Promise<void> | null = null;
+	private queued: Promise<void> | null = null;
 
 	constructor(knex: Knex, box: SecretBox, logger: Logger) {
 		this.knex = knex;
@@ -61,10 +62,23 @@ export class WebhookRegistry {
 		return [...this.byId.values()];
 	}
 
-	/** Reloads everything; concurrent callers share one load. */
+	/**
+	 * Reloads everything. A call during a load queues one more load (that load may have read
+	 * before the caller's change); callers meanwhile share it, so bursts cost two loads, not n.
+	 */
 	reload(): Promise<void> {
-		this.loading ??= this.load().finally(() => (this.loading = null));
-		return this.loading;
+		if (this.queued) return this.queued;
+		if (!this.loading) {
+			this.loading = this.load().finally(() => (this.loading = null));
+			return this.loading;
+		}
+		this.queued = this.loading
+			.catch(() => undefined)
+			.then(() => {
+				this.queued = null;
+				return this.reload();
+			});
+		return this.queued;
 	}
 
 	/** Polls the change signature so edits on other instances apply within `intervalMs` or so. */

@@ -1,0 +1,410 @@
+import { describe, expect, it } from 'vitest';
+import { isValidSecret } from '../../extensions/src/api/outbound/signing';
+import { formatErrors, isPlainObject, parseCsvList, validateWebhook } from '../../extensions/src/shared/validate-webhook';
+import { MASK, type FieldError } from '../../extensions/src/shared/webhook';
+
+const COLLECTIONS = ['articles', 'authors', 'directus_users'] as const;
+const ROLE = '8D1A5C2E-3B4F-4A6D-9E8F-0123456789AB';
+// 24 bytes: the Standard Webhooks specification's example secret.
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+const valid = (): Record<string, unknown> => ({
+	name: 'Notify CRM',
+	url: 'https://hooks.example.com/directus',
+	actions: ['create', 'update'],
+	collections: ['articles'],
+});
+
+function check(input: unknown, mode: 'create' | 'update' = 'create') {
+	return validateWebhook(input, { mode, collections: COLLECTIONS });
+}
+
+function errorsOf(input: unknown, mode: 'create' | 'update' = 'create'): FieldError[] {
+	const result = check(input, mode);
+	if (result.ok) throw new Error(`expected errors, got ${JSON.stringify(result.value)}`);
+	return result.errors;
+}
+
+const fieldsOf = (input: unknown, mode: 'create' | 'update' = 'create'): string[] => errorsOf(input, mode).map((error) => error.field);
+
+function valueOf(input: unknown, mode: 'create' | 'update' = 'create') {
+	const result = check(input, mode);
+	if (!result.ok) throw new Error(`expected success, got ${formatErrors(result.errors)}`);
+	return result.value;
+}
+
+const base64Of = (bytes: number): string => Buffer.from(Array.from({ length: bytes }, (_, index) => (index * 37 + 11) % 256)).toString('base64');
+
+describe('validateWebhook: valid input', () => {
+	it('accepts a minimal create and returns only what was given', () => {
+		expect(valueOf(valid())).toEqual({
+			name: 'Notify CRM',
+			url: 'https://hooks.example.com/directus',
+			actions: ['create', 'update'],
+			collections: ['articles'],
+		});
+	});
+
+	it('normalises a full create', () => {
+		const value = valueOf({
+			...valid(),
+			name: '  Notify CRM  ',
+			description: null,
+			method: 'patch',
+			status: 'inactive',
+			data: false,
+			include_previous: true,
+			actions: 'delete, create,create',
+			collections: 'articles,authors',
+			headers: [
+				{ header: 'Authorization', value: 'Bearer abc', secret: true },
+				{ header: 'X-Empty' },
+				{ header: 'X-Plain', value: 'tab\tok', secret: false },
+			],
+			filter: { status: { _eq: 'published' } },
+			watch_fields: 'title, status',
+			fields: ['*', 'author.name', 'title', 'title'],
+			payload: 'item',
+			item_role: ROLE,
+		});
+		expect(value).toEqual({
+			name: 'Notify CRM',
+			description: null,
+			method: 'PATCH',
+			status: 'inactive',
+			data: false,
+			include_previous: true,
+			url: 'https://hooks.example.com/directus',
+			actions: ['delete', 'create'],
+			collections: ['articles', 'authors'],
+			headers: [
+				{ header: 'Authorization', value: 'Bearer abc', secret: true },
+				{ header: 'X-Empty', value: '' },
+				{ header: 'X-Plain', value: 'tab\tok' },
+			],
+			filter: { status: { _eq: 'published' } },
+			watch_fields: ['title', 'status'],
+			fields: ['*', 'author.name', 'title'],
+			payload: 'item',
+			item_role: ROLE.toLowerCase(),
+		});
+	});
+
+	it('treats empty filters and field lists as none, and legacy null headers as none', () => {
+		expect(valueOf({ filter: {}, fields: '', watch_fields: [], headers: null }, 'update')).toEqual({
+			filter: null,
+			fields: null,
+			watch_fields: null,
+			headers: [],
+		});
+	});
+
+	it('accepts any subset on update', () => {
+		expect(valueOf({ status: 'active' }, 'update')).toEqual({ status: 'active' });
+		expect(valueOf({ url: 'http://10.0.0.5:8080/hook?x=1' }, 'update')).toEqual({ url: 'http://10.0.0.5:8080/hook?x=1' });
+		expect(valueOf({ description: 'x', item_role: null, filter: null, fields: null }, 'update')).toEqual({
+			description: 'x',
+			item_role: null,
+			filter: null,
+			fields: null,
+		});
+	});
+
+	it('accepts a well-formed secret of 24 to 64 bytes, and ignores the mask sent back unchanged', () => {
+		expect(valueOf({ ...valid(), secret: SECRET }).secret).toBe(SECRET);
+		const longest = `whsec_${base64Of(64)}`;
+		expect(valueOf({ secret: longest }, 'update')).toEqual({ secret: longest });
+		expect(valueOf({ secret: MASK, name: 'x' }, 'update')).toEqual({ name: 'x' });
+	});
+
+	it('accepts limits exactly', () => {
+		const value = valueOf({
+			...valid(),
+			name: 'n'.repeat(255),
+			description: 'd'.repeat(10_000),
+			url: `https://example.com/${'a'.repeat(2048 - 'https://example.com/'.length)}`,
+			headers: Array.from({ length: 50 }, (_, index) => ({ header: `X-${index}`, value: 'v'.repeat(8192) })),
+			fields: Array.from({ length: 200 }, (_, index) => `f${index}`),
+			filter: nest(10),
+		});
+		expect(value.filter).toEqual(nest(10));
+		expect(value.headers).toHaveLength(50);
+		expect(value.fields).toHaveLength(200);
+	});
+
+	it('does not mutate its input', () => {
+		const input = { ...valid(), actions: 'create', headers: [{ header: 'X-A' }] };
+		const snapshot = structuredClone(input);
+		valueOf(input);
+		expect(input).toEqual(snapshot);
+	});
+});
+
+describe('validateWebhook: malformed input', () => {
+	const cases: [string, unknown, string[], ('create' | 'update')?][] = [
+		['null body', null, ['(body)']],
+		['array body', [valid()], ['(body)']],
+		['string body', JSON.stringify(valid()), ['(body)']],
+		['Date body', new Date(), ['(body)']],
+		['empty update', {}, ['(body)'], 'update'],
+		['missing required fields on create', {}, ['name', 'url', 'actions', 'collections']],
+		['null required field on create', { ...valid(), url: null }, ['url']],
+		['unknown field', { ...valid(), callback: 'x' }, ['callback']],
+		['read-only id', { ...valid(), id: 3 }, ['id']],
+		['read-only disabled_reason and failing_since', { disabled_reason: null, failing_since: 1 }, ['disabled_reason', 'failing_since'], 'update'],
+		['read-only date fields', { date_created: 'x', date_updated: 'y' }, ['date_created', 'date_updated'], 'update'],
+		['secret without prefix', { secret: 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, ['secret'], 'update'],
+		['secret too short', { secret: `whsec_${base64Of(23)}` }, ['secret'], 'update'],
+		['secret too long', { secret: `whsec_${base64Of(65)}` }, ['secret'], 'update'],
+		['secret not base64', { secret: 'whsec_not*base64*at*all*not*base64*at*' }, ['secret'], 'update'],
+		['secret without padding', { secret: `whsec_${base64Of(25).replace(/=+$/, '')}` }, ['secret'], 'update'],
+		['secret as number', { secret: 42 }, ['secret'], 'update'],
+		['name as number', { ...valid(), name: 5 }, ['name']],
+		['blank name', { ...valid(), name: '   ' }, ['name']],
+		['null name on update', { name: null }, ['name'], 'update'],
+		['name too long', { ...valid(), name: 'n'.repeat(256) }, ['name']],
+		['description as object', { description: { text: 'x' } }, ['description'], 'update'],
+		['description too long', { description: 'd'.repeat(10_001) }, ['description'], 'update'],
+		['unknown method', { method: 'TRACE' }, ['method'], 'update'],
+		['method as array', { method: ['POST'] }, ['method'], 'update'],
+		['status in the wrong case', { status: 'Active' }, ['status'], 'update'],
+		['data as the string "true"', { data: 'true' }, ['data'], 'update'],
+		['include_previous as 1', { include_previous: 1 }, ['include_previous'], 'update'],
+		['url as number', { url: 42 }, ['url'], 'update'],
+		['empty url', { url: '' }, ['url'], 'update'],
+		['javascript: url', { url: 'javascript:alert(1)' }, ['url'], 'update'],
+		['ftp: url', { url: 'ftp://files.example.com/x' }, ['url'], 'update'],
+		['file: url', { url: 'file:///etc/passwd' }, ['url'], 'update'],
+		['relative url', { url: '/hooks/directus' }, ['url'], 'update'],
+		['protocol-relative url', { url: '//example.com/hook' }, ['url'], 'update'],
+		['scheme without slashes', { url: 'http:example.com' }, ['url'], 'update'],
+		['url without host', { url: 'https://' }, ['url'], 'update'],
+		['url with credentials', { url: 'https://user:pass@example.com/hook' }, ['url'], 'update'],
+		['url with user only', { url: 'https://user@example.com/hook' }, ['url'], 'update'],
+		['url with fragment', { url: 'https://example.com/hook#part' }, ['url'], 'update'],
+		['url with empty fragment', { url: 'https://example.com/hook#' }, ['url'], 'update'],
+		['url with a space', { url: 'https://example.com/a b' }, ['url'], 'update'],
+		['url with a newline', { url: 'https://example.com/\nHost: evil' }, ['url'], 'update'],
+		['url with a NUL', { url: 'https://example.com/\u0000' }, ['url'], 'update'],
+		['url with a bad port', { url: 'https://example.com:99999/' }, ['url'], 'update'],
+		['url too long', { url: `https://example.com/${'a'.repeat(2048)}` }, ['url'], 'update'],
+		['empty actions array', { actions: [] }, ['actions'], 'update'],
+		['empty actions csv', { actions: ' , ' }, ['actions'], 'update'],
+		['unknown action', { actions: ['create', 'upsert'] }, ['actions'], 'update'],
+		['unknown action in csv', { actions: 'create,items.create' }, ['actions'], 'update'],
+		['action in the wrong case', { actions: ['Create'] }, ['actions'], 'update'],
+		['actions with a number', { actions: ['create', 1] }, ['actions'], 'update'],
+		['actions as object', { actions: { create: true } }, ['actions'], 'update'],
+		['unknown collection', { ...valid(), collections: ['articles', 'secrets'] }, ['collections']],
+		['unknown collection in csv', { collections: 'articles,nope' }, ['collections'], 'update'],
+		['duplicate collection', { collections: ['articles', 'articles'] }, ['collections'], 'update'],
+		['collections as number', { collections: 7 }, ['collections'], 'update'],
+		['empty collections', { collections: [] }, ['collections'], 'update'],
+		['headers as object', { headers: { Authorization: 'x' } }, ['headers'], 'update'],
+		['headers as string', { headers: 'Authorization: x' }, ['headers'], 'update'],
+		['too many headers', { headers: Array.from({ length: 51 }, (_, index) => ({ header: `X-${index}`, value: '' })) }, ['headers'], 'update'],
+		['header entry as string', { headers: ['X-A: b'] }, ['headers[0]'], 'update'],
+		['header name with a space', { headers: [{ header: 'X-A', value: '' }, { header: 'X A', value: '' }] }, ['headers[1].header'], 'update'],
+		['header name with a colon', { headers: [{ header: 'X-A:', value: 'b' }] }, ['headers[0].header'], 'update'],
+		['empty header name', { headers: [{ header: '', value: 'b' }] }, ['headers[0].header'], 'update'],
+		['header name too long', { headers: [{ header: 'X'.repeat(257), value: 'b' }] }, ['headers[0].header'], 'update'],
+		['header value with CR LF', { headers: [{ header: 'X-A', value: 'ok\r\nX-Injected: 1' }] }, ['headers[0].value'], 'update'],
+		['header value with LF', { headers: [{ header: 'X-A', value: 'ok\nX-Injected: 1' }] }, ['headers[0].value'], 'update'],
+		['header value with NUL', { headers: [{ header: 'X-A', value: 'ok\u0000' }] }, ['headers[0].value'], 'update'],
+		['header value with another control character', { headers: [{ header: 'X-A', value: 'ok\u0007' }] }, ['headers[0].value'], 'update'],
+		['header value beyond Latin-1', { headers: [{ header: 'X-A', value: 'snow ☃' }] }, ['headers[0].value'], 'update'],
+		['header value as number', { headers: [{ header: 'X-A', value: 5 }] }, ['headers[0].value'], 'update'],
+		['header value too long', { headers: [{ header: 'X-A', value: 'v'.repeat(8193) }] }, ['headers[0].value'], 'update'],
+		['header secret as string', { headers: [{ header: 'X-A', value: 'b', secret: 'yes' }] }, ['headers[0].secret'], 'update'],
+		['header with an extra property', { headers: [{ header: 'X-A', value: 'b', note: 'x' }] }, ['headers[0].note'], 'update'],
+		['reserved webhook-signature', { headers: [{ header: 'Webhook-Signature', value: 'v1,x' }] }, ['headers[0].header'], 'update'],
+		['reserved host', { headers: [{ header: 'X-A', value: '' }, { header: 'HOST', value: 'evil' }] }, ['headers[1].header'], 'update'],
+		['reserved content-length', { headers: [{ header: 'content-length', value: '0' }] }, ['headers[0].header'], 'update'],
+		['reserved transfer-encoding and connection', { headers: [{ header: 'Transfer-Encoding', value: 'chunked' }, { header: 'Connection', value: 'close' }] }, ['headers[0].header', 'headers[1].header'], 'update'],
+		['reserved webhook-id and webhook-timestamp', { headers: [{ header: 'webhook-id', value: 'a' }, { header: 'webhook-timestamp', value: '1' }] }, ['headers[0].header', 'headers[1].header'], 'update'],
+		['duplicate header, different case', { headers: [{ header: 'X-Token', value: 'a' }, { header: 'x-token', value: 'b' }] }, ['headers[1].header'], 'update'],
+		['filter as array', { filter: [{ status: { _eq: 'x' } }] }, ['filter'], 'update'],
+		['filter as string', { filter: '{"status":{"_eq":"x"}}' }, ['filter'], 'update'],
+		['filter nested too deep', { filter: nest(11) }, ['filter'], 'update'],
+		['filter too large', { filter: { _or: Array.from({ length: 2000 }, (_, index) => ({ id: { _eq: index } })) } }, ['filter'], 'update'],
+		['filter with a BigInt', { filter: { id: { _eq: 1n } } }, ['filter'], 'update'],
+		['watch_fields as number', { watch_fields: 3 }, ['watch_fields'], 'update'],
+		['watch_fields with a bad name', { watch_fields: ['title', 'bad name'] }, ['watch_fields'], 'update'],
+		['fields with a bad csv entry', { fields: 'title,na;me' }, ['fields'], 'update'],
+		['fields with a name too long', { fields: ['f'.repeat(129)] }, ['fields'], 'update'],
+		['fields with a number', { fields: ['title', 2] }, ['fields'], 'update'],
+		['too many fields', { fields: Array.from({ length: 201 }, (_, index) => `f${index}`) }, ['fields'], 'update'],
+		['unknown payload mode', { payload: 'full' }, ['payload'], 'update'],
+		['item_role not a UUID', { item_role: 'administrator' }, ['item_role'], 'update'],
+		['item_role as number', { item_role: 1 }, ['item_role'], 'update'],
+	];
+
+	it.each(cases)('%s', (_name, input, fields, mode = 'create') => {
+		const patched = mode === 'create' && isPlainObject(input) && Object.keys(input).length > 0 ? { ...valid(), ...input } : input;
+		expect(fieldsOf(patched, mode)).toEqual(fields);
+	});
+
+	it('collects every error at once, in field order', () => {
+		const errors = errorsOf({
+			name: '',
+			url: 'ftp://example.com',
+			actions: 'create,archive',
+			collections: ['ghosts'],
+			method: 'FETCH',
+			headers: [{ header: 'Host', value: 'x' }, { header: 'X-A', value: 'a\r\nb' }],
+			bogus: true,
+			id: 1,
+		});
+		expect(errors.map((error) => error.field)).toEqual([
+			'bogus', 'id', 'name', 'method', 'url', 'actions', 'collections', 'headers[0].header', 'headers[1].value',
+		]);
+		expect(errors.find((error) => error.field === 'actions')?.reason).toContain('"archive"');
+		expect(errors.find((error) => error.field === 'collections')?.reason).toBe('unknown collection "ghosts"');
+	});
+
+	it('reports several problems of one header entry and of several entries', () => {
+		expect(fieldsOf({ headers: [{ header: 'bad name', value: 1, secret: 'no' }, { header: 'X-B', value: 'a\nb' }] }, 'update')).toEqual([
+			'headers[0].header', 'headers[0].value', 'headers[0].secret', 'headers[1].value',
+		]);
+	});
+
+	it('names header injection as such, apart from other bad characters', () => {
+		for (const value of ['a\r\nX-Injected: 1', 'a\nb', 'a\rb', 'a\u0000b']) {
+			expect(errorsOf({ headers: [{ header: 'X-A', value }] }, 'update')).toEqual([
+				{ field: 'headers[0].value', reason: 'must not contain line breaks (CR, LF) or NUL characters' },
+			]);
+		}
+		expect(errorsOf({ headers: [{ header: 'X-A', value: 'a\u0007' }] }, 'update')[0]?.reason).toContain('printable');
+	});
+
+	it('reports unknown and duplicate collections together', () => {
+		const errors = errorsOf({ collections: 'a,articles,b,articles' }, 'update');
+		expect(errors).toEqual([
+			{ field: 'collections', reason: 'unknown collection "a", "b"' },
+			{ field: 'collections', reason: 'lists "articles" more than once' },
+		]);
+	});
+
+	it('explains the required form of the secret instead of only calling it read-only', () => {
+		const [error] = errorsOf({ secret: 'hunter2' }, 'update');
+		expect(error?.field).toBe('secret');
+		expect(error?.reason).toMatch(/whsec_.*base64.*24 to 64/);
+		expect(error?.reason).not.toContain('hunter2');
+	});
+
+	it('agrees with the signer on which secrets are valid', () => {
+		const canonical = `whsec_${base64Of(25)}`;
+		// Same length and padding, but the unused low bits of the last data character are set.
+		const lastData = canonical.length - 3;
+		const nonCanonical = `${canonical.slice(0, lastData)}${canonical[lastData] === 'B' ? 'C' : 'B'}==`;
+		const candidates = [
+			SECRET, canonical, nonCanonical, `whsec_${base64Of(24)}`, `whsec_${base64Of(26)}`, `whsec_${base64Of(64)}`,
+			`whsec_${base64Of(65)}`, `whsec_${base64Of(23)}`, `whsec_${base64Of(30)}===`, `whsec_${base64Of(30)} `, 'whsec_', `whsec_${'-'.repeat(32)}`,
+		];
+		for (const secret of candidates) {
+			expect(check({ secret }, 'update').ok, secret).toBe(isValidSecret(secret));
+		}
+		expect(check({ secret: nonCanonical }, 'update').ok).toBe(false);
+	});
+});
+
+describe('validateWebhook: prototype keys', () => {
+	it('rejects __proto__ at the top level as JSON.parse makes it', () => {
+		const input = JSON.parse('{"__proto__": {"isAdmin": true}, "status": "active"}');
+		expect(errorsOf(input, 'update')).toEqual([{ field: '__proto__', reason: expect.stringContaining('prototype keys') }]);
+	});
+
+	it('rejects prototype keys at any depth with their path', () => {
+		const input = JSON.parse(`{
+			"filter": {"_and": [{"status": {"_eq": "x"}}, {"__proto__": {"polluted": 1}}]},
+			"headers": [{"header": "X-A", "value": "b", "constructor": {"prototype": 1}}],
+			"name": "ok"
+		}`);
+		expect(fieldsOf(input, 'update')).toEqual(['filter._and[1].__proto__', 'headers[0].constructor']);
+	});
+
+	it('rejects constructor and prototype keys and keeps checking the other fields', () => {
+		expect(fieldsOf({ ...valid(), constructor: 'x', filter: { prototype: {} }, name: '' })).toEqual(['constructor', 'filter.prototype', 'name']);
+	});
+
+	it('finds them beyond the filter depth limit', () => {
+		const deep = JSON.parse(`${'{"a":'.repeat(40)}{"__proto__":1}${'}'.repeat(40)}`);
+		expect(fieldsOf({ filter: deep }, 'update')).toEqual([`filter${'.a'.repeat(40)}.__proto__`]);
+	});
+
+	it('does not pollute Object.prototype while validating', () => {
+		check(JSON.parse('{"filter": {"__proto__": {"polluted": true}}}'), 'update');
+		expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+	});
+});
+
+describe('validateWebhook: error messages', () => {
+	it('never echoes a header value', () => {
+		const secretValue = 'Bearer sk_live_TOPSECRET';
+		const errors = errorsOf({
+			headers: [
+				{ header: 'Authorization', value: `${secretValue}\r\nX-Evil: 1`, secret: true },
+				{ header: 'authorization', value: secretValue, secret: true },
+				{ header: 'Host', value: secretValue },
+				{ header: 'X-Long', value: `${secretValue}${'x'.repeat(9000)}` },
+				{ header: 'X-Snow', value: `${secretValue}☃` },
+			],
+		}, 'update');
+		expect(errors).toHaveLength(5);
+		expect(formatErrors(errors)).not.toContain('TOPSECRET');
+	});
+
+	it('gives limits rather than the overlong value', () => {
+		const long = 'q'.repeat(300);
+		const [error] = errorsOf({ name: long }, 'update');
+		expect(error).toEqual({ field: 'name', reason: 'must be at most 255 characters' });
+		expect(errorsOf({ url: `https://example.com/${'z'.repeat(3000)}` }, 'update')[0]?.reason).toBe('must be at most 2048 characters');
+	});
+
+	it('truncates long unknown keys and values it quotes', () => {
+		const key = 'k'.repeat(5000);
+		const [error] = errorsOf({ [key]: 1 }, 'update');
+		expect(error!.field.length).toBeLessThan(100);
+		expect(error!.reason.length).toBeLessThan(100);
+		const [action] = errorsOf({ actions: ['a'.repeat(5000)] }, 'update');
+		expect(action!.reason.length).toBeLessThan(150);
+	});
+
+	it('names the unknown field and explains credentials in URLs', () => {
+		expect(errorsOf({ hook_url: 'x' }, 'update')).toEqual([{ field: 'hook_url', reason: '"hook_url" is not a webhook field' }]);
+		expect(errorsOf({ id: 1 }, 'update')).toEqual([{ field: 'id', reason: 'is read-only' }]);
+		expect(errorsOf({ url: 'https://u:p@example.com' }, 'update')[0]?.reason).toContain('secret header');
+		expect(errorsOf({ data: 'true' }, 'update')[0]?.reason).toContain('not a string');
+		expect(errorsOf({}, 'update')).toEqual([{ field: '(body)', reason: 'nothing to update' }]);
+	});
+});
+
+describe('parseCsvList', () => {
+	it('splits, trims and drops empty csv entries', () => {
+		expect(parseCsvList(' a, b ,,c ')).toEqual(['a', 'b', 'c']);
+		expect(parseCsvList('')).toEqual([]);
+	});
+
+	it('trims arrays of strings and rejects other arrays and types', () => {
+		expect(parseCsvList([' a', 'b '])).toEqual(['a', 'b']);
+		expect(parseCsvList(['a', 1])).toBeNull();
+		expect(parseCsvList(null)).toBeNull();
+		expect(parseCsvList(5)).toBeNull();
+		expect(parseCsvList({ 0: 'a' })).toBeNull();
+	});
+});
+
+describe('formatErrors', () => {
+	it('joins errors on one line', () => {
+		expect(formatErrors([{ field: 'url', reason: 'must use http: or https:' }, { field: 'headers[0].value', reason: 'must be a string' }])).toBe(
+			'url: must use http: or https:; headers[0].value: must be a string',
+		);
+		expect(formatErrors([])).toBe('');
+	});
+});
+
+function nest(levels: number): Record<string, unknown> {
+	let filter: Record<string, unknown> = { _eq: 1 };
+	for (let level = 1; level < levels; level++) filter = { _and: filter };
+	return filter;
+}
