@@ -163,6 +163,21 @@ describe('outgoing webhooks: delivery', () => {
 		expect(requestsFor(path).length).toBe(before);
 	});
 
+	it('disables a webhook that keeps failing past WEBHOOKS_DISABLE_AFTER and notifies admins', async () => {
+		const path = '/always-failing';
+		const hook = await createWebhook({ url: receiver.url(path), actions: ['create'] });
+		receiver.respond((request) => (request.path === path ? { status: 500 } : { status: 200 }));
+		await api.post(`/items/${COLLECTION}`, { title: 'doomed' });
+		const disabled = await until(async () => (await api.get(`/webhooks/${hook.id}`)).body.data, (data: any) => data.status === 'inactive', 30_000);
+		expect(disabled.disabled_reason).toMatch(/failed/);
+		const notifications = (await api.get(`/notifications?filter[item][_eq]=${hook.id}&filter[collection][_eq]=webhooks_outgoing`)).body.data;
+		expect(notifications.length).toBeGreaterThan(0);
+
+		// Re-enabling clears the reason and the failure clock.
+		const enabled = await api.patch(`/webhooks/${hook.id}`, { status: 'active' });
+		expect(enabled.body.data).toMatchObject({ status: 'active', disabled_reason: null, failing_since: null });
+	});
+
 	it('refuses a blocked target and records why', async () => {
 		// 127.0.0.2 is loopback but not in the test allow list (127.0.0.1, ::1).
 		const hook = await createWebhook({ url: `http://127.0.0.2:${receiver.port}/blocked`, actions: ['create'] });
@@ -199,6 +214,69 @@ describe('outgoing webhooks: delivery', () => {
 		expect(String(request!.headers['webhook-signature']).split(' ')).toHaveLength(2);
 		expect(() => verify(fresh, request!)).not.toThrow();
 		expect(() => verify(hook.secret, request!)).not.toThrow();
+	});
+});
+
+describe('outgoing webhooks: payload options', () => {
+	it('sends previous values on update and delete when asked', async () => {
+		const path = '/previous';
+		await createWebhook({ url: receiver.url(path), actions: ['update', 'delete'], include_previous: true });
+		const item = await api.post(`/items/${COLLECTION}`, { title: 'before' });
+		await api.patch(`/items/${COLLECTION}/${item.body.data.id}`, { title: 'after' });
+		await api.delete(`/items/${COLLECTION}/${item.body.data.id}`);
+		const requests = await until(async () => requestsFor(path), (list) => list.length >= 2);
+		const bodies = requests.map((request) => JSON.parse(request.body));
+		const update = bodies.find((body) => body.event.endsWith('.update'));
+		const removal = bodies.find((body) => body.event.endsWith('.delete'));
+		expect(update).toMatchObject({ payload: { title: 'after' }, previous: { title: 'before' } });
+		expect(removal).toMatchObject({ keys: [item.body.data.id], previous: { title: 'after' } });
+	});
+
+	it('sends the full item with the chosen fields, read at delivery time', async () => {
+		const path = '/item';
+		await createWebhook({ url: receiver.url(path), actions: ['create'], payload: 'item', fields: ['id', 'title'] });
+		const item = await api.post(`/items/${COLLECTION}`, { title: 'full item', status: 'published' });
+		const [request] = await until(async () => requestsFor(path), (list) => list.length >= 1);
+		const body = JSON.parse(request!.body);
+		expect(body).toMatchObject({ event: `${COLLECTION}.items.create`, key: item.body.data.id, item: { id: item.body.data.id, title: 'full item' } });
+		expect(body.item.status).toBeUndefined();
+		expect(body.payload).toBeUndefined();
+	});
+
+	it('fires only for items matching the filter rules', async () => {
+		const path = '/filtered';
+		const hook = await createWebhook({ url: receiver.url(path), actions: ['create'], filter: { status: { _eq: 'published' } } });
+		await api.post(`/items/${COLLECTION}`, { title: 'draft one', status: 'draft' });
+		await api.post(`/items/${COLLECTION}`, { title: 'published one', status: 'published' });
+		const deliveries = await until(async () => (await api.get(`/webhooks/${hook.id}/deliveries`)).body.data, (list: any[]) => list.length === 2 && list.every((delivery) => delivery.status !== 'pending' && delivery.status !== 'sending'));
+		expect(deliveries.map((delivery: any) => delivery.status).sort()).toEqual(['skipped', 'succeeded']);
+		expect(requestsFor(path).map((request) => JSON.parse(request.body).payload.title)).toEqual(['published one']);
+	});
+
+	it('fires updates only when a watched field changes', async () => {
+		const path = '/watched';
+		await createWebhook({ url: receiver.url(path), actions: ['update'], watch_fields: ['status'] });
+		const item = await api.post(`/items/${COLLECTION}`, { title: 'watch', status: 'draft' });
+		await api.patch(`/items/${COLLECTION}/${item.body.data.id}`, { title: 'renamed only' });
+		await api.patch(`/items/${COLLECTION}/${item.body.data.id}`, { status: 'published' });
+		const [request] = await until(async () => requestsFor(path), (list) => list.length >= 1);
+		await new Promise((wait) => setTimeout(wait, 500));
+		expect(requestsFor(path)).toHaveLength(1);
+		expect(JSON.parse(request!.body).payload).toEqual({ status: 'published' });
+	});
+
+	it('fires for system collections such as directus_users, never sending passwords or tokens', async () => {
+		const path = '/users';
+		await createWebhook({ url: receiver.url(path), actions: ['create', 'update'], collections: ['directus_users'], include_previous: true });
+		const user = await api.post('/users', { email: `hooked${Date.now()}@example.com`, password: 'hooked-password-1', token: 'hooked-token-1' });
+		await api.patch(`/users/${user.body.data.id}`, { password: 'hooked-password-2', first_name: 'Hook' });
+		const requests = await until(async () => requestsFor(path), (list) => list.length >= 2);
+		const created = JSON.parse(requests.find((request) => request.body.includes('.items.create'))!.body);
+		expect(created).toMatchObject({ event: 'directus_users.items.create', collection: 'directus_users', key: user.body.data.id, payload: { password: '**********', token: '**********' } });
+		const updated = JSON.parse(requests.find((request) => request.body.includes('.items.update'))!.body);
+		expect(updated.previous.password).toBe('**********');
+		expect(updated.previous.token).toBe('**********');
+		for (const request of requests) for (const secret of ['hooked-password', 'hooked-token', '$argon2']) expect(request.body).not.toContain(secret);
 	});
 });
 

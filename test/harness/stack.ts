@@ -48,6 +48,8 @@ export async function startStack(kind: DatabaseKind, options: { label?: string; 
 		// Short retries so recovery tests finish in seconds.
 		WEBHOOKS_RETRY_SCHEDULE: '1s,1s,1s,2s,2s,3s',
 		WEBHOOKS_POLL_INTERVAL: '200ms',
+		// Long enough for the retry test's short outage, short enough to test auto-disable.
+		WEBHOOKS_DISABLE_AFTER: '6s',
 		...options.env,
 	};
 	const logFile = join(dataDir, 'directus.log');

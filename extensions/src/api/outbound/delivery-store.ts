@@ -1,10 +1,10 @@
-// All SQL of the outbox: insert, claim with leases, and record outcomes. Claiming uses
-// SELECT ... FOR UPDATE SKIP LOCKED where the database has it (PostgreSQL, MySQL 8, MariaDB
-// 10.6) and an optimistic conditional UPDATE elsewhere; both are safe with several instances.
+// All SQL of the outbox: insert, claim with leases, and record outcomes. Claims skip rows other
+// instances hold (FOR UPDATE SKIP LOCKED on PostgreSQL, MySQL 8 and MariaDB 10.6; SQLite has a
+// single writer), so several instances can share one database.
 import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../shared/collections';
 import type { DeliveryStatus } from '../../shared/delivery';
-import { databaseClient } from '../database-client';
+import { databaseClient, type DatabaseClient } from '../database-client';
 import { toJson, toNumber } from '../rows';
 
 export interface NewDelivery {
@@ -53,16 +53,18 @@ export interface Outcome {
 	error: string | null;
 }
 
+const CLAIM_COLUMNS = ['id', 'webhook', 'message_id', 'event', 'collection', 'item_key', 'event_data', 'attempts'];
+
 // Rows per multi-row INSERT: well under every driver's bound-parameter limit.
 const INSERT_CHUNK = 200;
 
 export class DeliveryStore {
 	private readonly knex: Knex;
-	private readonly skipLocked: boolean;
+	private readonly dialect: DatabaseClient;
 
 	constructor(knex: Knex) {
 		this.knex = knex;
-		this.skipLocked = ['postgres', 'mysql'].includes(databaseClient(knex));
+		this.dialect = databaseClient(knex);
 	}
 
 	async insert(rows: NewDelivery[], now = Date.now()): Promise<void> {
@@ -89,6 +91,7 @@ export class DeliveryStore {
 	 */
 	async claim(owner: string, limit: number, leaseUntil: number, excludeWebhooks: number[] = [], now = Date.now()): Promise<ClaimedDelivery[]> {
 		if (limit <= 0) return [];
+		const lease = { status: 'sending', lease_owner: owner, lease_until: leaseUntil };
 		const due = (query: Knex.QueryBuilder) => {
 			query
 				.where((where) =>
@@ -102,37 +105,23 @@ export class DeliveryStore {
 			return query;
 		};
 
-		let ids: number[];
-		if (this.skipLocked) {
-			ids = await this.knex.transaction(async (trx) => {
-				const rows = await due(trx(DELIVERIES_COLLECTION).select('id')).forUpdate().skipLocked();
-				const found = rows.map((row: { id: unknown }) => Number(row.id));
-				if (found.length > 0) {
-					await trx(DELIVERIES_COLLECTION).whereIn('id', found).update({ status: 'sending', lease_owner: owner, lease_until: leaseUntil });
-				}
-				return found;
+		let rows: Record<string, unknown>[];
+		if (this.dialect === 'mysql') {
+			// No UPDATE ... RETURNING here: lock the rows, then update and return what we locked.
+			rows = await this.knex.transaction(async (trx) => {
+				const locked = await due(trx(DELIVERIES_COLLECTION).select(CLAIM_COLUMNS)).forUpdate().skipLocked();
+				if (locked.length === 0) return [];
+				await trx(DELIVERIES_COLLECTION).whereIn('id', locked.map((row: { id: unknown }) => row.id)).update(lease);
+				return locked;
 			});
 		} else {
-			const candidates = (await due(this.knex(DELIVERIES_COLLECTION).select('id'))).map((row: { id: unknown }) => Number(row.id));
-			if (candidates.length === 0) return [];
-			// The WHERE repeats the due condition, so a row another process took meanwhile is skipped.
-			await this.knex(DELIVERIES_COLLECTION)
-				.whereIn('id', candidates)
-				.andWhere((where) =>
-					where
-						.where((pending) => pending.where('status', 'pending').andWhere('next_attempt_at', '<=', now))
-						.orWhere((stale) => stale.where('status', 'sending').andWhere('lease_until', '<', now)),
-				)
-				.update({ status: 'sending', lease_owner: owner, lease_until: leaseUntil });
-			ids = candidates;
+			// One atomic statement: the subquery picks due rows (skipping rows other instances
+			// have locked, on PostgreSQL), the update leases exactly those.
+			const pick = due(this.knex(DELIVERIES_COLLECTION).select('id'));
+			if (this.dialect === 'postgres') pick.forUpdate().skipLocked();
+			rows = await this.knex(DELIVERIES_COLLECTION).whereIn('id', pick).update(lease).returning(CLAIM_COLUMNS);
 		}
-		if (ids.length === 0) return [];
-
-		const rows = await this.knex(DELIVERIES_COLLECTION)
-			.select('id', 'webhook', 'message_id', 'event', 'collection', 'item_key', 'event_data', 'attempts', 'lease_until')
-			.whereIn('id', ids)
-			.andWhere({ status: 'sending', lease_owner: owner, lease_until: leaseUntil });
-		return rows.map((row: Record<string, unknown>) => ({
+		return rows.map((row) => ({
 			id: Number(row.id),
 			webhook: Number(row.webhook),
 			message_id: String(row.message_id),
@@ -141,7 +130,7 @@ export class DeliveryStore {
 			item_key: (row.item_key as string | null) ?? null,
 			event_data: toJson<Record<string, unknown>>(row.event_data, {}),
 			attempts: toNumber(row.attempts) ?? 0,
-			lease_until: toNumber(row.lease_until) ?? leaseUntil,
+			lease_until: leaseUntil,
 		}));
 	}
 

@@ -32,8 +32,8 @@ interface Logger {
 }
 
 // Outcomes are written in batches: one transaction per flush instead of two writes per send.
-const RECORD_BATCH = 200;
-const RECORD_DELAY_MS = 10;
+const RECORD_BATCH = 500;
+const RECORD_DELAY_MS = 50;
 // A webhook may hold twice its concurrency (in flight + waiting) so its pipeline stays full.
 const HOLD_FACTOR = 2;
 const RESPONSE_LOG_BYTES = 16 * 1024;
@@ -58,6 +58,8 @@ export class Dispatcher {
 	private pollTimer: NodeJS.Timeout | null = null;
 	private claiming = false;
 	private again = false;
+	/** The last claim filled its batch, so more may be due: claim again as capacity frees. */
+	private moreDue = false;
 	private stopped = true;
 	private idle: (() => void)[] = [];
 
@@ -146,8 +148,7 @@ export class Dispatcher {
 		}
 		await this.store.release(this.owner, giveBack);
 		this.pump();
-		// A full batch suggests more is due: keep going while there is room.
-		if (claimed.length - giveBack.length > 0 && claimed.length >= capacity) this.again = true;
+		this.moreDue = claimed.length >= capacity && giveBack.length < claimed.length;
 	}
 
 	private heldPerWebhook(): Map<number, number> {
@@ -178,7 +179,8 @@ export class Dispatcher {
 		else this.inFlight.delete(delivery.webhook);
 		if (this.running === 0) for (const done of this.idle.splice(0)) done();
 		this.pump();
-		if (this.held < this.options.concurrency) this.wake();
+		// Otherwise new rows announce themselves (outbox wake-up) and retries come with the poll.
+		if (this.moreDue && this.held < this.options.concurrency) this.wake();
 	}
 
 	private async deliver(delivery: ClaimedDelivery): Promise<void> {

@@ -2,6 +2,7 @@
 import type { SchemaOverview } from '../context';
 import type { Runtime } from '../runtime';
 import type { EventSource } from './event-sources';
+import { redact, secretFields } from './redact';
 
 interface HookMeta {
 	key?: string | number;
@@ -23,7 +24,7 @@ export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMe
 		action: source.action,
 		collection: meta.collection,
 		keys: typedKeys(keys, context.schema, meta.collection),
-		payload: meta.payload,
+		payload: redact(meta.payload, secretFields(context.schema, meta.collection)),
 		accountability: context.accountability,
 	});
 }
@@ -44,5 +45,5 @@ export async function beforeItemWrite(runtime: Runtime, source: EventSource, inp
 	const keys = source.action === 'delete' ? (Array.isArray(input) ? input : []) : (meta.keys ?? []);
 	const primary = context.schema?.collections[collection]?.primary;
 	if (!primary) return;
-	await runtime.previous.remember(context.database, collection, primary, keys as (string | number)[]);
+	await runtime.previous.remember(context.database, collection, primary, keys as (string | number)[], secretFields(context.schema, collection));
 }

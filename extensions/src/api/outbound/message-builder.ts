@@ -55,7 +55,7 @@ export class MessageBuilder {
 			throw new SkipDelivery('the item does not match the webhook filter (or is no longer readable)');
 		}
 		if (webhook.payload !== 'item') return this.eventBody(webhook, data);
-		const { payload: _payload, ...rest } = data;
+		const { payload: _payload, action: _action, ...rest } = data;
 		return { ...rest, item };
 	}
 
