@@ -3,7 +3,7 @@
 // single writer), so several instances can share one database.
 import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../shared/collections';
-import type { DeliveryStatus } from '../../shared/delivery';
+import type { Attempt, DeliveryStatus } from '../../shared/delivery';
 import { databaseClient, type DatabaseClient } from '../database-client';
 import { toJson, toNumber } from '../rows';
 
@@ -17,32 +17,13 @@ export interface NewDelivery {
 	next_attempt_at?: number;
 }
 
-export interface ClaimedDelivery {
+export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at'> {
 	id: number;
-	webhook: number;
-	message_id: string;
-	event: string;
-	collection: string | null;
-	item_key: string | null;
-	event_data: Record<string, unknown>;
 	attempts: number;
 	lease_until: number;
 }
 
-export interface AttemptRecord {
-	delivery: number;
-	webhook: number;
-	attempt: number;
-	started_at: number;
-	duration_ms: number;
-	request_url: string;
-	request_headers: Record<string, string>;
-	request_body: string | null;
-	response_status: number | null;
-	response_headers: Record<string, string> | null;
-	response_body: string | null;
-	error: string | null;
-}
+export type AttemptRecord = Omit<Attempt, 'id'>;
 
 export interface Outcome {
 	delivery: ClaimedDelivery;

@@ -2,6 +2,7 @@
 // per-webhook concurrency, and records each outcome (batched) with its retry decision. Several
 // instances can run one each on the same database: claims are row leases (see delivery-store).
 import { randomBytes } from 'node:crypto';
+import { BatchWriter } from '../batch-writer';
 import { hostname } from 'node:os';
 import type { ClaimedDelivery, DeliveryStore, Outcome } from './delivery-store';
 import type { HttpSender, SendResult } from './http-sender';
@@ -52,9 +53,7 @@ export class Dispatcher {
 	private readonly inFlight = new Map<number, number>();
 	private held = 0;
 	private running = 0;
-	private outcomes: Outcome[] = [];
-	private recordTimer: NodeJS.Timeout | null = null;
-	private recording: Promise<void> = Promise.resolve();
+	private readonly outcomes: BatchWriter<Outcome>;
 	private pollTimer: NodeJS.Timeout | null = null;
 	private claiming = false;
 	private again = false;
@@ -79,6 +78,13 @@ export class Dispatcher {
 		this.health = parts.health;
 		this.options = parts.options;
 		this.logger = parts.logger;
+		this.outcomes = new BatchWriter({
+			maxBatch: RECORD_BATCH,
+			delayMs: RECORD_DELAY_MS,
+			write: (batch) => this.store.record(this.owner, batch),
+			// The leases expire and the deliveries are retried: at least once, never lost.
+			onError: (error, batch) => this.logger.error(error, `[webhooks] could not record ${batch.length} delivery outcomes`),
+		});
 	}
 
 	/** A lease outlives the longest wait: a full queue of timeouts ahead of a delivery, plus margin. */
@@ -251,24 +257,11 @@ export class Dispatcher {
 	}
 
 	private push(outcome: Outcome): void {
-		this.outcomes.push(outcome);
-		if (this.outcomes.length >= RECORD_BATCH) void this.flushOutcomes();
-		else this.recordTimer ??= setTimeout(() => void this.flushOutcomes(), RECORD_DELAY_MS);
+		this.outcomes.add(outcome);
 	}
 
-	/** Writes buffered outcomes; serialised so batches land in order. */
 	flushOutcomes(): Promise<void> {
-		if (this.recordTimer) clearTimeout(this.recordTimer);
-		this.recordTimer = null;
-		const batch = this.outcomes.splice(0);
-		if (batch.length === 0) return this.recording;
-		this.recording = this.recording.then(() =>
-			this.store.record(this.owner, batch).catch((error) => {
-				// The leases expire and the deliveries are retried: at least once, never lost.
-				this.logger.error(error, `[webhooks] could not record ${batch.length} delivery outcomes`);
-			}),
-		);
-		return this.recording;
+		return this.outcomes.flush();
 	}
 }
 

@@ -1,0 +1,37 @@
+// Buffers items and writes them in batches: after a short delay, or at once when the batch is
+// full. Writes are serialised so they land in order; flush() resolves once everything added
+// so far has been written (or its failure reported).
+
+export interface BatchWriterOptions<T> {
+	write: (batch: T[]) => Promise<void>;
+	maxBatch: number;
+	delayMs: number;
+	onError: (error: unknown, batch: T[]) => void;
+}
+
+export class BatchWriter<T> {
+	private readonly options: BatchWriterOptions<T>;
+	private buffer: T[] = [];
+	private timer: NodeJS.Timeout | null = null;
+	private writing: Promise<void> = Promise.resolve();
+
+	constructor(options: BatchWriterOptions<T>) {
+		this.options = options;
+	}
+
+	add(...items: T[]): void {
+		if (items.length === 0) return;
+		this.buffer.push(...items);
+		if (this.buffer.length >= this.options.maxBatch) void this.flush();
+		else this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs);
+	}
+
+	flush(): Promise<void> {
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = null;
+		const batch = this.buffer.splice(0);
+		if (batch.length === 0) return this.writing;
+		this.writing = this.writing.then(() => this.options.write(batch).catch((error) => this.options.onError(error, batch)));
+		return this.writing;
+	}
+}

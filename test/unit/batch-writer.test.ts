@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { BatchWriter } from '../../extensions/src/api/batch-writer';
+
+describe('BatchWriter', () => {
+	it('writes after the delay, in one batch, and flush waits for it', async () => {
+		const batches: number[][] = [];
+		const writer = new BatchWriter<number>({ maxBatch: 100, delayMs: 20, write: async (batch) => void batches.push(batch), onError: () => undefined });
+		writer.add(1, 2);
+		writer.add(3);
+		expect(batches).toEqual([]);
+		await new Promise((wait) => setTimeout(wait, 40));
+		expect(batches).toEqual([[1, 2, 3]]);
+	});
+
+	it('writes at once when the batch is full, and keeps batches in order', async () => {
+		const batches: number[][] = [];
+		let release!: () => void;
+		const gate = new Promise<void>((done) => (release = done));
+		const writer = new BatchWriter<number>({
+			maxBatch: 2,
+			delayMs: 10_000,
+			write: async (batch) => {
+				if (batches.length === 0) await gate;
+				batches.push(batch);
+			},
+			onError: () => undefined,
+		});
+		writer.add(1, 2);
+		writer.add(3, 4);
+		const flushed = writer.flush();
+		release();
+		await flushed;
+		expect(batches).toEqual([[1, 2], [3, 4]]);
+	});
+
+	it('reports a failed batch and goes on with the next', async () => {
+		const failed: number[][] = [];
+		const written: number[][] = [];
+		const writer = new BatchWriter<number>({
+			maxBatch: 10,
+			delayMs: 5,
+			write: async (batch) => {
+				if (batch.includes(1)) throw new Error('boom');
+				written.push(batch);
+			},
+			onError: (_error, batch) => failed.push(batch),
+		});
+		writer.add(1);
+		await writer.flush();
+		writer.add(2);
+		await writer.flush();
+		expect(failed).toEqual([[1]]);
+		expect(written).toEqual([[2]]);
+	});
+});
