@@ -3,10 +3,13 @@
 // both sides alike.
 import { ApiClient } from '../harness/client.ts';
 import { Receiver } from '../harness/receiver.ts';
+import { parseDatabaseKind } from '../harness/databases.ts';
 import { startStack } from '../harness/stack.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2000);
 const BATCH = 100;
+// SQLite by default, like `npm start`; BENCH_DB=postgres|mariadb measures on those servers.
+const DB = parseDatabaseKind(process.env.BENCH_DB);
 const COLLECTION = 'bench_items';
 
 function row(values: Record<string, unknown>): void {
@@ -78,7 +81,7 @@ async function deleteWebhooks(api: ApiClient, ids: number[]): Promise<void> {
 	for (let index = 0; index < ids.length; index += 1000) await api.delete('/webhooks', ids.slice(index, index + 1000));
 }
 
-const stack = await startStack('sqlite', {
+const stack = await startStack(DB, {
 	label: 'bench',
 	// The Flow's request operation must reach the loopback receiver; the pressure limiter would
 	// turn a saturated loop into 503s instead of a rate.
@@ -91,7 +94,7 @@ try {
 	await batchCreate(api); // warm-up: JIT, connection pools, schema cache
 
 	const baseline = await batchCreate(api);
-	row({ bench: 'batch-create', webhooks: 'none', items: ITEMS, batch: BATCH, items_per_s: Math.round(baseline), ratio: 1 });
+	row({ bench: 'batch-create', db: DB, webhooks: 'none', items: ITEMS, batch: BATCH, items_per_s: Math.round(baseline), ratio: 1 });
 
 	const flowId = await createFlow(api, receiver.url('/flow'));
 	let before = receiver.requests.length;
@@ -148,7 +151,7 @@ await benchDrain();
 async function benchDrain(): Promise<void> {
 	const backlog = Number(process.env.BENCH_BACKLOG ?? 10_000);
 	const drainReceiver = await Receiver.start();
-	const paused = await startStack('sqlite', { label: 'bench-drain', env: { LOG_LEVEL: 'warn', WEBHOOKS_DISPATCHER: 'false', PRESSURE_LIMITER_ENABLED: 'false' } });
+	const paused = await startStack(DB, { label: 'bench-drain', env: { LOG_LEVEL: 'warn', WEBHOOKS_DISPATCHER: 'false', PRESSURE_LIMITER_ENABLED: 'false' } });
 	try {
 		const api = new ApiClient(paused.info.url, paused.info.token);
 		await createCollection(api);
