@@ -68,6 +68,16 @@ describe('DeliveryStore', () => {
 		expect(await store.claim('c', 10, now + 30_000, [], now)).toEqual([]);
 	});
 
+	it('writes rows already leased to the local dispatcher when asked, returning them as claimed', async () => {
+		const now = Date.now();
+		const taken = await store.insert([delivery(1), delivery(2), delivery(3)], now, { owner: 'local', until: now + 30_000, leased: [true, false, true] });
+		expect(taken.map((row) => row.message_id)).toEqual(['msg_1', 'msg_3']);
+		const stored = await db('webhooks_deliveries').orderBy('id');
+		expect(taken.map((row) => row.id)).toEqual([stored[0].id, stored[2].id]);
+		expect(stored.map((row) => [row.status, row.lease_owner])).toEqual([['sending', 'local'], ['pending', null], ['sending', 'local']]);
+		expect((await store.claim('other', 10, now + 30_000, [], now)).map((row) => row.message_id)).toEqual(['msg_2']);
+	});
+
 	it('lets another owner take over deliveries whose lease expired (crashed instance)', async () => {
 		const now = Date.now();
 		await store.insert([delivery(1)], now);

@@ -71,7 +71,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 			maxResponseBytes: settings.maxResponseBytes,
 		},
 	});
-	const outbox = new Outbox(store, logger, () => dispatcher.wake());
+	const outbox = new Outbox(store, logger, dispatcher);
 	const previous = new PreviousValues();
 	return {
 		settings,

@@ -48,22 +48,49 @@ export class DeliveryStore {
 		this.dialect = databaseClient(knex);
 	}
 
-	async insert(rows: NewDelivery[], now = Date.now()): Promise<void> {
-		const records = rows.map((row) => ({
-			webhook: row.webhook,
-			message_id: row.message_id,
-			event: row.event,
-			collection: row.collection,
-			item_key: row.item_key,
-			event_data: JSON.stringify(row.event_data),
-			status: 'pending',
-			attempts: 0,
-			next_attempt_at: row.next_attempt_at ?? now,
-			created_at: now,
-		}));
-		for (let index = 0; index < records.length; index += INSERT_CHUNK) {
-			await this.knex(DELIVERIES_COLLECTION).insert(records.slice(index, index + INSERT_CHUNK));
+	/** Whether insert() can lease rows as it writes them (it needs INSERT ... RETURNING). */
+	get leasesOnInsert(): boolean {
+		return this.dialect !== 'mysql';
+	}
+
+	/**
+	 * Writes new deliveries. Rows marked in `leased` are written already leased to `lease.owner`
+	 * (the local dispatcher takes them without a claim round trip) and come back as claimed.
+	 */
+	async insert(rows: NewDelivery[], now = Date.now(), lease?: { owner: string; until: number; leased: boolean[] }): Promise<ClaimedDelivery[]> {
+		const claimed: ClaimedDelivery[] = [];
+		for (let index = 0; index < rows.length; index += INSERT_CHUNK) {
+			const chunk = rows.slice(index, index + INSERT_CHUNK);
+			const records = chunk.map((row, offset) => {
+				const mine = lease?.leased[index + offset] === true && this.leasesOnInsert;
+				return {
+					webhook: row.webhook,
+					message_id: row.message_id,
+					event: row.event,
+					collection: row.collection,
+					item_key: row.item_key,
+					event_data: JSON.stringify(row.event_data),
+					status: mine ? 'sending' : 'pending',
+					lease_owner: mine ? lease!.owner : null,
+					lease_until: mine ? lease!.until : null,
+					attempts: 0,
+					next_attempt_at: row.next_attempt_at ?? now,
+					created_at: now,
+				};
+			});
+			if (!lease || !this.leasesOnInsert || !records.some((record) => record.lease_owner !== null)) {
+				await this.knex(DELIVERIES_COLLECTION).insert(records);
+				continue;
+			}
+			const inserted: { id: unknown; message_id: string }[] = await this.knex(DELIVERIES_COLLECTION).insert(records).returning(['id', 'message_id']);
+			const ids = new Map(inserted.map((row) => [row.message_id, Number(row.id)]));
+			chunk.forEach((row, offset) => {
+				if (records[offset]!.lease_owner === null) return;
+				const { next_attempt_at: _next, ...delivery } = row;
+				claimed.push({ ...delivery, id: ids.get(row.message_id)!, attempts: 0, lease_until: lease.until });
+			});
 		}
+		return claimed;
 	}
 
 	/**

@@ -51,6 +51,8 @@ export class Dispatcher {
 
 	private readonly waiting = new Map<number, ClaimedDelivery[]>();
 	private readonly inFlight = new Map<number, number>();
+	/** Rows promised to us by the local outbox, not yet written. */
+	private readonly reserved = new Map<number, number>();
 	private held = 0;
 	private running = 0;
 	private readonly outcomes: BatchWriter<Outcome>;
@@ -147,10 +149,7 @@ export class Dispatcher {
 				continue;
 			}
 			held.set(delivery.webhook, count + 1);
-			this.held++;
-			const queue = this.waiting.get(delivery.webhook) ?? [];
-			queue.push(delivery);
-			this.waiting.set(delivery.webhook, queue);
+			this.hold(delivery);
 		}
 		await this.store.release(this.owner, giveBack);
 		this.pump();
@@ -159,9 +158,53 @@ export class Dispatcher {
 
 	private heldPerWebhook(): Map<number, number> {
 		const counts = new Map<number, number>();
-		for (const [webhook, queue] of this.waiting) counts.set(webhook, queue.length + (this.inFlight.get(webhook) ?? 0));
-		for (const [webhook, count] of this.inFlight) if (!counts.has(webhook)) counts.set(webhook, count);
+		const add = (webhook: number, count: number) => counts.set(webhook, (counts.get(webhook) ?? 0) + count);
+		for (const [webhook, queue] of this.waiting) add(webhook, queue.length);
+		for (const [webhook, count] of this.inFlight) add(webhook, count);
+		for (const [webhook, count] of this.reserved) add(webhook, count);
 		return counts;
+	}
+
+	/**
+	 * Which of these new outbox rows this instance takes directly (written already leased, so
+	 * no claim round trip), within the same limits as claims. Once written, forfeit() the
+	 * reservations and adopt() the rows that were written leased.
+	 */
+	reserve(webhooks: number[]): boolean[] {
+		if (this.stopped) return webhooks.map(() => false);
+		const holdLimit = this.options.perWebhook * HOLD_FACTOR;
+		const held = this.heldPerWebhook();
+		return webhooks.map((webhook) => {
+			const count = held.get(webhook) ?? 0;
+			if (this.held >= this.options.concurrency * HOLD_FACTOR || count >= holdLimit) return false;
+			held.set(webhook, count + 1);
+			this.reserved.set(webhook, (this.reserved.get(webhook) ?? 0) + 1);
+			this.held++;
+			return true;
+		});
+	}
+
+	/** Rows written leased to us: send them. */
+	adopt(deliveries: ClaimedDelivery[]): void {
+		for (const delivery of deliveries) this.hold(delivery);
+		this.pump();
+	}
+
+	/** Drops reservations made by reserve() for these webhooks. */
+	forfeit(webhooks: number[]): void {
+		for (const webhook of webhooks) {
+			const left = (this.reserved.get(webhook) ?? 1) - 1;
+			if (left > 0) this.reserved.set(webhook, left);
+			else this.reserved.delete(webhook);
+			this.held--;
+		}
+	}
+
+	private hold(delivery: ClaimedDelivery): void {
+		this.held++;
+		const queue = this.waiting.get(delivery.webhook) ?? [];
+		queue.push(delivery);
+		this.waiting.set(delivery.webhook, queue);
 	}
 
 	/** Starts waiting deliveries while global and per-webhook slots are free. */
