@@ -342,6 +342,7 @@ describe('outgoing webhooks: configuration API', () => {
 		['url', { url: 'ftp://example.com/x' }],
 		['url', { url: 'javascript:alert(1)' }],
 		['collections', { collections: ['no_such_collection'] }],
+		['collections', { collections: ['webhooks_outgoing'] }],
 		['actions', { actions: ['explode'] }],
 		['method', { method: 'TRACE' }],
 		['headers[0].header', { headers: [{ header: 'Bad Header', value: 'x' }] }],

@@ -2,7 +2,7 @@
 // own /items and GraphQL, via filter hooks): validation, secret generation, encryption and
 // rotation. Reads get secret header values masked.
 import type { Knex } from 'knex';
-import { OUTGOING_COLLECTION } from '../../shared/collections';
+import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
 import { validateWebhook } from '../../shared/validate-webhook';
 import { MASK, type WebhookHeader } from '../../shared/webhook';
 import type { SchemaOverview } from '../context';
@@ -10,6 +10,8 @@ import { WebhookValidationError } from '../errors';
 import { toJson } from '../rows';
 import { SecretBox } from '../secret-box';
 import { generateSecret } from './signing';
+
+const INTERNAL_COLLECTIONS = [OUTGOING_COLLECTION, DELIVERIES_COLLECTION, ATTEMPTS_COLLECTION];
 
 export class WebhookConfig {
 	private readonly box: SecretBox;
@@ -68,7 +70,9 @@ export class WebhookConfig {
 
 	private validate(input: unknown, mode: 'create' | 'update', schema: SchemaOverview): Record<string, unknown> {
 		const { fields, sealed } = userInput(input);
-		const result = validateWebhook(fields, { mode, collections: Object.keys(schema.collections) });
+		// Our own collections are not webhook sources: their rows hold secrets and delivery logs.
+		const collections = Object.keys(schema.collections).filter((name) => !INTERNAL_COLLECTIONS.includes(name));
+		const result = validateWebhook(fields, { mode, collections });
 		if (!result.ok) throw new WebhookValidationError({ errors: result.errors });
 		const value = result.value as Record<string, unknown>;
 		if (sealed !== null) value.secret = sealed;
