@@ -1,0 +1,430 @@
+import { describe, expect, it } from 'vitest';
+import { AUTH_PRESETS, ENDPOINT_DEFAULTS, suffixProblem, validateEndpoint } from '../../extensions/src/shared/validate-endpoint';
+import { formatErrors } from '../../extensions/src/shared/validate-webhook';
+import type { AuthPreset } from '../../extensions/src/shared/inbound-endpoint';
+import type { FieldError } from '../../extensions/src/shared/webhook';
+
+const valid = (): Record<string, unknown> => ({ name: 'GitHub pushes', suffix: 'github/push' });
+
+type Options = { mode?: 'create' | 'update'; currentAuth?: AuthPreset };
+
+function check(input: unknown, options: Options = {}) {
+	return validateEndpoint(input, { mode: options.mode ?? 'create', ...(options.currentAuth ? { currentAuth: options.currentAuth } : {}) });
+}
+
+function errorsOf(input: unknown, options: Options = {}): FieldError[] {
+	const result = check(input, options);
+	if (result.ok) throw new Error(`expected errors, got ${JSON.stringify(result.value)}`);
+	return result.errors;
+}
+
+const fieldsOf = (input: unknown, options: Options = {}): string[] => errorsOf(input, options).map((error) => error.field).sort();
+
+function valueOf(input: unknown, options: Options = {}) {
+	const result = check(input, options);
+	if (!result.ok) throw new Error(`expected success, got ${formatErrors(result.errors)}`);
+	return result.value;
+}
+
+const reasonFor = (input: unknown, field: string, options: Options = {}): string => {
+	const error = errorsOf(input, options).find((candidate) => candidate.field === field);
+	if (error === undefined) throw new Error(`no error for ${field}`);
+	return error.reason;
+};
+
+describe('validateEndpoint: valid input', () => {
+	it('accepts a minimal create and returns only what was given', () => {
+		expect(valueOf(valid())).toEqual({ name: 'GitHub pushes', suffix: 'github/push' });
+	});
+
+	it('accepts and normalises a full config', () => {
+		const value = valueOf({
+			...valid(),
+			name: '  Orders  ',
+			methods: 'post, get,POST',
+			status: 'inactive',
+			auth: 'hmac',
+			auth_config: { header: 'X-Signature', algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=', timestampHeader: 'X-Timestamp', toleranceSeconds: 60, deliveryIdHeader: 'X-Delivery' },
+			tolerance_seconds: 600,
+			dedupe_header: 'X-Request-Id',
+			response_status: 202,
+			response_headers: [{ header: 'X-Accepted', value: 'yes' }],
+			response_body: '{"id": {{ item.id }}}',
+			response_content_type: 'application/json; charset=utf-8',
+			max_body_bytes: 50 * 1024 * 1024,
+			rate_limit_per_minute: 100_000,
+			strict: true,
+			expected_headers: ['X-GitHub-Event', 'x-github-event'],
+			expected_query: 'a, b',
+			expected_body: { action: 'opened', repository: { id: 1 } },
+		});
+		expect(value).toEqual({
+			name: 'Orders',
+			suffix: 'github/push',
+			methods: ['POST', 'GET'],
+			status: 'inactive',
+			auth: 'hmac',
+			auth_config: { header: 'x-signature', algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=', timestampHeader: 'x-timestamp', toleranceSeconds: 60, deliveryIdHeader: 'x-delivery' },
+			tolerance_seconds: 600,
+			dedupe_header: 'x-request-id',
+			response_status: 202,
+			response_headers: [{ header: 'X-Accepted', value: 'yes' }],
+			response_body: '{"id": {{ item.id }}}',
+			response_content_type: 'application/json; charset=utf-8',
+			max_body_bytes: 52_428_800,
+			rate_limit_per_minute: 100_000,
+			strict: true,
+			expected_headers: ['x-github-event'],
+			expected_query: ['a', 'b'],
+			expected_body: { action: 'opened', repository: { id: 1 } },
+		});
+	});
+
+	it('accepts boundary values and nulls where allowed', () => {
+		expect(valueOf({ ...valid(), max_body_bytes: 1, rate_limit_per_minute: 1, tolerance_seconds: 1 })).toMatchObject({ max_body_bytes: 1, rate_limit_per_minute: 1, tolerance_seconds: 1 });
+		expect(valueOf({ ...valid(), tolerance_seconds: 86_400 }).tolerance_seconds).toBe(86_400);
+		expect(valueOf({ ...valid(), rate_limit_per_minute: null, dedupe_header: null, response_body: null, expected_body: null, response_headers: null, expected_headers: null }))
+			.toMatchObject({ rate_limit_per_minute: null, dedupe_header: null, response_body: null, expected_body: null, response_headers: [], expected_headers: [] });
+	});
+
+	it('parses expected_body given as JSON text', () => {
+		expect(valueOf({ ...valid(), expected_body: '{"a":1}' }).expected_body).toEqual({ a: 1 });
+	});
+
+	it('accepts every response status and auth preset without options', () => {
+		for (const status of [200, 201, 202, 204]) expect(valueOf({ ...valid(), response_status: status }).response_status).toBe(status);
+		for (const auth of ['none', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack'] as const) {
+			expect(valueOf({ ...valid(), auth })).toEqual({ ...valid(), auth });
+			expect(valueOf({ ...valid(), auth, auth_config: {} }).auth_config).toEqual({});
+			expect(valueOf({ ...valid(), auth, auth_config: null }).auth_config).toEqual({});
+		}
+	});
+
+	it('exports the presets and defaults', () => {
+		expect(AUTH_PRESETS).toEqual(['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac']);
+		expect(ENDPOINT_DEFAULTS).toMatchObject({ methods: ['POST'], status: 'active', auth: 'none', tolerance_seconds: 300, response_status: 200, max_body_bytes: 1_048_576, rate_limit_per_minute: null, strict: false });
+	});
+
+	it('accepts a partial update', () => {
+		expect(valueOf({ strict: true }, { mode: 'update' })).toEqual({ strict: true });
+	});
+});
+
+describe('validateEndpoint: body and keys', () => {
+	it.each([null, [], 'x', 1, new Date()])('rejects a non-object body %#', (input) => {
+		expect(errorsOf(input)).toEqual([{ field: '(body)', reason: 'must be a JSON object' }]);
+	});
+
+	it('requires name and suffix on create only', () => {
+		expect(fieldsOf({})).toEqual(['name', 'suffix']);
+		expect(fieldsOf({ name: null, suffix: null })).toEqual(['name', 'suffix']);
+		expect(fieldsOf({}, { mode: 'update' })).toEqual(['(body)']);
+	});
+
+	it('rejects read-only and unknown keys by name', () => {
+		const errors = errorsOf({ ...valid(), id: 3, date_created: 'x', secret: 'x', url: 'https://x' });
+		expect(errors).toEqual([
+			{ field: 'id', reason: 'is read-only' },
+			{ field: 'date_created', reason: 'is read-only' },
+			{ field: 'secret', reason: '"secret" is not an endpoint field' },
+			{ field: 'url', reason: '"url" is not an endpoint field' },
+		]);
+	});
+
+	it('rejects prototype keys at their exact path, and still checks other fields', () => {
+		const input = JSON.parse('{"name":"a","suffix":"b","__proto__":{"x":1},"expected_body":{"a":{"constructor":1}},"auth":"api_key","auth_config":{"prototype":1,"header":"x"},"strict":"yes"}');
+		expect(fieldsOf(input)).toEqual(['__proto__', 'auth_config.prototype', 'expected_body.a.constructor', 'strict']);
+	});
+
+	it('rejects prototype keys inside expected_body given as text', () => {
+		expect(reasonFor({ ...valid(), expected_body: '{"__proto__":{}}' }, 'expected_body')).toMatch(/prototype/);
+	});
+
+	it('collects every error in one pass', () => {
+		expect(fieldsOf({ name: '', suffix: '/x', methods: [], status: 'on', auth: 'oauth', tolerance_seconds: 0, response_status: 500, max_body_bytes: 0, rate_limit_per_minute: 0, strict: 1 }))
+			.toEqual(['auth', 'max_body_bytes', 'methods', 'name', 'rate_limit_per_minute', 'response_status', 'status', 'strict', 'suffix', 'tolerance_seconds']);
+	});
+});
+
+describe('validateEndpoint: name and suffix', () => {
+	it.each([['', 'must be a non-empty string'], ['   ', 'must be a non-empty string'], [5, 'must be a non-empty string'], ['x'.repeat(256), 'must be at most 255 characters']])('rejects name %j', (name, reason) => {
+		expect(errorsOf({ ...valid(), name })).toEqual([{ field: 'name', reason }]);
+	});
+
+	it('accepts a 255 character name', () => {
+		expect(valueOf({ ...valid(), name: 'n'.repeat(255) }).name).toHaveLength(255);
+	});
+
+	it.each(['a', 'A-b_c/9', 'stripe/v1/events', 'x'.repeat(200)])('accepts suffix %j', (suffix) => {
+		expect(valueOf({ ...valid(), suffix }).suffix).toBe(suffix);
+	});
+
+	it.each([
+		['/leading', 'must not start or end with /'],
+		['trailing/', 'must not start or end with /'],
+		['/', 'must not start or end with /'],
+		['a//b', 'must not contain // (empty path segments)'],
+		['', 'must be a non-empty string'],
+		[42, 'must be a non-empty string'],
+		['x'.repeat(201), 'must be at most 200 characters'],
+	])('rejects suffix %j', (suffix, reason) => {
+		expect(errorsOf({ ...valid(), suffix })).toEqual([{ field: 'suffix', reason }]);
+	});
+
+	it('names a space and suggests - or _', () => {
+		const reason = reasonFor({ ...valid(), suffix: 'my hook' }, 'suffix');
+		expect(reason).toMatch(/^a space is not allowed/);
+		expect(reason).toContain('- or _');
+	});
+
+	it('names each other disallowed character', () => {
+		expect(suffixProblem('a.b')).toMatch(/^"\." is not allowed/);
+		expect(suffixProblem('a?b#c')).toMatch(/^"\?", "#" are not allowed/);
+		expect(suffixProblem('a\nb')).toMatch(/^control character U\+000A is not allowed/);
+		expect(suffixProblem('café')).toMatch(/^"é" is not allowed/);
+		expect(suffixProblem('../etc')).toMatch(/^"\." is not allowed/);
+		expect(suffixProblem('a%20b')).toMatch(/^"%" is not allowed/);
+	});
+});
+
+describe('validateEndpoint: methods and status', () => {
+	it.each([[[], 'must be a non-empty list of POST, GET, PUT, PATCH, DELETE'], ['', 'must be a non-empty list of POST, GET, PUT, PATCH, DELETE'], [5, 'must be a non-empty list of POST, GET, PUT, PATCH, DELETE'], [['POST', 1], 'must be a non-empty list of POST, GET, PUT, PATCH, DELETE'], [['POST', 'HEAD', 'OPTIONS'], 'unknown method "HEAD", "OPTIONS" (use POST, GET, PUT, PATCH, DELETE)']])('rejects methods %j', (methods, reason) => {
+		expect(errorsOf({ ...valid(), methods })).toEqual([{ field: 'methods', reason }]);
+	});
+
+	it('accepts csv and arrays of methods', () => {
+		expect(valueOf({ ...valid(), methods: 'PUT,PATCH,DELETE' }).methods).toEqual(['PUT', 'PATCH', 'DELETE']);
+		expect(valueOf({ ...valid(), methods: ['get'] }).methods).toEqual(['GET']);
+	});
+
+	it.each(['Active', '', null, true])('rejects status %j', (status) => {
+		expect(errorsOf({ ...valid(), status })).toEqual([{ field: 'status', reason: 'must be one of active, inactive' }]);
+	});
+});
+
+describe('validateEndpoint: auth', () => {
+	it('rejects an unknown preset without a second error for its config', () => {
+		expect(errorsOf({ ...valid(), auth: 'jwt', auth_config: { header: 'x' } })).toEqual([{ field: 'auth', reason: 'must be one of none, api_key, basic, standard_webhooks, github, stripe, shopify, slack, hmac' }]);
+	});
+
+	it('takes the api key from a header or the query', () => {
+		expect(valueOf({ ...valid(), auth: 'api_key', auth_config: { header: 'X-Api-Key' } }).auth_config).toEqual({ header: 'x-api-key' });
+		expect(valueOf({ ...valid(), auth: 'api_key', auth_config: { query: 'key' } }).auth_config).toEqual({ query: 'key' });
+	});
+
+	it.each([
+		[{}, 'auth_config'],
+		[{ header: 'a', query: 'b' }, 'auth_config'],
+		[{ header: 'bad header' }, 'auth_config.header'],
+		[{ header: '' }, 'auth_config.header'],
+		[{ query: 'a&b' }, 'auth_config.query'],
+		[{ query: 'q'.repeat(129) }, 'auth_config.query'],
+		[{ query: 7 }, 'auth_config.query'],
+	])('rejects api_key config %j at %s', (auth_config, field) => {
+		expect(fieldsOf({ ...valid(), auth: 'api_key', auth_config })).toEqual([field]);
+	});
+
+	it('reports unknown api_key options by path', () => {
+		expect(fieldsOf({ ...valid(), auth: 'api_key', auth_config: { header: 'x', value: 'k' } })).toEqual(['auth_config.value']);
+	});
+
+	it('requires auth_config for presets that need options', () => {
+		expect(errorsOf({ ...valid(), auth: 'api_key' })).toEqual([{ field: 'auth_config', reason: 'is required when auth is api_key' }]);
+		expect(errorsOf({ ...valid(), auth: 'hmac', auth_config: null })).toEqual([{ field: 'auth_config', reason: 'must be an object with the hmac options' }]);
+		expect(errorsOf({ auth: 'hmac' }, { mode: 'update', currentAuth: 'none' })).toEqual([{ field: 'auth_config', reason: 'is required when auth is hmac' }]);
+		expect(valueOf({ auth: 'hmac' }, { mode: 'update', currentAuth: 'hmac' })).toEqual({ auth: 'hmac' });
+	});
+
+	it('rejects options for presets that take none', () => {
+		expect(errorsOf({ ...valid(), auth: 'github', auth_config: { header: 'x' } })).toEqual([{ field: 'auth_config.header', reason: 'this auth preset takes no options' }]);
+		expect(errorsOf({ ...valid(), auth_config: { header: 'x' } })).toEqual([{ field: 'auth_config.header', reason: 'this auth preset takes no options' }]);
+		expect(errorsOf({ ...valid(), auth: 'slack', auth_config: 'x' })).toEqual([{ field: 'auth_config', reason: 'must be an object or null' }]);
+	});
+
+	it('validates auth_config against the stored preset on update', () => {
+		expect(valueOf({ auth_config: { query: 'k' } }, { mode: 'update', currentAuth: 'api_key' })).toEqual({ auth_config: { query: 'k' } });
+		expect(errorsOf({ auth_config: { query: 'k' } }, { mode: 'update' })).toEqual([{ field: 'auth_config', reason: 'send auth together with auth_config' }]);
+	});
+
+	const hmac = (extra: Record<string, unknown>) => ({ ...valid(), auth: 'hmac', auth_config: { header: 'X-Sig', algorithm: 'sha512', encoding: 'base64', ...extra } });
+
+	it('accepts a minimal hmac config', () => {
+		expect(valueOf(hmac({})).auth_config).toEqual({ header: 'x-sig', algorithm: 'sha512', encoding: 'base64' });
+		expect(valueOf(hmac({ algorithm: 'sha1', encoding: 'hex' })).auth_config).toEqual({ header: 'x-sig', algorithm: 'sha1', encoding: 'hex' });
+	});
+
+	it.each([
+		[{ header: undefined }, 'auth_config.header', 'is required'],
+		[{ header: 'x y' }, 'auth_config.header', 'must be a valid header name (letters, digits and !#$%&\'*+-.^_`|~)'],
+		[{ algorithm: 'md5' }, 'auth_config.algorithm', 'must be one of sha1, sha256, sha512'],
+		[{ algorithm: 'SHA256' }, 'auth_config.algorithm', 'must be one of sha1, sha256, sha512'],
+		[{ encoding: 'base64url' }, 'auth_config.encoding', 'must be one of hex, base64'],
+		[{ prefix: 'a\r\nb' }, 'auth_config.prefix', 'must be printable text of at most 64 characters'],
+		[{ prefix: 'p'.repeat(65) }, 'auth_config.prefix', 'must be printable text of at most 64 characters'],
+		[{ prefix: 3 }, 'auth_config.prefix', 'must be printable text of at most 64 characters'],
+		[{ timestampHeader: 'a:b' }, 'auth_config.timestampHeader', 'must be a valid header name (letters, digits and !#$%&\'*+-.^_`|~)'],
+		[{ deliveryIdHeader: 9 }, 'auth_config.deliveryIdHeader', 'must be a non-empty string'],
+		[{ timestampHeader: 't', toleranceSeconds: 0 }, 'auth_config.toleranceSeconds', 'must be a whole number of seconds from 1 to 86400'],
+		[{ timestampHeader: 't', toleranceSeconds: 86_401 }, 'auth_config.toleranceSeconds', 'must be a whole number of seconds from 1 to 86400'],
+		[{ timestampHeader: 't', toleranceSeconds: 1.5 }, 'auth_config.toleranceSeconds', 'must be a whole number of seconds from 1 to 86400'],
+		[{ toleranceSeconds: 30 }, 'auth_config.toleranceSeconds', 'only applies with a timestampHeader'],
+		[{ secret: 'x' }, 'auth_config.secret', 'is not an option of this auth preset (use header, algorithm, encoding, prefix, timestampHeader, toleranceSeconds, deliveryIdHeader)'],
+	])('rejects hmac option %j', (extra, field, reason) => {
+		expect(errorsOf(hmac(extra))).toEqual([{ field, reason }]);
+	});
+
+	it('accepts hmac tolerance bounds', () => {
+		expect(valueOf(hmac({ timestampHeader: 't', toleranceSeconds: 1 })).auth_config).toMatchObject({ toleranceSeconds: 1 });
+		expect(valueOf(hmac({ timestampHeader: 't', toleranceSeconds: 86_400 })).auth_config).toMatchObject({ toleranceSeconds: 86_400 });
+	});
+});
+
+describe('validateEndpoint: numbers and flags', () => {
+	it.each([0, -1, 86_401, 1.5, '300', Number.NaN, Infinity])('rejects tolerance_seconds %j', (tolerance_seconds) => {
+		expect(fieldsOf({ ...valid(), tolerance_seconds })).toEqual(['tolerance_seconds']);
+	});
+
+	it.each([0, 52_428_801, 1.1, '1024', -5])('rejects max_body_bytes %j', (max_body_bytes) => {
+		expect(errorsOf({ ...valid(), max_body_bytes })).toEqual([{ field: 'max_body_bytes', reason: 'must be a whole number of bytes from 1 to 52428800 (50 MB)' }]);
+	});
+
+	it.each([0, 100_001, 2.5, '10', false])('rejects rate_limit_per_minute %j', (rate_limit_per_minute) => {
+		expect(errorsOf({ ...valid(), rate_limit_per_minute })).toEqual([{ field: 'rate_limit_per_minute', reason: 'must be null (no limit) or a whole number from 1 to 100000' }]);
+	});
+
+	it.each([[1, 'must be true or false'], ['true', 'must be the boolean true or false, not a string']])('rejects strict %j', (strict, reason) => {
+		expect(errorsOf({ ...valid(), strict })).toEqual([{ field: 'strict', reason }]);
+	});
+
+	it.each([200.5, '200', 404, 500, 302])('rejects response_status %j', (response_status) => {
+		expect(errorsOf({ ...valid(), response_status })).toEqual([{ field: 'response_status', reason: 'must be one of 200, 201, 202, 204' }]);
+	});
+});
+
+describe('validateEndpoint: response', () => {
+	it('rejects malformed response headers at their index', () => {
+		const errors = errorsOf({
+			...valid(),
+			response_headers: [
+				{ header: 'X-Ok', value: 'a' },
+				'nope',
+				{ header: 'bad name', value: 'b' },
+				{ header: 'X-Inject', value: 'a\r\nSet-Cookie: x' },
+				{ header: 'x-ok', value: 'dup' },
+				{ header: 'Content-Length', value: '1' },
+				{ header: 'Content-Type', value: 'text/plain' },
+				{ header: 'X-Num', value: 5 },
+				{ header: 'X-Extra', value: 'v', secret: true },
+				{ value: 'no name' },
+			],
+		});
+		expect(errors.map((error) => error.field)).toEqual([
+			'response_headers[1]',
+			'response_headers[2].header',
+			'response_headers[3].value',
+			'response_headers[4].header',
+			'response_headers[5].header',
+			'response_headers[6].header',
+			'response_headers[7].value',
+			'response_headers[8].secret',
+			'response_headers[9].header',
+		]);
+		expect(errors[2]!.reason).toBe('must not contain line breaks (CR, LF) or NUL characters');
+		expect(errors[2]!.reason).not.toContain('Set-Cookie');
+		expect(errors[3]!.reason).toBe('"x-ok" appears more than once');
+		expect(errors[5]!.reason).toBe('set the content type with response_content_type');
+	});
+
+	it('rejects a response_headers value that is not a list, or too long a list', () => {
+		expect(fieldsOf({ ...valid(), response_headers: { header: 'a', value: 'b' } })).toEqual(['response_headers']);
+		expect(fieldsOf({ ...valid(), response_headers: Array.from({ length: 51 }, (_, index) => ({ header: `x-${index}`, value: '' })) })).toEqual(['response_headers']);
+	});
+
+	it('limits response_body to 64 KB of UTF-8', () => {
+		expect(valueOf({ ...valid(), response_body: 'a'.repeat(65_536) }).response_body).toHaveLength(65_536);
+		expect(errorsOf({ ...valid(), response_body: 'a'.repeat(65_537) })).toEqual([{ field: 'response_body', reason: 'must be at most 65536 bytes' }]);
+		// 2 bytes each in UTF-8: fewer characters than the limit, more bytes.
+		expect(fieldsOf({ ...valid(), response_body: 'é'.repeat(40_000) })).toEqual(['response_body']);
+		expect(fieldsOf({ ...valid(), response_body: { a: 1 } })).toEqual(['response_body']);
+	});
+
+	it('rejects a body with 204 No Content', () => {
+		expect(errorsOf({ ...valid(), response_status: 204, response_body: 'ok' })).toEqual([{ field: 'response_body', reason: 'must be empty when response_status is 204 (No Content)' }]);
+		expect(valueOf({ ...valid(), response_status: 204, response_body: '' }).response_body).toBeNull();
+	});
+
+	it.each(['text/plain', 'application/vnd.api+json', 'text/html; charset="utf-8"', 'application/json;charset=utf-8'])('accepts content type %j', (type) => {
+		expect(valueOf({ ...valid(), response_content_type: type }).response_content_type).toBe(type);
+	});
+
+	it.each(['json', '', 'text/plain\r\nX-Evil: 1', 'text/ plain', 'a/b; c', 5, `text/${'x'.repeat(260)}`])('rejects content type %j', (type) => {
+		expect(fieldsOf({ ...valid(), response_content_type: type })).toEqual(['response_content_type']);
+	});
+});
+
+describe('validateEndpoint: expectations', () => {
+	it('rejects bad expected header and query names at their index', () => {
+		expect(fieldsOf({ ...valid(), expected_headers: ['ok', 'not ok', '', 'x:y'], expected_query: ['a', 'b c', 'd&e'] }))
+			.toEqual(['expected_headers[1]', 'expected_headers[2]', 'expected_headers[3]', 'expected_query[1]', 'expected_query[2]']);
+	});
+
+	it('rejects non-lists and too many names', () => {
+		expect(fieldsOf({ ...valid(), expected_headers: 5, expected_query: { a: 1 } })).toEqual(['expected_headers', 'expected_query']);
+		expect(fieldsOf({ ...valid(), expected_query: Array.from({ length: 101 }, (_, index) => `q${index}`) })).toEqual(['expected_query']);
+	});
+
+	it.each([[[1]], ['[1,2]'], ['{bad'], [42], [true]])('rejects expected_body %j', (expected_body) => {
+		expect(fieldsOf({ ...valid(), expected_body })).toEqual(['expected_body']);
+	});
+
+	it('limits expected_body depth and size', () => {
+		let deep: Record<string, unknown> = {};
+		for (let level = 0; level < 25; level += 1) deep = { next: deep };
+		expect(errorsOf({ ...valid(), expected_body: deep })).toEqual([{ field: 'expected_body', reason: 'must be nested at most 20 levels deep' }]);
+		expect(fieldsOf({ ...valid(), expected_body: { big: 'x'.repeat(70_000) } })).toEqual(['expected_body']);
+	});
+
+	it('rejects dedupe_header that is not a header name', () => {
+		expect(fieldsOf({ ...valid(), dedupe_header: 'x y' })).toEqual(['dedupe_header']);
+		expect(fieldsOf({ ...valid(), dedupe_header: 3 })).toEqual(['dedupe_header']);
+		expect(valueOf({ ...valid(), dedupe_header: '' }).dedupe_header).toBeNull();
+	});
+});
+
+describe('validateEndpoint: fuzz', () => {
+	// Deterministic xorshift so a failure reproduces.
+	function random(seed: number): () => number {
+		let state = seed;
+		return () => {
+			state ^= state << 13;
+			state ^= state >>> 17;
+			state ^= state << 5;
+			return (state >>> 0) / 0x1_0000_0000;
+		};
+	}
+
+	it('never throws and always names a field', () => {
+		const next = random(0x5eed);
+		const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
+		const keys = ['name', 'suffix', 'methods', 'status', 'auth', 'auth_config', 'tolerance_seconds', 'dedupe_header', 'response_status', 'response_headers', 'response_body', 'response_content_type', 'max_body_bytes', 'rate_limit_per_minute', 'strict', 'expected_headers', 'expected_query', 'expected_body', 'id', '__proto__', 'other'];
+		const scalar = (): unknown => pick([null, undefined, true, 0, -1, 1.5, 1e9, '', 'a b', 'POST', 'api_key', 'hmac', 'x'.repeat(300), '{"a":1}', '\u0000', 'sha256', 'hex']);
+		const anyValue = (depth: number): unknown => {
+			const roll = next();
+			if (depth > 3 || roll < 0.5) return scalar();
+			if (roll < 0.75) return Array.from({ length: Math.floor(next() * 4) }, () => anyValue(depth + 1));
+			const object: Record<string, unknown> = {};
+			for (let count = Math.floor(next() * 4); count > 0; count -= 1) object[pick(['header', 'value', 'query', 'algorithm', 'encoding', 'prefix', 'a'])] = anyValue(depth + 1);
+			return object;
+		};
+		for (let run = 0; run < 3000; run += 1) {
+			const input: Record<string, unknown> = {};
+			for (let count = Math.floor(next() * 6); count > 0; count -= 1) Object.defineProperty(input, pick(keys), { value: anyValue(0), enumerable: true, writable: true, configurable: true });
+			const mode = next() < 0.5 ? 'create' : 'update';
+			const result = validateEndpoint(input, { mode });
+			if (!result.ok) {
+				expect(result.errors.length).toBeGreaterThan(0);
+				for (const error of result.errors) expect(error.field).not.toBe('');
+			}
+		}
+	});
+});
