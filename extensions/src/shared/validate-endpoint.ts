@@ -7,8 +7,8 @@ import {
 	MAX_TOLERANCE_SECONDS, RESPONSE_STATUSES,
 	type AuthConfig, type AuthPreset, type EndpointInput, type EndpointMethod, type HmacConfig, type ResponseHeader,
 } from './inbound-endpoint';
-import { isPlainObject, parseCsvList } from './validate-webhook';
 import type { FieldError } from './webhook';
+import { HEADER_NAME, HEADER_VALUE_CHARS, HEADER_INJECTION, MAX_NAME, MAX_HEADER_NAME, MAX_HEADER_VALUE, MAX_LISTED, isPlainObject, parseCsvList, quote, quoteAll, childPath, prototypeKeyPaths, nestsDeeperThan } from './validation';
 
 export { AUTH_PRESETS, ENDPOINT_DEFAULTS } from './inbound-endpoint';
 
@@ -22,12 +22,8 @@ export interface ValidateEndpointOptions {
 
 type Fail = (field: string, reason: string) => void;
 
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const REQUIRED_ON_CREATE = ['name', 'suffix'] as const;
 // RFC 7230 token.
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_VALUE_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
-const HEADER_INJECTION = /[\r\n\0]/;
 const SUFFIX_CHAR = /^[A-Za-z0-9_/-]$/;
 // Unreserved URL characters: a name that never needs percent-encoding.
 const QUERY_NAME = /^[A-Za-z0-9._~-]+$/;
@@ -36,10 +32,7 @@ const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 const CONTENT_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(\\s*;\\s*${TOKEN}=(${TOKEN}|"[^"\\\\\\x00-\\x1f\\x7f]*"))*$`);
 // The extension or the HTTP layer sets these; content type has its own field.
 const RESERVED_RESPONSE_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer']);
-const MAX_NAME = 255;
 const MAX_SUFFIX = 200;
-const MAX_HEADER_NAME = 256;
-const MAX_HEADER_VALUE = 8192;
 const MAX_QUERY_NAME = 128;
 const MAX_PREFIX = 64;
 const MAX_RESPONSE_HEADERS = 50;
@@ -47,54 +40,6 @@ const MAX_EXPECTED = 100;
 const MAX_CONTENT_TYPE = 255;
 const MAX_SAMPLE_DEPTH = 20;
 const MAX_SAMPLE_CHARS = 64 * 1024;
-// Bounds how much of an attacker-chosen key or value ends up in an error message.
-const MAX_QUOTED = 64;
-const MAX_LISTED = 5;
-
-function quote(text: string): string {
-	return JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text);
-}
-
-function quoteAll(values: string[]): string {
-	const shown = values.slice(0, MAX_LISTED).map(quote).join(', ');
-	return values.length > MAX_LISTED ? `${shown} and ${values.length - MAX_LISTED} more` : shown;
-}
-
-function childPath(parent: string, key: string, inArray: boolean): string {
-	const shown = key.length > MAX_QUOTED ? `${key.slice(0, MAX_QUOTED)}…` : key;
-	if (inArray && /^\d+$/.test(key)) return `${parent}[${key}]`;
-	return parent ? `${parent}.${shown}` : shown;
-}
-
-/** Paths of prototype keys anywhere in the input; iterative so no nesting depth overflows the stack. */
-function prototypeKeyPaths(root: Record<string, unknown>): string[] {
-	const found: string[] = [];
-	const seen = new WeakSet<object>();
-	const stack: { value: unknown; path: string }[] = [{ value: root, path: '' }];
-	while (stack.length > 0) {
-		const { value, path } = stack.pop()!;
-		if (typeof value !== 'object' || value === null || seen.has(value)) continue;
-		seen.add(value);
-		const inArray = Array.isArray(value);
-		for (const key of Object.keys(value)) {
-			const at = childPath(path, key, inArray);
-			if (PROTOTYPE_KEYS.has(key)) found.push(at);
-			else stack.push({ value: (value as Record<string, unknown>)[key], path: at });
-		}
-	}
-	return found.sort();
-}
-
-function nestsDeeperThan(root: unknown, limit: number): boolean {
-	const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 1 }];
-	while (stack.length > 0) {
-		const { value, depth } = stack.pop()!;
-		if (typeof value !== 'object' || value === null) continue;
-		if (depth > limit) return true;
-		for (const child of Object.values(value)) stack.push({ value: child, depth: depth + 1 });
-	}
-	return false;
-}
 
 const isIntegerIn = (value: unknown, min: number, max: number): value is number =>
 	typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;

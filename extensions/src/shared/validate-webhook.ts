@@ -5,6 +5,7 @@ import {
 	MASK, PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS,
 	type FieldError, type WebhookAction, type WebhookHeader, type WebhookInput,
 } from './webhook';
+import { HEADER_NAME, HEADER_VALUE_CHARS, HEADER_INJECTION, MAX_NAME, MAX_HEADER_NAME, MAX_HEADER_VALUE, isPlainObject, parseCsvList, quote, quoteAll, childPath, prototypeKeyPaths, nestsDeeperThan } from './validation';
 
 export type ValidationResult = { ok: true; value: WebhookInput } | { ok: false; errors: FieldError[] };
 
@@ -16,15 +17,11 @@ export interface ValidateOptions {
 
 type Fail = (field: string, reason: string) => void;
 
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 // Set by the extension itself or by the HTTP layer; letting admins override them would break signing or framing.
 const RESERVED_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-length', 'host', 'transfer-encoding', 'connection']);
 const REQUIRED_ON_CREATE = ['name', 'url', 'actions', 'collections'] as const;
 // RFC 7230 token.
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // What Node's HTTP client accepts in a header value; anything else would only fail at delivery time.
-const HEADER_VALUE_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
-const HEADER_INJECTION = /[\r\n\0]/;
 const FIELD_NAME = /^[A-Za-z0-9_.$*-]{1,128}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -32,89 +29,12 @@ const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 const SECRET_PREFIX = 'whsec_';
 const SECRET_MIN_BYTES = 24;
 const SECRET_MAX_BYTES = 64;
-const MAX_NAME = 255;
 const MAX_DESCRIPTION = 10_000;
 const MAX_URL = 2048;
 const MAX_HEADERS = 50;
-const MAX_HEADER_NAME = 256;
-const MAX_HEADER_VALUE = 8192;
 const MAX_FIELD_LIST = 200;
 const MAX_FILTER_DEPTH = 10;
 const MAX_FILTER_CHARS = 20_000;
-// Bounds how much of an attacker-chosen key or value ends up in an error message.
-const MAX_QUOTED = 64;
-const MAX_LISTED = 5;
-
-/** A non-null, non-array object whose prototype is Object's or null (what JSON.parse makes). */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-	if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-	const proto: unknown = Object.getPrototypeOf(value);
-	return proto === Object.prototype || proto === null;
-}
-
-/**
- * A list given as an array of strings or as comma-separated text (how the Data Studio stores
- * csv fields), trimmed, with empty csv entries dropped. null for anything else.
- */
-export function parseCsvList(value: unknown): string[] | null {
-	if (Array.isArray(value)) return value.every((entry) => typeof entry === 'string') ? value.map((entry: string) => entry.trim()) : null;
-	if (typeof value === 'string') return value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-	return null;
-}
-
-/** One line: `field: reason; field: reason`. */
-export function formatErrors(errors: FieldError[]): string {
-	return errors.map((error) => `${error.field}: ${error.reason}`).join('; ');
-}
-
-function quote(text: string): string {
-	return JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text);
-}
-
-function quoteAll(values: string[]): string {
-	const shown = values.slice(0, MAX_LISTED).map(quote).join(', ');
-	return values.length > MAX_LISTED ? `${shown} and ${values.length - MAX_LISTED} more` : shown;
-}
-
-function childPath(parent: string, key: string, inArray: boolean): string {
-	const shown = key.length > MAX_QUOTED ? `${key.slice(0, MAX_QUOTED)}…` : key;
-	if (inArray && /^\d+$/.test(key)) return `${parent}[${key}]`;
-	return parent ? `${parent}.${shown}` : shown;
-}
-
-/**
- * Paths of prototype-polluting keys anywhere in a value. Own keys are checked because JSON.parse
- * makes `__proto__` an own property; iterative so no nesting depth can overflow the stack.
- */
-function prototypeKeyPaths(root: Record<string, unknown>): string[] {
-	const found: string[] = [];
-	const seen = new WeakSet<object>();
-	const stack: { value: unknown; path: string }[] = [{ value: root, path: '' }];
-	while (stack.length > 0) {
-		const { value, path } = stack.pop()!;
-		if (typeof value !== 'object' || value === null || seen.has(value)) continue;
-		seen.add(value);
-		const inArray = Array.isArray(value);
-		for (const key of Object.keys(value)) {
-			const at = childPath(path, key, inArray);
-			if (PROTOTYPE_KEYS.has(key)) found.push(at);
-			else stack.push({ value: (value as Record<string, unknown>)[key], path: at });
-		}
-	}
-	return found.sort();
-}
-
-/** True when objects and arrays nest deeper than `limit` levels (`{}` is one level). */
-function nestsDeeperThan(root: unknown, limit: number): boolean {
-	const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 1 }];
-	while (stack.length > 0) {
-		const { value, depth } = stack.pop()!;
-		if (typeof value !== 'object' || value === null) continue;
-		if (depth > limit) return true;
-		for (const child of Object.values(value)) stack.push({ value: child, depth: depth + 1 });
-	}
-	return false;
-}
 
 /** Decoded byte length of canonical padded base64 (as a re-encode would produce it), else null. */
 function base64ByteLength(text: string): number | null {
@@ -398,3 +318,5 @@ function validateFieldList(field: 'watch_fields' | 'fields', input: unknown, fai
 	const unique = [...new Set(list)];
 	return unique.length === 0 ? null : unique;
 }
+
+export { formatErrors, isPlainObject, parseCsvList } from './validation';
