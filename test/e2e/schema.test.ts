@@ -40,6 +40,7 @@ describe('schema installed on startup', () => {
 		const outgoing = await api.get('/collections/webhooks_outgoing');
 		expect(outgoing.status).toBe(200);
 		expect(outgoing.body.data.meta.group).toBe('webhooks');
+		expect(outgoing.body.data.meta.translations).toContainEqual(expect.objectContaining({ language: 'en-US', translation: 'Outgoing webhooks' }));
 		expect(outgoing.body.data.schema.name).toBe('webhooks_outgoing');
 	});
 

@@ -4,7 +4,7 @@ import { PAYLOAD_MODES, WEBHOOK_ACTIONS, WEBHOOK_METHODS, WEBHOOK_STATUSES } fro
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, GROUP_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
 import { DELIVERY_STATUSES } from '../../shared/delivery';
 import type { CollectionDefinition, FieldType } from './definition';
-import { choices, field, primaryKey, timestamps } from './fields';
+import { choices, field, names, primaryKey, timestamps } from './fields';
 
 const group: CollectionDefinition = {
 	collection: GROUP_COLLECTION,
@@ -25,6 +25,7 @@ const outgoing: CollectionDefinition = {
 	meta: {
 		icon: 'send',
 		note: 'Outgoing webhooks: HTTP requests sent when items are created, updated or deleted',
+		...names('Outgoing webhook', 'Outgoing webhooks'),
 		group: GROUP_COLLECTION,
 		sort: 1,
 		display_template: '{{name}}',
@@ -244,6 +245,7 @@ const deliveries: CollectionDefinition = {
 	meta: {
 		icon: 'outbox',
 		note: 'Outgoing deliveries (the outbox): one per webhook and event, with its retry state',
+		...names('Delivery', 'Deliveries'),
 		group: GROUP_COLLECTION,
 		sort: 2,
 		display_template: '{{event}} #{{item_key}}',
@@ -286,6 +288,7 @@ const attempts: CollectionDefinition = {
 	meta: {
 		icon: 'history',
 		note: 'Every HTTP attempt of every delivery: request, response, duration, error',
+		...names('Delivery attempt', 'Delivery attempts'),
 		group: GROUP_COLLECTION,
 		sort: 3,
 		display_template: '#{{attempt}} {{response_status}}',

@@ -50,3 +50,8 @@ export function timestamps(): FieldDefinition[] {
 		}),
 	];
 }
+
+/** Display names in the Data Studio (otherwise it title-cases the table name). */
+export function names(singular: string, plural: string): { translations: Record<string, string>[] } {
+	return { translations: [{ language: 'en-US', translation: plural, singular, plural }] };
+}
