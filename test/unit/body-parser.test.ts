@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { parseBody, parseMultipart, parseParameters, redactHeaders } from '../../extensions/src/api/inbound/body-parser';
+import { seededRandom } from '../support/seeded-random';
 
 const text = (value: string) => Buffer.from(value, 'utf8');
 
@@ -149,15 +150,7 @@ describe('parseBody: text and binary', () => {
 });
 
 describe('parseBody: fuzz', () => {
-	function random(seed: number): () => number {
-		let state = seed;
-		return () => {
-			state ^= state << 13;
-			state ^= state >>> 17;
-			state ^= state << 5;
-			return (state >>> 0) / 0x1_0000_0000;
-		};
-	}
+	const random = seededRandom;
 	const TYPES = [
 		undefined, '', 'application/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=b',
 		'multipart/form-data; boundary="', 'multipart/form-data', 'text/plain; charset=utf-16le', 'application/xml', 'image/png',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../extensions/src/api/inbound/response-template';
+import { seededRandom } from '../support/seeded-random';
 
 const context = {
 	request: {
@@ -88,15 +89,7 @@ describe('renderTemplate: json', () => {
 });
 
 describe('renderTemplate: fuzz', () => {
-	function random(seed: number): () => number {
-		let state = seed;
-		return () => {
-			state ^= state << 13;
-			state ^= state >>> 17;
-			state ^= state << 5;
-			return (state >>> 0) / 0x1_0000_0000;
-		};
-	}
+	const random = seededRandom;
 	const PIECES = ['{{', '}}', '{', '}', '"', '\\', ' ', 'item.id', 'request.body.name', '__proto__', '.', '[0]', 'request.body.items', ':', ',', 'x'];
 
 	it('never throws, and valid JSON templates with placeholders as values stay valid', () => {

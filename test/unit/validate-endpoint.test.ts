@@ -3,6 +3,7 @@ import { AUTH_PRESETS, ENDPOINT_DEFAULTS, suffixProblem, validateEndpoint } from
 import { formatErrors } from '../../extensions/src/shared/validate-webhook';
 import type { AuthPreset } from '../../extensions/src/shared/inbound-endpoint';
 import type { FieldError } from '../../extensions/src/shared/webhook';
+import { seededRandom } from '../support/seeded-random';
 
 const valid = (): Record<string, unknown> => ({ name: 'GitHub pushes', suffix: 'github/push' });
 
@@ -392,16 +393,7 @@ describe('validateEndpoint: expectations', () => {
 });
 
 describe('validateEndpoint: fuzz', () => {
-	// Deterministic xorshift so a failure reproduces.
-	function random(seed: number): () => number {
-		let state = seed;
-		return () => {
-			state ^= state << 13;
-			state ^= state >>> 17;
-			state ^= state << 5;
-			return (state >>> 0) / 0x1_0000_0000;
-		};
-	}
+	const random = seededRandom;
 
 	it('never throws and always names a field', () => {
 		const next = random(0x5eed);

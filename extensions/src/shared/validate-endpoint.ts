@@ -8,7 +8,7 @@ import {
 	type AuthConfig, type AuthPreset, type EndpointInput, type EndpointMethod, type HmacConfig, type ResponseHeader,
 } from './inbound-endpoint';
 import type { FieldError } from './webhook';
-import { HEADER_NAME, HEADER_VALUE_CHARS, HEADER_INJECTION, MAX_NAME, MAX_HEADER_NAME, MAX_HEADER_VALUE, MAX_LISTED, isPlainObject, parseCsvList, quote, quoteAll, childPath, prototypeKeyPaths, nestsDeeperThan } from './validation';
+import { HEADER_NAME, HEADER_VALUE_CHARS, HEADER_INJECTION, MAX_NAME, MAX_HEADER_NAME, MAX_LISTED, isPlainObject, parseCsvList, quote, quoteAll, childPath, prototypeKeyPaths, headerValueProblem, jsonObjectProblem } from './validation';
 
 export { AUTH_PRESETS, ENDPOINT_DEFAULTS } from './inbound-endpoint';
 
@@ -353,10 +353,8 @@ function validateResponseHeaders(input: unknown, fail: Fail): ResponseHeader[] |
 		else if (seen.has((name as string).toLowerCase())) count.fail(`${at}.header`, `${quote(name as string)} appears more than once`);
 		else seen.add((name as string).toLowerCase());
 		const headerValue = entry.value ?? '';
-		if (typeof headerValue !== 'string') count.fail(`${at}.value`, 'must be a string');
-		else if (headerValue.length > MAX_HEADER_VALUE) count.fail(`${at}.value`, `must be at most ${MAX_HEADER_VALUE} characters`);
-		else if (HEADER_INJECTION.test(headerValue)) count.fail(`${at}.value`, 'must not contain line breaks (CR, LF) or NUL characters');
-		else if (!HEADER_VALUE_CHARS.test(headerValue)) count.fail(`${at}.value`, 'must contain only printable Latin-1 characters, spaces and tabs');
+		const valueProblem = headerValueProblem(headerValue);
+		if (valueProblem !== null) count.fail(`${at}.value`, valueProblem);
 		headers.push({ header: name as string, value: headerValue as string });
 	});
 	return count.errors() === 0 ? headers : null;
@@ -401,22 +399,9 @@ function validateSample(input: unknown, fail: Fail): Record<string, unknown> | n
 		fail('expected_body', 'prototype keys (__proto__, constructor, prototype) are not allowed');
 		return undefined;
 	}
-	if (nestsDeeperThan(sample, MAX_SAMPLE_DEPTH)) {
-		fail('expected_body', `must be nested at most ${MAX_SAMPLE_DEPTH} levels deep`);
-		return undefined;
-	}
-	let json: string | undefined;
-	try {
-		json = JSON.stringify(sample);
-	} catch {
-		json = undefined;
-	}
-	if (json === undefined) {
-		fail('expected_body', 'must be plain JSON');
-		return undefined;
-	}
-	if (json.length > MAX_SAMPLE_CHARS) {
-		fail('expected_body', `must be at most ${MAX_SAMPLE_CHARS} characters as JSON`);
+	const problem = jsonObjectProblem(sample, MAX_SAMPLE_DEPTH, MAX_SAMPLE_CHARS);
+	if (problem !== null) {
+		fail('expected_body', problem);
 		return undefined;
 	}
 	return sample;

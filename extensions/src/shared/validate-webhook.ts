@@ -5,7 +5,7 @@ import {
 	MASK, PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS,
 	type FieldError, type WebhookAction, type WebhookHeader, type WebhookInput,
 } from './webhook';
-import { HEADER_NAME, HEADER_VALUE_CHARS, HEADER_INJECTION, MAX_NAME, MAX_HEADER_NAME, MAX_HEADER_VALUE, isPlainObject, parseCsvList, quote, quoteAll, childPath, prototypeKeyPaths, nestsDeeperThan } from './validation';
+import { HEADER_NAME, MAX_NAME, MAX_HEADER_NAME, isPlainObject, parseCsvList, quote, quoteAll, childPath, prototypeKeyPaths, headerValueProblem, jsonObjectProblem } from './validation';
 
 export type ValidationResult = { ok: true; value: WebhookInput } | { ok: false; errors: FieldError[] };
 
@@ -259,10 +259,8 @@ function errorsForHeader(entry: unknown, at: string, seen: Set<string>): FieldEr
 	}
 	// A missing value is an empty one (a freshly added row in the form).
 	const headerValue = entry.value ?? '';
-	if (typeof headerValue !== 'string') problems.push({ field: `${at}.value`, reason: 'must be a string' });
-	else if (headerValue.length > MAX_HEADER_VALUE) problems.push({ field: `${at}.value`, reason: `must be at most ${MAX_HEADER_VALUE} characters` });
-	else if (HEADER_INJECTION.test(headerValue)) problems.push({ field: `${at}.value`, reason: 'must not contain line breaks (CR, LF) or NUL characters' });
-	else if (!HEADER_VALUE_CHARS.test(headerValue)) problems.push({ field: `${at}.value`, reason: 'must contain only printable Latin-1 characters, spaces and tabs' });
+	const valueProblem = headerValueProblem(headerValue);
+	if (valueProblem !== null) problems.push({ field: `${at}.value`, reason: valueProblem });
 	if (entry.secret !== undefined && entry.secret !== null && typeof entry.secret !== 'boolean') {
 		problems.push({ field: `${at}.secret`, reason: 'must be true or false' });
 	}
@@ -276,23 +274,9 @@ function validateFilter(input: unknown, fail: Fail): Record<string, unknown> | n
 		fail('filter', 'must be a Directus filter object or null');
 		return undefined;
 	}
-	// Depth first: it also keeps JSON.stringify below from recursing without bound.
-	if (nestsDeeperThan(input, MAX_FILTER_DEPTH)) {
-		fail('filter', `must be nested at most ${MAX_FILTER_DEPTH} levels deep`);
-		return undefined;
-	}
-	let json: string | undefined;
-	try {
-		json = JSON.stringify(input);
-	} catch {
-		json = undefined;
-	}
-	if (json === undefined) {
-		fail('filter', 'must be plain JSON');
-		return undefined;
-	}
-	if (json.length > MAX_FILTER_CHARS) {
-		fail('filter', `must be at most ${MAX_FILTER_CHARS} characters as JSON`);
+	const problem = jsonObjectProblem(input, MAX_FILTER_DEPTH, MAX_FILTER_CHARS);
+	if (problem !== null) {
+		fail('filter', problem);
 		return undefined;
 	}
 	return Object.keys(input).length === 0 ? null : input;

@@ -83,3 +83,27 @@ export function nestsDeeperThan(root: unknown, limit: number): boolean {
 	}
 	return false;
 }
+
+/** Why a header value is unacceptable, or null. Never quotes the value: it may be a secret. */
+export function headerValueProblem(value: unknown): string | null {
+	if (typeof value !== 'string') return 'must be a string';
+	if (value.length > MAX_HEADER_VALUE) return `must be at most ${MAX_HEADER_VALUE} characters`;
+	if (HEADER_INJECTION.test(value)) return 'must not contain line breaks (CR, LF) or NUL characters';
+	if (!HEADER_VALUE_CHARS.test(value)) return 'must contain only printable Latin-1 characters, spaces and tabs';
+	return null;
+}
+
+/** Why a JSON object cannot be stored (too deep, not plain JSON, too large), or null. */
+export function jsonObjectProblem(value: Record<string, unknown>, maxDepth: number, maxChars: number): string | null {
+	// Depth first: it also keeps JSON.stringify from recursing without bound.
+	if (nestsDeeperThan(value, maxDepth)) return `must be nested at most ${maxDepth} levels deep`;
+	let json: string | undefined;
+	try {
+		json = JSON.stringify(value);
+	} catch {
+		json = undefined;
+	}
+	if (json === undefined) return 'must be plain JSON';
+	if (json.length > maxChars) return `must be at most ${maxChars} characters as JSON`;
+	return null;
+}
