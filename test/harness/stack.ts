@@ -1,6 +1,6 @@
 // One bootstrapped Directus on a fresh database: what the e2e suite and the benchmarks run against.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDatabase, dropDatabase, type DatabaseKind, type DatabaseTarget } from './databases.ts';
 import { DirectusProcess, ROOT } from './directus.ts';
@@ -25,9 +25,16 @@ export interface Stack {
 	stop(): Promise<void>;
 }
 
+// Logs and databases of earlier runs are kept for a day to look at, then pruned.
+const ARTIFACT_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
 export function artifactsDir(label: string): string {
 	const base = join(ROOT, 'test', '.artifacts');
 	mkdirSync(base, { recursive: true });
+	for (const entry of readdirSync(base)) {
+		const path = join(base, entry);
+		if (Date.now() - statSync(path).mtimeMs > ARTIFACT_MAX_AGE_MS) rmSync(path, { recursive: true, force: true });
+	}
 	return mkdtempSync(join(base, `${label}-`));
 }
 
