@@ -8,7 +8,7 @@ import {
 	type AuthConfig, type AuthPreset, type EndpointInput, type EndpointMethod, type HmacConfig, type ResponseHeader,
 } from './inbound-endpoint';
 import type { FieldError } from './webhook';
-import { HEADER_NAME, HEADER_VALUE_CHARS, HEADER_INJECTION, MAX_NAME, MAX_HEADER_NAME, MAX_LISTED, isPlainObject, parseCsvList, quote, quoteAll, childPath, prototypeKeyPaths, headerValueProblem, jsonObjectProblem } from './validation';
+import { HEADER_NAME, HEADER_VALUE_CHARS, HEADER_INJECTION, MAX_NAME, MAX_HEADER_NAME, MAX_LISTED, isPlainObject, parseCsvList, quote, quoteAll, childPath, prototypeKeyPaths, headerValueProblem, jsonObjectProblem, checkKeys, type Fail } from './validation';
 
 export { AUTH_PRESETS, ENDPOINT_DEFAULTS } from './inbound-endpoint';
 
@@ -20,7 +20,6 @@ export interface ValidateEndpointOptions {
 	currentAuth?: AuthPreset;
 }
 
-type Fail = (field: string, reason: string) => void;
 
 const REQUIRED_ON_CREATE = ['name', 'suffix'] as const;
 // RFC 7230 token.
@@ -87,30 +86,13 @@ function queryNameProblem(name: unknown): string | null {
 
 export function validateEndpoint(input: unknown, options: ValidateEndpointOptions): EndpointValidationResult {
 	if (!isPlainObject(input)) return { ok: false, errors: [{ field: '(body)', reason: 'must be a JSON object' }] };
-	const errors: FieldError[] = [];
-	const fail: Fail = (field, reason) => {
-		errors.push({ field, reason });
-	};
+	const { errors, fail, polluted } = checkKeys(input, { writable: ENDPOINT_WRITABLE_FIELDS, readonly: ENDPOINT_READONLY_FIELDS, noun: 'an endpoint' });
 	const value: EndpointInput = {};
-
-	// Fields holding a prototype key are reported and then left alone; the rest are still checked.
-	const polluted = new Set<string>();
-	for (const path of prototypeKeyPaths(input)) {
-		fail(path, 'prototype keys (__proto__, constructor, prototype) are not allowed');
-		polluted.add(path.split(/[.[]/, 1)[0]!);
-	}
-
-	const keys = Object.keys(input);
-	for (const key of keys) {
-		if (polluted.has(key)) continue;
-		if ((ENDPOINT_READONLY_FIELDS as readonly string[]).includes(key)) fail(key, 'is read-only');
-		else if (!(ENDPOINT_WRITABLE_FIELDS as readonly string[]).includes(key)) fail(childPath('', key, false), `${quote(key)} is not an endpoint field`);
-	}
 
 	const required = new Set<string>(options.mode === 'create' ? REQUIRED_ON_CREATE : []);
 	const missing = (field: string) => input[field] === undefined || (required.has(field) && input[field] === null);
 	for (const field of required) if (missing(field)) fail(field, 'is required');
-	if (options.mode === 'update' && keys.length === 0) fail('(body)', 'nothing to update');
+	if (options.mode === 'update' && Object.keys(input).length === 0) fail('(body)', 'nothing to update');
 	const given = (field: string) => !polluted.has(field) && !missing(field);
 
 	if (given('name')) {

@@ -5,7 +5,7 @@ import {
 	MASK, PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS,
 	type FieldError, type WebhookAction, type WebhookHeader, type WebhookInput,
 } from './webhook';
-import { HEADER_NAME, MAX_NAME, MAX_HEADER_NAME, isPlainObject, parseCsvList, quote, quoteAll, childPath, prototypeKeyPaths, headerValueProblem, jsonObjectProblem } from './validation';
+import { HEADER_NAME, MAX_NAME, MAX_HEADER_NAME, isPlainObject, parseCsvList, quote, quoteAll, childPath, headerValueProblem, jsonObjectProblem, checkKeys, type Fail } from './validation';
 
 export type ValidationResult = { ok: true; value: WebhookInput } | { ok: false; errors: FieldError[] };
 
@@ -15,7 +15,6 @@ export interface ValidateOptions {
 	collections: readonly string[];
 }
 
-type Fail = (field: string, reason: string) => void;
 
 // Set by the extension itself or by the HTTP layer; letting admins override them would break signing or framing.
 const RESERVED_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-length', 'host', 'transfer-encoding', 'connection']);
@@ -56,30 +55,13 @@ function isValidSecret(secret: unknown): secret is string {
 
 export function validateWebhook(input: unknown, options: ValidateOptions): ValidationResult {
 	if (!isPlainObject(input)) return { ok: false, errors: [{ field: '(body)', reason: 'must be a JSON object' }] };
-	const errors: FieldError[] = [];
-	const fail: Fail = (field, reason) => {
-		errors.push({ field, reason });
-	};
+	const { errors, fail, polluted } = checkKeys(input, { writable: WRITABLE_FIELDS, readonly: READONLY_FIELDS, noun: 'a webhook', skip: 'secret' });
 	const value: WebhookInput = {};
-
-	// Fields holding a prototype key are reported and then left alone; the rest are still checked.
-	const polluted = new Set<string>();
-	for (const path of prototypeKeyPaths(input)) {
-		fail(path, 'prototype keys (__proto__, constructor, prototype) are not allowed');
-		polluted.add(path.split(/[.[]/, 1)[0]!);
-	}
-
-	const keys = Object.keys(input);
-	for (const key of keys) {
-		if (polluted.has(key) || key === 'secret') continue;
-		if ((READONLY_FIELDS as readonly string[]).includes(key)) fail(key, 'is read-only');
-		else if (!(WRITABLE_FIELDS as readonly string[]).includes(key)) fail(childPath('', key, false), `${quote(key)} is not a webhook field`);
-	}
 
 	const required = new Set<string>(options.mode === 'create' ? REQUIRED_ON_CREATE : []);
 	const missing = (field: string) => input[field] === undefined || (required.has(field) && input[field] === null);
 	for (const field of required) if (missing(field)) fail(field, 'is required');
-	if (options.mode === 'update' && keys.length === 0) fail('(body)', 'nothing to update');
+	if (options.mode === 'update' && Object.keys(input).length === 0) fail('(body)', 'nothing to update');
 	const given = (field: string) => !polluted.has(field) && !missing(field);
 
 	// The masked secret, as read back, is sent unchanged by forms that post the whole item.

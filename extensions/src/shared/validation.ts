@@ -107,3 +107,31 @@ export function jsonObjectProblem(value: Record<string, unknown>, maxDepth: numb
 	if (json.length > maxChars) return `must be at most ${maxChars} characters as JSON`;
 	return null;
 }
+
+export type Fail = (field: string, reason: string) => void;
+
+/**
+ * The checks every config validator starts with: prototype keys anywhere (reported, and their
+ * field then left alone), read-only and unknown keys. Returns the error list, its `fail`, and
+ * the top-level fields that held a prototype key.
+ */
+export function checkKeys(
+	input: Record<string, unknown>,
+	fields: { writable: readonly string[]; readonly: readonly string[]; noun: string; skip?: string },
+): { errors: FieldError[]; fail: Fail; polluted: Set<string> } {
+	const errors: FieldError[] = [];
+	const fail: Fail = (field, reason) => {
+		errors.push({ field, reason });
+	};
+	const polluted = new Set<string>();
+	for (const path of prototypeKeyPaths(input)) {
+		fail(path, 'prototype keys (__proto__, constructor, prototype) are not allowed');
+		polluted.add(path.split(/[.[]/, 1)[0]!);
+	}
+	for (const key of Object.keys(input)) {
+		if (polluted.has(key) || key === fields.skip) continue;
+		if (fields.readonly.includes(key)) fail(key, 'is read-only');
+		else if (!fields.writable.includes(key)) fail(childPath('', key, false), `${quote(key)} is not ${fields.noun} field`);
+	}
+	return { errors, fail, polluted };
+}

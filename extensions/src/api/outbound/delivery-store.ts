@@ -3,19 +3,13 @@
 // single writer), so several instances can share one database.
 import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../shared/collections';
-import type { Attempt, DeliveryStatus } from '../../shared/delivery';
+import type { Attempt, Delivery, DeliveryStatus } from '../../shared/delivery';
 import { databaseClient, type DatabaseClient } from '../database-client';
 import { toJson, toNumber } from '../rows';
 
-export interface NewDelivery {
-	webhook: number;
-	message_id: string;
-	event: string;
-	collection: string | null;
-	item_key: string | null;
-	event_data: Record<string, unknown>;
+export type NewDelivery = Pick<Delivery, 'webhook' | 'message_id' | 'event' | 'collection' | 'item_key' | 'event_data'> & {
 	next_attempt_at?: number;
-}
+};
 
 export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at'> {
 	id: number;
