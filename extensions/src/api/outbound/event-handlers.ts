@@ -18,7 +18,8 @@ interface HookContext {
 }
 
 export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMeta, context: HookContext): void {
-	if (!meta.collection) return;
+	// Most item writes match no webhook: leave before any per-event work.
+	if (!meta.collection || runtime.registry.match(meta.collection, source.action).length === 0) return;
 	const keys = meta.key !== undefined ? [meta.key] : (meta.keys ?? []);
 	runtime.capture.capture({
 		action: source.action,
