@@ -9,3 +9,10 @@ export const WebhookValidationError = createError<{ errors: FieldError[] }>(
 	(extensions) => `Invalid webhook: ${formatErrors(extensions.errors)}`,
 	400,
 );
+
+/** 400 for inbound endpoint config, in the same form. */
+export const EndpointValidationError = createError<{ errors: FieldError[] }>(
+	'INVALID_PAYLOAD',
+	(extensions) => `Invalid endpoint: ${formatErrors(extensions.errors)}`,
+	400,
+);

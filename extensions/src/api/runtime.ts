@@ -2,6 +2,11 @@
 // endpoint (they live in one bundle). Nothing here runs at import time.
 import type { ExtensionContext } from './context';
 import { AdminNotifier } from './admin-notifier';
+import { EndpointConfig } from './inbound/endpoint-config';
+import { EndpointRegistry } from './inbound/endpoint-registry';
+import { InboundHandler } from './inbound/inbound-handler';
+import { RateLimiter } from './inbound/rate-limiter';
+import { RequestRecorder } from './inbound/request-recorder';
 import { DeliveryStore } from './outbound/delivery-store';
 import { Dispatcher } from './outbound/dispatcher';
 import { EventCapture } from './outbound/event-capture';
@@ -26,6 +31,9 @@ export interface Runtime {
 	config: WebhookConfig;
 	dispatcher: Dispatcher;
 	sender: HttpSender;
+	endpoints: EndpointRegistry;
+	endpointConfig: EndpointConfig;
+	inbound: InboundHandler;
 	/** Writes what is buffered and stops the worker; deliveries still in flight then are retried later. */
 	shutdown(): Promise<void>;
 }
@@ -73,6 +81,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	});
 	const outbox = new Outbox(store, logger, dispatcher);
 	const previous = new PreviousValues();
+	const endpoints = new EndpointRegistry(knex, box, logger);
 	return {
 		settings,
 		registry,
@@ -83,8 +92,19 @@ function createRuntime(context: ExtensionContext): Runtime {
 		config: new WebhookConfig(box, settings.secretOverlapMs),
 		dispatcher,
 		sender,
+		endpoints,
+		endpointConfig: new EndpointConfig(box, settings.secretOverlapMs),
+		inbound: new InboundHandler({
+			registry: endpoints,
+			recorder: new RequestRecorder(context),
+			limiter: new RateLimiter(),
+			bodyTimeoutMs: settings.inboundBodyTimeoutMs,
+			publicUrl: settings.publicUrl,
+			logger,
+		}),
 		async shutdown() {
 			registry.stopPolling();
+			endpoints.stopPolling();
 			await outbox.flush();
 			await Promise.race([dispatcher.stop(), new Promise((done) => setTimeout(done, SHUTDOWN_GRACE_MS).unref())]);
 			sender.close();

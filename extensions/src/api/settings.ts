@@ -14,6 +14,10 @@ export interface Settings {
 	retentionMs: number;
 	maxResponseBytes: number;
 	dispatcher: boolean;
+	/** How long an inbound request may take to send its body. */
+	inboundBodyTimeoutMs: number;
+	/** Directus's PUBLIC_URL: inbound endpoint URLs are built from it. */
+	publicUrl: string | undefined;
 }
 
 type Env = Record<string, unknown>;
@@ -56,5 +60,7 @@ export function readSettings(env: Env): Settings {
 		retentionMs: duration(env, 'WEBHOOKS_RETENTION', '30d'),
 		maxResponseBytes: positiveInteger(env, 'WEBHOOKS_MAX_RESPONSE_BYTES', 64 * 1024),
 		dispatcher: text(env, 'WEBHOOKS_DISPATCHER') !== 'false',
+		inboundBodyTimeoutMs: duration(env, 'WEBHOOKS_INBOUND_BODY_TIMEOUT', '10s'),
+		publicUrl: text(env, 'PUBLIC_URL'),
 	};
 }

@@ -1,5 +1,6 @@
 import { defineHook } from '@directus/extensions-sdk';
-import { OUTGOING_COLLECTION } from '../shared/collections';
+import { ENDPOINTS_COLLECTION, INBOUND_PATH, OUTGOING_COLLECTION } from '../shared/collections';
+import { ensureStorageFor, withUrl } from '../api/inbound/endpoints-service';
 import { beforeItemWrite, onItemAction } from '../api/outbound/event-handlers';
 import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/event-sources';
 import { useRuntime } from '../api/runtime';
@@ -16,15 +17,21 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 			if (report.createdCollections.length + report.addedFields.length > 0 || report.moduleBarUpdated) {
 				context.logger.info({ webhooks: report }, '[webhooks] schema installed');
 			}
-			const { registry, dispatcher, settings } = runtime();
-			await registry.reload();
+			const { registry, endpoints, dispatcher, settings } = runtime();
+			await Promise.all([registry.reload(), endpoints.reload()]);
 			registry.startPolling(settings.configRefreshMs);
+			endpoints.startPolling(settings.configRefreshMs);
 			if (settings.dispatcher) dispatcher.start();
 			beforeDatabaseCloses(context.database, () => runtime().shutdown());
 		} catch (error) {
 			context.logger.error(error, '[webhooks] could not start');
 			throw error;
 		}
+	});
+
+	// Inbound endpoints run ahead of Directus's body parser and auth: they need the exact bytes.
+	init('middlewares.before', ({ app }) => {
+		app.use(INBOUND_PATH, runtime().inbound.middleware);
 	});
 
 	for (const source of EVENT_SOURCES) {
@@ -49,6 +56,23 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 		await runtime().store.deleteForWebhooks((keys as (string | number)[]).map(Number));
 		await runtime().registry.reload();
 	});
+
+	// Every write of inbound endpoint config; /items writes get their storage collection here too.
+	// Reads go through the write's own transaction: SQLite has a single connection.
+	filter(`${ENDPOINTS_COLLECTION}.items.create`, (payload, _meta, { schema, database }) =>
+		runtime().endpointConfig.prepareCreate(payload, database ?? context.database, schema!),
+	);
+	filter(`${ENDPOINTS_COLLECTION}.items.update`, (payload, meta, { database }) =>
+		runtime().endpointConfig.prepareUpdate(payload, meta.keys ?? [], database ?? context.database),
+	);
+	filter(`${ENDPOINTS_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => withUrl(item, runtime().settings.publicUrl)) : items));
+	const endpointsChanged = async (keys: (string | number)[]) => {
+		await ensureStorageFor(context, keys);
+		await runtime().endpoints.reload();
+	};
+	action(`${ENDPOINTS_COLLECTION}.items.create`, ({ key }) => endpointsChanged([key as string | number]));
+	action(`${ENDPOINTS_COLLECTION}.items.update`, ({ keys }) => endpointsChanged(keys as (string | number)[]));
+	action(`${ENDPOINTS_COLLECTION}.items.delete`, () => runtime().endpoints.reload());
 
 	// Retention of the delivery log.
 	schedule('17 * * * *', async () => {

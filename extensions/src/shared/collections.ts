@@ -3,4 +3,9 @@ export const GROUP_COLLECTION = 'webhooks';
 export const OUTGOING_COLLECTION = 'webhooks_outgoing';
 export const DELIVERIES_COLLECTION = 'webhooks_deliveries';
 export const ATTEMPTS_COLLECTION = 'webhooks_attempts';
+export const ENDPOINTS_COLLECTION = 'webhooks_endpoints';
 export const MODULE_ID = 'webhooks';
+/** Where inbound endpoints are served: `PUBLIC_URL` + this + `/` + the endpoint's suffix. */
+export const INBOUND_PATH = '/webhooks/in';
+/** Storage collections are named after the suffix with this prefix, e.g. `inbound_github_push`. */
+export const STORAGE_PREFIX = 'inbound_';

@@ -2,11 +2,15 @@
 // (live form errors), so it is pure and browser-safe. Collects every error, each naming its
 // field path; reasons state limits rather than echoing whole values.
 import {
-	AUTH_PRESETS, ENDPOINT_METHODS, ENDPOINT_READONLY_FIELDS, ENDPOINT_STATUSES, ENDPOINT_WRITABLE_FIELDS,
+	AUTH_PRESETS, DEFAULT_FAILURE_STATUSES, ENDPOINT_METHODS, FAILURE_KINDS, MAPPING_TYPES, MAX_COLLECTION_NAME, MAX_MAPPINGS,
+	MAX_SECRETS, MAX_SECRET_LENGTH, PROVIDER_SECRET_PRESETS, STORAGE_FIELDS, ENDPOINT_READONLY_FIELDS, ENDPOINT_STATUSES, ENDPOINT_WRITABLE_FIELDS,
 	HMAC_ALGORITHMS, HMAC_ENCODINGS, MAX_BODY_BYTES_LIMIT, MAX_RATE_LIMIT_PER_MINUTE, MAX_RESPONSE_BODY_BYTES,
 	MAX_TOLERANCE_SECONDS, RESPONSE_STATUSES,
-	type AuthConfig, type AuthPreset, type EndpointInput, type EndpointMethod, type HmacConfig, type ResponseHeader,
+	type AuthConfig, type AuthPreset, type EndpointInput, type EndpointMethod, type FailureKind, type FieldMapping, type HmacConfig,
+	type MappingType, type ResponseHeader,
 } from './inbound-endpoint';
+import { FORBIDDEN_SEGMENTS, pathSegments } from './json-path';
+import { MASK } from './webhook';
 import type { FieldError } from './webhook';
 import { HEADER_NAME, HEADER_VALUE_CHARS, HEADER_INJECTION, MAX_NAME, MAX_HEADER_NAME, MAX_LISTED, isPlainObject, parseCsvList, quote, quoteAll, childPath, prototypeKeyPaths, headerValueProblem, jsonObjectProblem, checkKeys, type Fail } from './validation';
 
@@ -67,6 +71,20 @@ export function suffixProblem(suffix: unknown): string | null {
 	}
 	if (suffix.startsWith('/') || suffix.endsWith('/')) return 'must not start or end with /';
 	if (suffix.includes('//')) return 'must not contain // (empty path segments)';
+	return null;
+}
+
+// Lower-case SQL-safe identifiers; Directus's own tables start with directus_.
+const COLLECTION_NAME = /^[a-z][a-z0-9_]*$/;
+const MAPPED_FIELD = /^[a-z][a-z0-9_]*$/;
+const MAPPING_ROOTS = ['body', 'headers', 'query'];
+const MAX_FIELD_NAME = 60;
+
+export function collectionNameProblem(name: unknown): string | null {
+	if (typeof name !== 'string' || name === '') return 'must be a non-empty string';
+	if (name.length > MAX_COLLECTION_NAME) return `must be at most ${MAX_COLLECTION_NAME} characters`;
+	if (!COLLECTION_NAME.test(name)) return 'must start with a lower-case letter and hold only a-z, 0-9 and _';
+	if (name.startsWith('directus_') || name.startsWith('webhooks_') || name === 'webhooks') return 'directus_ and webhooks_ names are reserved';
 	return null;
 }
 
@@ -197,7 +215,123 @@ export function validateEndpoint(input: unknown, options: ValidateEndpointOption
 		if (sample !== undefined) value.expected_body = sample;
 	}
 
+	if (given('collection')) {
+		const problem = options.mode === 'update' ? 'cannot be changed: the stored requests live in that collection' : collectionNameProblem(input.collection);
+		if (problem !== null) fail('collection', problem);
+		else value.collection = input.collection as string;
+	}
+	if (given('secrets')) {
+		const secrets = validateSecrets(input.secrets, preset, fail);
+		if (secrets !== null) value.secrets = secrets;
+	} else if (options.mode === 'create' && isProviderSecretPreset(preset) && !polluted.has('secrets')) {
+		fail('secrets', `is required when auth is ${preset}: paste the signing secret the provider shows`);
+	}
+	if (given('failure_statuses')) {
+		const statuses = validateFailureStatuses(input.failure_statuses, fail);
+		if (statuses !== null) value.failure_statuses = statuses;
+	}
+	if (given('field_mappings')) {
+		const mappings = validateMappings(input.field_mappings, fail);
+		if (mappings !== null) value.field_mappings = mappings;
+	}
+
 	return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
+}
+
+export function isProviderSecretPreset(preset: AuthPreset | undefined): boolean {
+	return (PROVIDER_SECRET_PRESETS as readonly string[]).includes(preset ?? '');
+}
+
+/** Secrets as a list; one string is one secret (what a plain text input sends). The mask is left out by the caller. */
+function validateSecrets(input: unknown, preset: AuthPreset | undefined, fail: Fail): string[] | null {
+	const list = input === null ? [] : typeof input === 'string' ? [input] : input;
+	if (!Array.isArray(list) || list.some((secret) => typeof secret !== 'string')) {
+		fail('secrets', 'must be a list of strings');
+		return null;
+	}
+	if (list.length > MAX_SECRETS) {
+		fail('secrets', `must hold at most ${MAX_SECRETS} secrets`);
+		return null;
+	}
+	const count = errorCounter(fail);
+	(list as string[]).forEach((secret, index) => {
+		const at = `secrets[${index}]`;
+		// Reasons never quote a secret.
+		if (secret === '' || secret === MASK) count.fail(at, 'must be a non-empty secret');
+		else if (secret.length > MAX_SECRET_LENGTH) count.fail(at, `must be at most ${MAX_SECRET_LENGTH} characters`);
+		else if (HEADER_INJECTION.test(secret) || !HEADER_VALUE_CHARS.test(secret)) count.fail(at, 'must be printable text (no line breaks or control characters)');
+		else if (preset === 'basic' && !secret.includes(':')) count.fail(at, 'must be user:password for basic auth');
+	});
+	return count.errors() === 0 ? [...new Set(list as string[])] : null;
+}
+
+function validateFailureStatuses(input: unknown, fail: Fail): Partial<Record<FailureKind, number>> | null {
+	if (input === null) return {};
+	if (!isPlainObject(input)) {
+		fail('failure_statuses', `must be an object such as ${JSON.stringify(DEFAULT_FAILURE_STATUSES)}`);
+		return null;
+	}
+	const count = errorCounter(fail);
+	const statuses: Partial<Record<FailureKind, number>> = {};
+	for (const [key, status] of Object.entries(input)) {
+		const kind = FAILURE_KINDS.find((candidate) => candidate === key);
+		// A 2xx would tell the caller its request was stored when it was not.
+		if (kind === undefined) count.fail(childPath('failure_statuses', key, false), `is not a failure kind (use ${FAILURE_KINDS.join(', ')})`);
+		else if (!isIntegerIn(status, 400, 499)) count.fail(`failure_statuses.${kind}`, 'must be a 4xx status code (400 to 499)');
+		else statuses[kind] = status;
+	}
+	return count.errors() === 0 ? statuses : null;
+}
+
+export function mappingPathProblem(path: unknown): string | null {
+	if (typeof path !== 'string' || path === '') return 'must be a non-empty path such as body.data.id';
+	if (path.length > MAX_NAME) return `must be at most ${MAX_NAME} characters`;
+	const segments = pathSegments(path);
+	if (segments === null) return 'must be a dotted path with optional [n] indexes, such as body.items[0].id';
+	if (!MAPPING_ROOTS.includes(segments[0]!) || segments.length < 2) return `must start with ${MAPPING_ROOTS.map((root) => `${root}.`).join(', ')}`;
+	if (segments.some((segment) => FORBIDDEN_SEGMENTS.has(segment))) return 'prototype keys (__proto__, constructor, prototype) are not allowed';
+	return null;
+}
+
+function validateMappings(input: unknown, fail: Fail): FieldMapping[] | null {
+	if (input === null) return [];
+	if (!Array.isArray(input)) {
+		fail('field_mappings', 'must be a list of { path, field, type }');
+		return null;
+	}
+	if (input.length > MAX_MAPPINGS) {
+		fail('field_mappings', `must have at most ${MAX_MAPPINGS} entries`);
+		return null;
+	}
+	const count = errorCounter(fail);
+	const seen = new Set<string>();
+	const mappings: FieldMapping[] = [];
+	input.forEach((entry: unknown, index) => {
+		const at = `field_mappings[${index}]`;
+		if (!isPlainObject(entry)) {
+			count.fail(at, 'must be an object { path, field, type }');
+			return;
+		}
+		for (const key of Object.keys(entry)) {
+			if (!['path', 'field', 'type'].includes(key)) count.fail(childPath(at, key, false), 'is not a mapping property (use path, field, type)');
+		}
+		const pathProblem = mappingPathProblem(entry.path);
+		if (pathProblem !== null) count.fail(`${at}.path`, pathProblem);
+		const field = entry.field;
+		if (typeof field !== 'string' || !MAPPED_FIELD.test(field) || field.length > MAX_FIELD_NAME) {
+			count.fail(`${at}.field`, `must be a field name of at most ${MAX_FIELD_NAME} characters: a lower-case letter, then a-z, 0-9 and _`);
+		} else if ((STORAGE_FIELDS as readonly string[]).includes(field)) {
+			count.fail(`${at}.field`, `${quote(field)} is a built-in field of the storage collection`);
+		} else if (seen.has(field)) {
+			count.fail(`${at}.field`, `${quote(field)} appears more than once`);
+		} else {
+			seen.add(field);
+		}
+		const type = MAPPING_TYPES.find((candidate) => candidate === (entry.type ?? 'string'));
+		if (type === undefined) count.fail(`${at}.type`, `must be one of ${MAPPING_TYPES.join(', ')}`);
+		mappings.push({ path: entry.path as string, field: field as string, type: type as MappingType });
+	});
+	return count.errors() === 0 ? mappings : null;
 }
 
 function validateMethods(input: unknown, fail: Fail): EndpointMethod[] | null {

@@ -50,6 +50,13 @@ function addValue(target: Record<string, unknown>, key: string, value: unknown):
 	else setOwn(target, key, [target[key], value]);
 }
 
+/** `a=1&a=2&b=3` as `{ a: ['1', '2'], b: '3' }`: form bodies and URL query strings alike. */
+export function parseQueryString(text: string): Record<string, unknown> {
+	const fields: Record<string, unknown> = {};
+	for (const [key, value] of new URLSearchParams(text)) addValue(fields, key, value);
+	return fields;
+}
+
 function clip(text: string): string {
 	return text.length > MAX_ERROR ? `${text.slice(0, MAX_ERROR)}…` : text;
 }
@@ -95,7 +102,7 @@ function decode(raw: Uint8Array, charset: string | undefined, fatal = false): st
 }
 
 /** The text when the bytes are valid UTF-8 without NUL bytes, else null. */
-function strictUtf8(raw: Uint8Array): string | null {
+export function strictUtf8(raw: Uint8Array): string | null {
 	if (raw.includes(0)) return null;
 	try {
 		return decode(raw, 'utf-8', true);
@@ -145,11 +152,7 @@ function parseUnsafe(raw: Buffer, contentType: string | undefined): ParsedBody {
 			return { body: text, kind: 'text', error: clip(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`) };
 		}
 	}
-	if (type === 'application/x-www-form-urlencoded') {
-		const fields: Record<string, unknown> = {};
-		for (const [key, value] of new URLSearchParams(decode(raw, params.charset))) addValue(fields, key, value);
-		return { body: fields, kind: 'form', error: null };
-	}
+	if (type === 'application/x-www-form-urlencoded') return { body: parseQueryString(decode(raw, params.charset)), kind: 'form', error: null };
 	if (type === 'multipart/form-data') {
 		const boundary = params.boundary;
 		if (boundary === undefined || boundary === '' || boundary.length > 200) return sniff(raw, 'multipart body without a usable boundary');

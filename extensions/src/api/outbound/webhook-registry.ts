@@ -1,10 +1,10 @@
 // In-memory view of the outgoing webhooks, indexed by collection and action so matching an
-// item event costs a map lookup however many webhooks exist. Reloaded at once after local
-// changes and, for changes made by other instances, when a cheap change signature moves.
+// item event costs a map lookup however many webhooks exist.
 import type { Knex } from 'knex';
 import { OUTGOING_COLLECTION } from '../../shared/collections';
 import type { PayloadMode, WebhookAction, WebhookHeader } from '../../shared/webhook';
 import { toBool, toCsv, toJson, toNumber } from '../rows';
+import { PolledRegistry, signatureOf, type RegistryLogger } from '../polled-registry';
 import type { SecretBox } from '../secret-box';
 
 export interface RegisteredWebhook {
@@ -28,25 +28,16 @@ export interface RegisteredWebhook {
 	failingSince: number | null;
 }
 
-interface Logger {
-	warn(obj: unknown, msg?: string): void;
-}
-
-export class WebhookRegistry {
+export class WebhookRegistry extends PolledRegistry {
 	private readonly knex: Knex;
 	private readonly box: SecretBox;
-	private readonly logger: Logger;
 	private byId = new Map<number, RegisteredWebhook>();
 	private index = new Map<string, RegisteredWebhook[]>();
-	private signature = '';
-	private timer: NodeJS.Timeout | null = null;
-	private loading: Promise<void> | null = null;
-	private queued: Promise<void> | null = null;
 
-	constructor(knex: Knex, box: SecretBox, logger: Logger) {
+	constructor(knex: Knex, box: SecretBox, logger: RegistryLogger) {
+		super('webhook config', logger);
 		this.knex = knex;
 		this.box = box;
-		this.logger = logger;
 	}
 
 	/** Active webhooks for an item event. */
@@ -62,44 +53,7 @@ export class WebhookRegistry {
 		return [...this.byId.values()];
 	}
 
-	/**
-	 * Reloads everything. A call during a load queues one more load (that load may have read
-	 * before the caller's change); callers meanwhile share it, so bursts cost two loads, not n.
-	 */
-	reload(): Promise<void> {
-		if (this.queued) return this.queued;
-		if (!this.loading) {
-			this.loading = this.load().finally(() => (this.loading = null));
-			return this.loading;
-		}
-		this.queued = this.loading
-			.catch(() => undefined)
-			.then(() => {
-				this.queued = null;
-				return this.reload();
-			});
-		return this.queued;
-	}
-
-	/** Polls the change signature so edits on other instances apply within `intervalMs` or so. */
-	startPolling(intervalMs: number): void {
-		this.stopPolling();
-		this.timer = setInterval(() => {
-			this.reloadIfChanged().catch((error) => this.logger.warn(error, '[webhooks] could not refresh webhook config'));
-		}, intervalMs);
-		this.timer.unref();
-	}
-
-	stopPolling(): void {
-		if (this.timer) clearInterval(this.timer);
-		this.timer = null;
-	}
-
-	async reloadIfChanged(): Promise<void> {
-		if ((await this.readSignature()) !== this.signature) await this.reload();
-	}
-
-	private async readSignature(): Promise<string> {
+	protected async readSignature(): Promise<string> {
 		const row = await this.knex(OUTGOING_COLLECTION)
 			.first(
 				this.knex.raw('count(*) as n'),
@@ -109,11 +63,10 @@ export class WebhookRegistry {
 				this.knex.raw("sum(case when status = 'active' then id else 0 end) as a"),
 				this.knex.raw('sum(case when secret_previous_expires is null then 0 else id end) as r'),
 			);
-		return JSON.stringify([row?.n, row?.m, row?.u instanceof Date ? row.u.getTime() : row?.u, row?.a, row?.r].map(String));
+		return signatureOf([row?.n, row?.m, row?.u, row?.a, row?.r]);
 	}
 
-	private async load(): Promise<void> {
-		const signature = await this.readSignature();
+	protected async load(): Promise<void> {
 		const rows: Record<string, unknown>[] = await this.knex(OUTGOING_COLLECTION).select('*');
 		const byId = new Map<number, RegisteredWebhook>();
 		const index = new Map<string, RegisteredWebhook[]>();
@@ -131,7 +84,6 @@ export class WebhookRegistry {
 		}
 		this.byId = byId;
 		this.index = index;
-		this.signature = signature;
 	}
 
 	private fromRow(row: Record<string, unknown>, now: number): RegisteredWebhook {

@@ -1,7 +1,8 @@
 // The collections this extension owns. The installer creates what is missing and adds
 // missing fields to existing collections, so later versions extend this list in place.
-import { PAYLOAD_MODES, WEBHOOK_ACTIONS, WEBHOOK_METHODS, WEBHOOK_STATUSES } from '../../shared/webhook';
-import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, GROUP_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
+import { PAYLOAD_MODES, WEBHOOK_ACTIONS, WEBHOOK_METHODS } from '../../shared/webhook';
+import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, ENDPOINTS_COLLECTION, GROUP_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
+import { AUTH_PRESETS, ENDPOINT_DEFAULTS, ENDPOINT_METHODS, ENDPOINT_STATUSES, MAPPING_TYPES, RESPONSE_STATUSES } from '../../shared/inbound-endpoint';
 import { DELIVERY_STATUSES } from '../../shared/delivery';
 import type { CollectionDefinition, FieldType } from './definition';
 import { choices, field, names, primaryKey, timestamps } from './fields';
@@ -18,6 +19,33 @@ const group: CollectionDefinition = {
 	},
 	fields: [],
 };
+
+// Outgoing webhooks and incoming endpoints share their two statuses.
+const STATUSES = ENDPOINT_STATUSES;
+
+const jsonCode = (name: string, meta: Record<string, unknown> = {}) =>
+	field(name, 'json', { special: ['cast-json'], interface: 'input-code', options: { language: 'json' }, ...meta });
+
+const statusField = (sort: number, note: string) =>
+	field(
+		'status',
+		'string',
+		{
+			interface: 'select-dropdown',
+			options: { choices: choices(STATUSES) },
+			display: 'labels',
+			display_options: {
+				choices: [
+					{ text: 'Active', value: 'active', foreground: '#FFFFFF', background: '#2ECDA7' },
+					{ text: 'Inactive', value: 'inactive', foreground: '#FFFFFF', background: '#A2B5CD' },
+				],
+			},
+			width: 'half',
+			sort,
+			note,
+		},
+		{ is_nullable: false, default_value: 'active', max_length: 32 },
+	);
 
 const outgoing: CollectionDefinition = {
 	collection: OUTGOING_COLLECTION,
@@ -41,25 +69,7 @@ const outgoing: CollectionDefinition = {
 			{ interface: 'input', required: true, width: 'half', sort: 1, note: 'Shown in lists and in notifications' },
 			{ is_nullable: false, max_length: 255 },
 		),
-		field(
-			'status',
-			'string',
-			{
-				interface: 'select-dropdown',
-				options: { choices: choices(WEBHOOK_STATUSES) },
-				display: 'labels',
-				display_options: {
-					choices: [
-						{ text: 'Active', value: 'active', foreground: '#FFFFFF', background: '#2ECDA7' },
-						{ text: 'Inactive', value: 'inactive', foreground: '#FFFFFF', background: '#A2B5CD' },
-					],
-				},
-				width: 'half',
-				sort: 2,
-				note: 'Inactive webhooks send nothing; failing webhooks are set inactive automatically',
-			},
-			{ is_nullable: false, default_value: 'active', max_length: 32 },
-		),
+		statusField(2, 'Inactive webhooks send nothing; failing webhooks are set inactive automatically'),
 		field('description', 'text', { interface: 'input-multiline', sort: 3, note: 'What this webhook is for' }),
 		field(
 			'method',
@@ -311,4 +321,117 @@ const attempts: CollectionDefinition = {
 	],
 };
 
-export const COLLECTIONS: CollectionDefinition[] = [group, outgoing, deliveries, attempts];
+// Inbound endpoints: each stores its accepted requests in a collection of its own (storage-collection.ts).
+const endpoints: CollectionDefinition = {
+	collection: ENDPOINTS_COLLECTION,
+	schema: {},
+	meta: {
+		icon: 'call_received',
+		note: 'Incoming endpoints: public URLs that verify callers and store their requests',
+		...names('Incoming endpoint', 'Incoming endpoints'),
+		group: GROUP_COLLECTION,
+		sort: 4,
+		display_template: '{{name}} ({{suffix}})',
+		// Revisions would keep secrets in clear: record activity only.
+		accountability: 'activity',
+	},
+	fields: [
+		primaryKey(),
+		field('name', 'string', { interface: 'input', required: true, width: 'half', sort: 1 }, { is_nullable: false, max_length: 255 }),
+		statusField(2, 'Inactive endpoints answer 503 and store nothing'),
+		field(
+			'suffix',
+			'string',
+			{
+				interface: 'input',
+				options: { placeholder: 'github/push', font: 'monospace' },
+				required: true,
+				width: 'half',
+				sort: 3,
+				note: 'The endpoint is served at PUBLIC_URL/webhooks/in/<suffix>',
+			},
+			{ is_nullable: false, max_length: 200, is_unique: true },
+		),
+		field('collection', 'string', { interface: 'input', readonly: true, width: 'half', sort: 4, note: 'Storage collection of accepted requests' }, { max_length: 64 }),
+		field(
+			'methods',
+			'csv',
+			{ special: ['cast-csv'], interface: 'select-multiple-checkbox', options: { choices: ENDPOINT_METHODS.map((value) => ({ text: value, value })) }, display: 'labels', width: 'half', sort: 5 },
+			{ is_nullable: false, default_value: ENDPOINT_DEFAULTS.methods.join(',') },
+		),
+		field(
+			'auth',
+			'string',
+			{ interface: 'select-dropdown', options: { choices: AUTH_PRESETS.map((value) => ({ text: value, value })) }, width: 'half', sort: 6, note: 'How callers are verified' },
+			{ is_nullable: false, default_value: ENDPOINT_DEFAULTS.auth, max_length: 32 },
+		),
+		jsonCode('auth_config', { sort: 7, note: 'Options of the auth preset (api_key: header or query; hmac: header, algorithm, encoding, ...)' }),
+		field('secrets', 'text', {
+			special: ['conceal'],
+			interface: 'input-hash',
+			options: { masked: true },
+			hidden: true,
+			sort: 8,
+			note: 'Verification secrets, encrypted; write-only',
+		}),
+		field('tolerance_seconds', 'integer', { interface: 'input', width: 'half', sort: 9, note: 'Maximum age of a signed timestamp' }, { default_value: ENDPOINT_DEFAULTS.tolerance_seconds }),
+		field('dedupe_header', 'string', { interface: 'input', width: 'half', sort: 10, note: 'Header whose repeated value marks a redelivery' }, { max_length: 256 }),
+		field(
+			'response_status',
+			'integer',
+			{ interface: 'select-dropdown', options: { choices: RESPONSE_STATUSES.map((value) => ({ text: String(value), value })) }, width: 'half', sort: 11 },
+			{ is_nullable: false, default_value: ENDPOINT_DEFAULTS.response_status },
+		),
+		field('response_content_type', 'string', { interface: 'input', width: 'half', sort: 12 }, { default_value: ENDPOINT_DEFAULTS.response_content_type, max_length: 255 }),
+		field('response_body', 'text', { interface: 'input-code', sort: 13, note: 'Template with {{ request.* }} and {{ item.* }} placeholders' }),
+		field(
+			'response_headers',
+			'json',
+			{
+				special: ['cast-json'],
+				interface: 'list',
+				options: {
+					template: '{{ header }}',
+					fields: [
+						{ field: 'header', name: 'Header', type: 'string', meta: { interface: 'input', width: 'half', required: true } },
+						{ field: 'value', name: 'Value', type: 'string', meta: { interface: 'input', width: 'half' } },
+					],
+				},
+				sort: 14,
+			},
+		),
+		jsonCode('failure_statuses', { sort: 15, note: 'Override refusal statuses, e.g. {"auth": 404}' }),
+		field('max_body_bytes', 'integer', { interface: 'input', width: 'half', sort: 16 }, { default_value: ENDPOINT_DEFAULTS.max_body_bytes }),
+		field('rate_limit_per_minute', 'integer', { interface: 'input', width: 'half', sort: 17, note: 'Empty: no limit' }),
+		field(
+			'strict',
+			'boolean',
+			{ special: ['cast-boolean'], interface: 'boolean', options: { label: 'Refuse requests that miss expected data' }, width: 'half', sort: 18 },
+			{ is_nullable: false, default_value: false },
+		),
+		field('expected_headers', 'csv', { special: ['cast-csv'], interface: 'tags', width: 'half', sort: 19 }),
+		field('expected_query', 'csv', { special: ['cast-csv'], interface: 'tags', width: 'half', sort: 20 }),
+		jsonCode('expected_body', { sort: 21, note: 'A sample body: its top-level keys are what strict mode requires' }),
+		field(
+			'field_mappings',
+			'json',
+			{
+				special: ['cast-json'],
+				interface: 'list',
+				options: {
+					template: '{{ path }} → {{ field }}',
+					fields: [
+						{ field: 'path', name: 'Path', type: 'string', meta: { interface: 'input', width: 'half', required: true, options: { placeholder: 'body.data.id' } } },
+						{ field: 'field', name: 'Field', type: 'string', meta: { interface: 'input', width: 'half', required: true } },
+						{ field: 'type', name: 'Type', type: 'string', meta: { interface: 'select-dropdown', width: 'half', options: { choices: MAPPING_TYPES.map((value) => ({ text: value, value })) } } },
+					],
+				},
+				sort: 22,
+				note: 'Copy values from requests into typed fields of the storage collection',
+			},
+		),
+		...timestamps(),
+	],
+};
+
+export const COLLECTIONS: CollectionDefinition[] = [group, outgoing, deliveries, attempts, endpoints];

@@ -16,10 +16,13 @@ export interface InstallReport {
 export class SchemaInstaller {
 	private readonly context: ExtensionContext;
 	private readonly definitions: CollectionDefinition[];
+	private readonly moduleBar: boolean;
 
-	constructor(context: ExtensionContext, definitions: CollectionDefinition[] = COLLECTIONS) {
+	/** `moduleBar: false` installs only the given collections (inbound storage collections). */
+	constructor(context: ExtensionContext, definitions: CollectionDefinition[] = COLLECTIONS, options: { moduleBar?: boolean } = {}) {
 		this.context = context;
 		this.definitions = definitions;
+		this.moduleBar = options.moduleBar ?? true;
 	}
 
 	async install(): Promise<InstallReport> {
@@ -51,7 +54,7 @@ export class SchemaInstaller {
 			}
 		}
 
-		report.moduleBarUpdated = await this.ensureModuleInBar();
+		report.moduleBarUpdated = this.moduleBar && (await this.ensureModuleInBar());
 		return report;
 	}
 

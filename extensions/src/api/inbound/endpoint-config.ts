@@ -1,0 +1,130 @@
+// Everything that writes inbound endpoint config passes through here (our API and Directus's own
+// /items and GraphQL, via filter hooks): validation, suffix and collection uniqueness, and
+// sealing of secrets. The storage collection itself is created after the write (storage-collection).
+import type { Knex } from 'knex';
+import { ENDPOINTS_COLLECTION } from '../../shared/collections';
+import { collectionForSuffix, type AuthPreset } from '../../shared/inbound-endpoint';
+import { validateEndpoint } from '../../shared/validate-endpoint';
+import { MASK, type FieldError } from '../../shared/webhook';
+import type { SchemaOverview } from '../context';
+import { EndpointValidationError } from '../errors';
+import { SecretBox } from '../secret-box';
+import { generateEndpointSecret, openSecrets, sealSecrets, type StoredSecret } from './endpoint-secrets';
+
+type Payload = Record<string, unknown>;
+
+// Computed or maintained by Directus; the app may send them back unchanged.
+const MAINTAINED = ['url', 'date_created', 'date_updated'];
+// The fields a collection needs to be taken over as an endpoint's storage (one kept from a deleted endpoint).
+const STORAGE_MARKERS = ['delivery_id', 'received_at', 'raw_body'] as const;
+
+export class EndpointConfig {
+	private readonly box: SecretBox;
+	private readonly secretOverlapMs: number;
+
+	constructor(box: SecretBox, secretOverlapMs: number) {
+		this.box = box;
+		this.secretOverlapMs = secretOverlapMs;
+	}
+
+	async prepareCreate(input: unknown, knex: Knex, schema: SchemaOverview): Promise<Payload> {
+		const { fields, sealed } = this.userInput(input);
+		const value = this.validate(fields, { mode: 'create' });
+		const errors: FieldError[] = [];
+		const suffix = value.suffix as string;
+		if (await this.suffixTaken(knex, suffix, null)) errors.push({ field: 'suffix', reason: `"${suffix}" is already used by another endpoint` });
+		const used = await this.usedCollections(knex);
+		let collection = value.collection as string | undefined;
+		if (collection !== undefined) {
+			const problem = collectionProblem(collection, used, schema);
+			if (problem !== null) errors.push({ field: 'collection', reason: problem });
+		} else {
+			collection = freeCollectionName(collectionForSuffix(suffix), used, schema);
+		}
+		if (errors.length > 0) throw new EndpointValidationError({ errors });
+		const payload: Payload = { ...value, collection };
+		if (sealed !== null) payload.secrets = sealed;
+		else if (Array.isArray(value.secrets)) payload.secrets = this.seal(value.secrets as string[]);
+		else {
+			const generated = generateEndpointSecret((value.auth as AuthPreset | undefined) ?? 'none');
+			payload.secrets = generated === null ? null : this.seal([generated]);
+		}
+		return payload;
+	}
+
+	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex): Promise<Payload> {
+		const { fields, sealed } = this.userInput(input);
+		const current = keys.length === 1 ? await knex(ENDPOINTS_COLLECTION).first('auth').where({ id: keys[0] }) : undefined;
+		const value = this.validate(fields, { mode: 'update', currentAuth: current?.auth as AuthPreset | undefined });
+		for (const field of ['suffix', 'secrets'] as const) {
+			if (value[field] !== undefined && keys.length !== 1) {
+				throw new EndpointValidationError({ errors: [{ field, reason: 'can only be set on one endpoint at a time' }] });
+			}
+		}
+		if (typeof value.suffix === 'string' && (await this.suffixTaken(knex, value.suffix, keys[0]!))) {
+			throw new EndpointValidationError({ errors: [{ field: 'suffix', reason: `"${value.suffix}" is already used by another endpoint` }] });
+		}
+		const payload: Payload = { ...value };
+		if (sealed !== null) payload.secrets = sealed;
+		else if (Array.isArray(value.secrets)) payload.secrets = this.seal(value.secrets as string[]);
+		return payload;
+	}
+
+	/** The sealed list after a rotation: `fresh` first, the others expiring after the overlap. */
+	rotated(currentSealed: unknown, fresh: string, now = Date.now()): string {
+		const until = now + this.secretOverlapMs;
+		const previous = openSecrets(this.box, currentSealed).map((secret) => ({ value: secret.value, expires: Math.min(secret.expires ?? until, until) }));
+		return sealSecrets(this.box, [{ value: fresh, expires: null }, ...previous.filter((secret) => secret.expires > now)])!;
+	}
+
+	private seal(secrets: string[]): string | null {
+		return sealSecrets(this.box, secrets.map((value): StoredSecret => ({ value, expires: null })));
+	}
+
+	private validate(fields: unknown, options: Parameters<typeof validateEndpoint>[1]): Payload {
+		const result = validateEndpoint(fields, options);
+		if (!result.ok) throw new EndpointValidationError({ errors: result.errors });
+		return result.value as Payload;
+	}
+
+	/** Splits off maintained fields, the mask the app sends back for secrets, and secrets this extension sealed. */
+	private userInput(input: unknown): { fields: unknown; sealed: string | null } {
+		if (!input || typeof input !== 'object' || Array.isArray(input)) return { fields: input, sealed: null };
+		const fields = Object.fromEntries(Object.entries(input).filter(([key]) => !MAINTAINED.includes(key)));
+		if (fields.secrets === MASK) delete fields.secrets;
+		if (!SecretBox.isSealed(fields.secrets)) return { fields, sealed: null };
+		const { secrets, ...rest } = fields;
+		return { fields: rest, sealed: secrets as string };
+	}
+
+	private async suffixTaken(knex: Knex, suffix: string, ownId: string | number | null): Promise<boolean> {
+		const query = knex(ENDPOINTS_COLLECTION).first('id').where({ suffix });
+		if (ownId !== null) query.whereNot({ id: ownId });
+		return (await query) !== undefined;
+	}
+
+	private async usedCollections(knex: Knex): Promise<Set<string>> {
+		const rows: { collection: string | null }[] = await knex(ENDPOINTS_COLLECTION).select('collection');
+		return new Set(rows.map((row) => row.collection ?? '').filter(Boolean));
+	}
+}
+
+/** Why a chosen collection cannot hold the endpoint's requests, or null. */
+function collectionProblem(collection: string, used: Set<string>, schema: SchemaOverview): string | null {
+	if (used.has(collection)) return `"${collection}" already stores another endpoint's requests`;
+	const existing = schema.collections[collection];
+	if (existing && !STORAGE_MARKERS.every((field) => existing.fields[field])) return `"${collection}" already exists and is not a storage collection of incoming requests`;
+	return null;
+}
+
+/**
+ * The derived name, or with _2, _3 ... when taken by another endpoint or an unrelated collection.
+ * A storage collection kept from a deleted endpoint is taken over, so its history continues.
+ */
+function freeCollectionName(base: string, used: Set<string>, schema: SchemaOverview): string {
+	for (let index = 1; ; index += 1) {
+		const name = index === 1 ? base : `${base}_${index}`;
+		if (collectionProblem(name, used, schema) === null) return name;
+	}
+}
+

@@ -1,0 +1,138 @@
+// The inbound-endpoints API, one instance per request like Directus's own services. Config goes
+// through Directus's ItemsService with the caller's accountability (permissions apply, and the
+// filter hooks validate); the storage collection is created before the response, so the public
+// URL works as soon as the caller has it.
+import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
+import { ENDPOINTS_COLLECTION } from '../../shared/collections';
+import { endpointUrl, type AuthPreset, type FieldMapping } from '../../shared/inbound-endpoint';
+import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
+import { EndpointValidationError } from '../errors';
+import type { Runtime } from '../runtime';
+import { toJson } from '../rows';
+import { generateEndpointSecret } from './endpoint-secrets';
+import { ensureStorage } from './storage-collection';
+
+type Query = Record<string, unknown>;
+type Item = Record<string, unknown>;
+
+export interface EndpointsServiceOptions {
+	context: ExtensionContext;
+	runtime: Runtime;
+	schema: SchemaOverview;
+	accountability: Accountability | null;
+}
+
+const RECENT_REQUESTS = 50;
+
+export class EndpointsService {
+	private readonly options: EndpointsServiceOptions;
+
+	constructor(options: EndpointsServiceOptions) {
+		this.options = options;
+	}
+
+	private items(collection: string, schema = this.options.schema) {
+		const { context, accountability } = this.options;
+		return new context.services.ItemsService(collection, { knex: context.database, schema, accountability });
+	}
+
+	list(query: Query): Promise<Item[]> {
+		return this.items(ENDPOINTS_COLLECTION).readByQuery(query);
+	}
+
+	read(id: number, query: Query = {}): Promise<Item> {
+		return this.items(ENDPOINTS_COLLECTION).readOne(id, query);
+	}
+
+	/** Creates one or many endpoints; a generated secret appears once, as `secret`, in this response. */
+	async create(input: unknown): Promise<Item | Item[]> {
+		const many = Array.isArray(input);
+		const inputs = many ? input : [input];
+		if (inputs.length === 0 || inputs.some((item) => !item || typeof item !== 'object' || Array.isArray(item))) {
+			throw new EndpointValidationError({ errors: [{ field: '(body)', reason: 'must be an endpoint object or a non-empty array of endpoint objects' }] });
+		}
+		const generated = inputs.map((item: Item) => (item.secrets === undefined && typeof item.auth === 'string' ? generateEndpointSecret(item.auth as AuthPreset) : null));
+		const keys: (string | number)[] = await this.items(ENDPOINTS_COLLECTION).createMany(
+			inputs.map((item: Item, index) => (generated[index] === null ? item : { ...item, secrets: [generated[index]] })),
+		);
+		await this.afterWrite(keys);
+		const created: Item[] = await this.items(ENDPOINTS_COLLECTION).readMany(keys);
+		const byKey = new Map(created.map((item) => [String(item.id), item]));
+		const result = keys.map((key, index) => ({ ...byKey.get(String(key)), ...(generated[index] === null ? {} : { secret: generated[index] }) }));
+		return many ? result : result[0]!;
+	}
+
+	async update(id: number, input: unknown): Promise<Item> {
+		if (!input || typeof input !== 'object' || Array.isArray(input)) {
+			throw new EndpointValidationError({ errors: [{ field: '(body)', reason: 'must be an object with the fields to change' }] });
+		}
+		await this.items(ENDPOINTS_COLLECTION).updateOne(id, input);
+		await this.afterWrite([id]);
+		return this.read(id);
+	}
+
+	/** Deletes endpoints; their storage collections stay unless `dropCollections` is set. */
+	async delete(ids: number[], dropCollections: boolean): Promise<void> {
+		// Checked first, so a refused drop does not leave the endpoint deleted and its data orphaned.
+		if (dropCollections && this.options.accountability && !this.options.accountability.admin) throw new ForbiddenError();
+		const endpoints: Item[] = await this.items(ENDPOINTS_COLLECTION).readMany(ids, { fields: ['id', 'collection'] });
+		await this.items(ENDPOINTS_COLLECTION).deleteMany(ids);
+		await this.options.runtime.endpoints.reload();
+		if (!dropCollections) return;
+		const { context, accountability } = this.options;
+		const collections = new context.services.CollectionsService({ knex: context.database, schema: await context.getSchema(), accountability });
+		for (const endpoint of endpoints) {
+			// Directus's own rules apply: only admins may drop a collection.
+			if (typeof endpoint.collection === 'string' && this.options.schema.collections[endpoint.collection]) await collections.deleteOne(endpoint.collection);
+		}
+	}
+
+	/** A new generated secret; the previous ones keep verifying for WEBHOOKS_SECRET_OVERLAP. */
+	async rotateSecret(id: number): Promise<{ secret: string; previous_valid_until: number }> {
+		const { runtime, context } = this.options;
+		const endpoint = await this.read(id, { fields: ['id', 'auth'] });
+		const secret = generateEndpointSecret(endpoint.auth as AuthPreset);
+		if (secret === null) {
+			const reason = endpoint.auth === 'none' ? 'this endpoint has no authentication' : `the provider issues ${String(endpoint.auth)} secrets: set the new one with PATCH { "secrets": [...] }`;
+			throw new InvalidPayloadError({ reason });
+		}
+		const current = await context.database(ENDPOINTS_COLLECTION).first('secrets').where({ id });
+		await this.items(ENDPOINTS_COLLECTION).updateOne(id, { secrets: runtime.endpointConfig.rotated(current?.secrets, secret) });
+		await runtime.endpoints.reload();
+		return { secret, previous_valid_until: Date.now() + runtime.settings.secretOverlapMs };
+	}
+
+	/** Recent stored requests, read with the caller's permissions on the storage collection. */
+	async requests(id: number, query: Query): Promise<Item[]> {
+		const endpoint = await this.read(id, { fields: ['collection'] });
+		const schema = await this.options.context.getSchema();
+		if (typeof endpoint.collection !== 'string' || !schema.collections[endpoint.collection]) return [];
+		return this.items(endpoint.collection, schema).readByQuery({ sort: ['-id'], limit: RECENT_REQUESTS, ...query });
+	}
+
+	/** Storage exists (with any new mapped fields) and every instance serves the new config. */
+	private async afterWrite(keys: (string | number)[]): Promise<void> {
+		await ensureStorageFor(this.options.context, keys);
+		await this.options.runtime.endpoints.reload();
+	}
+}
+
+/** Creates or extends the storage collections of the given endpoints (read straight from the table). */
+export async function ensureStorageFor(context: ExtensionContext, keys: (string | number)[]): Promise<void> {
+	const rows: Item[] = await context.database(ENDPOINTS_COLLECTION).select('name', 'suffix', 'collection', 'field_mappings').whereIn('id', keys);
+	for (const row of rows) {
+		if (typeof row.collection !== 'string' || row.collection === '') continue;
+		await ensureStorage(context, {
+			name: String(row.name),
+			suffix: String(row.suffix),
+			collection: row.collection,
+			fieldMappings: toJson<FieldMapping[]>(row.field_mappings, []) ?? [],
+		});
+	}
+}
+
+/** Adds the computed public URL to endpoint items as they are read. */
+export function withUrl(item: unknown, publicUrl: string | undefined): unknown {
+	if (!item || typeof item !== 'object' || typeof (item as Item).suffix !== 'string') return item;
+	return { ...(item as Item), url: endpointUrl(publicUrl, (item as Item).suffix as string) };
+}

@@ -1,0 +1,188 @@
+// Serves inbound endpoints at INBOUND_PATH. Mounted before Directus's own middlewares (so the
+// body is still unread and its exact bytes can be verified) and checks, in order: endpoint,
+// status, method, rate limit, size, authentication, expected data; then stores and answers.
+// Every refusal stores nothing; every 2xx means the row is committed.
+import type { NextFunction, Request, Response } from 'express';
+import { endpointUrl, type FailureKind } from '../../shared/inbound-endpoint';
+import { parseQueryString } from './body-parser';
+import { readBody } from './body-reader';
+import { unexpired } from './endpoint-secrets';
+import type { EndpointRegistry, RegisteredEndpoint } from './endpoint-registry';
+import { unmetExpectations } from './expectations';
+import type { RateLimiter } from './rate-limiter';
+import type { RequestRecorder } from './request-recorder';
+import { renderTemplate } from './response-template';
+import { storedRequest } from './stored-request';
+import { VERIFIERS, type Verdict } from './verifiers';
+import { notConfigured } from './verifiers/verdict';
+
+interface Logger {
+	debug(obj: unknown, msg?: string): void;
+	error(obj: unknown, msg?: string): void;
+}
+
+export interface InboundHandlerOptions {
+	registry: EndpointRegistry;
+	recorder: RequestRecorder;
+	limiter: RateLimiter;
+	bodyTimeoutMs: number;
+	publicUrl: string | undefined;
+	logger: Logger;
+}
+
+interface Refusal {
+	status: number;
+	code: string;
+	message: string;
+	headers?: Record<string, string>;
+	reasons?: string[];
+	/** Close the connection: the rest of the body is not read. */
+	close?: boolean;
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b|^text\/json\b/i;
+// Providers retry on 503; an admin pausing an endpoint should not lose their events.
+const PAUSED_RETRY_AFTER_SECONDS = '300';
+const CODES: Record<FailureKind, string> = {
+	auth: 'INVALID_CREDENTIALS',
+	validation: 'UNPROCESSABLE_CONTENT',
+	too_large: 'CONTENT_TOO_LARGE',
+	method: 'METHOD_NOT_ALLOWED',
+	rate_limited: 'REQUESTS_EXCEEDED',
+};
+
+export class InboundHandler {
+	private readonly options: InboundHandlerOptions;
+
+	constructor(options: InboundHandlerOptions) {
+		this.options = options;
+	}
+
+	/** Express middleware for `app.use(INBOUND_PATH, ...)`. */
+	readonly middleware = (req: Request, res: Response, _next: NextFunction): void => {
+		this.handle(req, res).catch((error) => {
+			// The database could not take the request: ask the caller to retry rather than lose it.
+			this.options.logger.error(error, '[webhooks] could not store an inbound request');
+			if (!res.headersSent) this.send(res, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'The request could not be stored; retry later', headers: { 'retry-after': '30' } });
+			else res.destroy();
+		});
+	};
+
+	private async handle(req: Request, res: Response): Promise<void> {
+		const suffix = suffixOf(req.path);
+		const endpoint = suffix === null ? undefined : this.options.registry.find(suffix);
+		if (endpoint === undefined) return this.send(res, { status: 404, code: 'ROUTE_NOT_FOUND', message: 'No incoming endpoint at this URL', close: true });
+		if (!endpoint.active) {
+			return this.send(res, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'This endpoint is paused', headers: { 'retry-after': PAUSED_RETRY_AFTER_SECONDS }, close: true });
+		}
+		const method = req.method.toUpperCase();
+		if (!(endpoint.methods as string[]).includes(method)) {
+			const allow = endpoint.methods.join(', ');
+			return this.refuse(res, endpoint, 'method', { message: `Method ${method} is not allowed here; use ${allow}`, headers: { allow }, close: true });
+		}
+		if (endpoint.rateLimitPerMinute !== null) {
+			const decision = this.options.limiter.take(endpoint.id, endpoint.rateLimitPerMinute);
+			if (!decision.ok) {
+				return this.refuse(res, endpoint, 'rate_limited', { message: 'Too many requests', headers: { 'retry-after': String(decision.retryAfterSeconds) }, close: true });
+			}
+		}
+		const read = await readBody(req, endpoint.maxBodyBytes, this.options.bodyTimeoutMs);
+		if (!read.ok) {
+			if (read.reason === 'too_large') return this.refuse(res, endpoint, 'too_large', { message: `The body is larger than ${endpoint.maxBodyBytes} bytes`, close: true });
+			if (read.reason === 'timeout') return this.send(res, { status: 408, code: 'REQUEST_TIMEOUT', message: 'The body did not arrive in time', close: true });
+			res.destroy();
+			return;
+		}
+		const headers = singleValued(req.headers);
+		const query = parseQueryString(queryOf(req.originalUrl ?? req.url));
+		const verdict = this.verify(endpoint, { method, headers, query: query as Record<string, string | string[]>, rawBody: read.body });
+		if (!verdict.ok) {
+			this.options.logger.debug({ endpoint: endpoint.id, reason: verdict.reason }, '[webhooks] inbound request refused');
+			if (verdict.status === 403) return this.send(res, { status: 403, code: 'FORBIDDEN', message: verdict.reason });
+			return this.refuse(res, endpoint, 'auth', { message: verdict.reason });
+		}
+		const dedupe = endpoint.dedupeHeader === null ? null : headers[endpoint.dedupeHeader] ?? null;
+		const stored = storedRequest({
+			endpointId: endpoint.id,
+			method,
+			path: pathOf(req.originalUrl ?? req.url),
+			query,
+			headers: req.headers,
+			rawBody: read.body,
+			ip: req.ip ?? null,
+			verified: endpoint.auth !== 'none',
+			keepRaw: !['none', 'api_key', 'basic'].includes(endpoint.auth),
+			deliveryId: dedupe || verdict.deliveryId,
+			mappings: endpoint.fieldMappings,
+			receivedAt: new Date(),
+		});
+		if (endpoint.strict) {
+			const reasons = unmetExpectations(endpoint, { headers, query, body: stored.request.body });
+			if (reasons.length > 0) return this.refuse(res, endpoint, 'validation', { message: `The request does not match what this endpoint expects: ${reasons.join('; ')}`, reasons });
+		}
+		const recorded = await this.options.recorder.record(endpoint, stored.row);
+		this.respond(res, endpoint, { request: stored.request, item: recorded.item, endpoint: this.describe(endpoint) }, recorded.duplicate);
+	}
+
+	private verify(endpoint: RegisteredEndpoint, request: Parameters<typeof VERIFIERS.none.verify>[0]): Verdict {
+		if (endpoint.auth !== 'none' && !endpoint.secretsReadable) return notConfigured();
+		// The endpoint's tolerance applies unless the generic preset sets its own.
+		const config = { toleranceSeconds: endpoint.toleranceSeconds, ...endpoint.authConfig };
+		const now = Date.now();
+		return VERIFIERS[endpoint.auth].verify(request, config, unexpired(endpoint.secrets, now), now);
+	}
+
+	private describe(endpoint: RegisteredEndpoint) {
+		return { id: endpoint.id, name: endpoint.name, suffix: endpoint.suffix, url: endpointUrl(this.options.publicUrl, endpoint.suffix) };
+	}
+
+	private respond(res: Response, endpoint: RegisteredEndpoint, context: object, duplicate: boolean): void {
+		res.status(endpoint.responseStatus);
+		for (const { header, value } of endpoint.responseHeaders) res.setHeader(header, value);
+		// Tells a curious caller why nothing new happened; providers ignore it.
+		if (duplicate) res.setHeader('x-webhook-duplicate', 'true');
+		if (endpoint.responseStatus === 204 || endpoint.responseBody === null) {
+			res.end();
+			return;
+		}
+		const mode = JSON_TYPE.test(endpoint.responseContentType) ? 'json' : 'text';
+		res.setHeader('content-type', endpoint.responseContentType);
+		res.end(renderTemplate(endpoint.responseBody, context, mode));
+	}
+
+	private refuse(res: Response, endpoint: RegisteredEndpoint, kind: FailureKind, refusal: Omit<Refusal, 'status' | 'code'>): void {
+		this.send(res, { ...refusal, status: endpoint.failureStatuses[kind], code: CODES[kind] });
+	}
+
+	private send(res: Response, refusal: Refusal): void {
+		const extensions: Record<string, unknown> = { code: refusal.code };
+		if (refusal.reasons) extensions.reasons = refusal.reasons;
+		res.status(refusal.status);
+		for (const [name, value] of Object.entries(refusal.headers ?? {})) res.setHeader(name, value);
+		if (refusal.close) res.setHeader('connection', 'close');
+		res.json({ errors: [{ message: refusal.message, extensions }] });
+	}
+}
+
+/** `/github/push/` -> `github/push`; null for anything a suffix cannot be. */
+function suffixOf(path: string): string | null {
+	const suffix = path.replace(/^\/+/, '').replace(/\/$/, '');
+	return suffix === '' ? null : suffix;
+}
+
+function queryOf(url: string): string {
+	const index = url.indexOf('?');
+	return index === -1 ? '' : url.slice(index + 1);
+}
+
+function pathOf(url: string): string {
+	const index = url.indexOf('?');
+	return index === -1 ? url : url.slice(0, index);
+}
+
+/** Header values as verifiers read them: one string each (Node joins repeats, except set-cookie). */
+function singleValued(headers: Request['headers']): Record<string, string | undefined> {
+	const result: Record<string, string | undefined> = {};
+	for (const [name, value] of Object.entries(headers)) result[name] = Array.isArray(value) ? value.join(', ') : value;
+	return result;
+}

@@ -1,0 +1,79 @@
+// What is stored for an accepted request, and what its response template sees. Pure: the
+// handler gathers the parts, this decides their stored form.
+import { Buffer } from 'node:buffer';
+import type { FieldMapping } from '../../shared/inbound-endpoint';
+import { parseBody, redactHeaders, strictUtf8 } from './body-parser';
+import { mapFields } from './field-mapping';
+
+export interface RequestParts {
+	endpointId: number;
+	method: string;
+	path: string;
+	query: Record<string, unknown>;
+	headers: Record<string, string | string[] | undefined>;
+	rawBody: Buffer;
+	ip: string | null;
+	verified: boolean;
+	/** Signed requests keep their exact bytes, so the signature can be checked again later. */
+	keepRaw: boolean;
+	deliveryId: string | null;
+	mappings: readonly FieldMapping[];
+	receivedAt: Date;
+}
+
+export interface StoredRequest {
+	row: Record<string, unknown>;
+	/** `request` in response templates. */
+	request: Record<string, unknown>;
+}
+
+const MAX_CONTENT_TYPE = 255;
+const MAX_IP = 64;
+const MAX_DELIVERY_ID = 255;
+
+export function storedRequest(parts: RequestParts): StoredRequest {
+	const contentType = headerText(parts.headers['content-type']);
+	const parsed = parseBody(parts.rawBody, contentType);
+	// Objects and arrays go to the JSON field; text, and JSON that is a bare value, stay text.
+	const structured = typeof parsed.body === 'object' && parsed.body !== null;
+	const headers = redactHeaders(parts.headers);
+	const deliveryId = parts.deliveryId === null || parts.deliveryId === '' ? null : parts.deliveryId.slice(0, MAX_DELIVERY_ID);
+	const row: Record<string, unknown> = {
+		endpoint: parts.endpointId,
+		status: 'received',
+		received_at: parts.receivedAt.toISOString(),
+		method: parts.method,
+		path: parts.path,
+		content_type: contentType?.slice(0, MAX_CONTENT_TYPE) ?? null,
+		source_ip: parts.ip?.slice(0, MAX_IP) ?? null,
+		verified: parts.verified,
+		delivery_id: deliveryId,
+		query: parts.query,
+		headers,
+		body: structured ? parsed.body : null,
+		body_text: structured || parsed.kind === 'empty' ? null : typeof parsed.body === 'string' ? parsed.body : strictUtf8(parts.rawBody),
+		raw_body: parts.keepRaw && parts.rawBody.length > 0 ? rawText(parts.rawBody) : null,
+		parse_error: parsed.error,
+		...mapFields(parts.mappings, { body: parsed.body, headers, query: parts.query }),
+	};
+	const request = {
+		method: parts.method,
+		path: parts.path,
+		query: parts.query,
+		headers,
+		body: parsed.body,
+		content_type: row.content_type,
+		ip: row.source_ip,
+		delivery_id: deliveryId,
+		received_at: row.received_at,
+	};
+	return { row, request };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+	return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function rawText(raw: Buffer): string {
+	return strictUtf8(raw) ?? `base64:${raw.toString('base64')}`;
+}
