@@ -22,6 +22,8 @@ export interface ValidateEndpointOptions {
 	mode: 'create' | 'update';
 	/** The stored preset, so an update may change auth_config without resending auth. */
 	currentAuth?: AuthPreset;
+	/** Secrets come already sealed by the server (a rotation, a prepared create): given, but not checked here. */
+	sealedSecrets?: boolean;
 }
 
 
@@ -110,7 +112,7 @@ export function validateEndpoint(input: unknown, options: ValidateEndpointOption
 	const required = new Set<string>(options.mode === 'create' ? REQUIRED_ON_CREATE : []);
 	const missing = (field: string) => input[field] === undefined || (required.has(field) && input[field] === null);
 	for (const field of required) if (missing(field)) fail(field, 'is required');
-	if (options.mode === 'update' && Object.keys(input).length === 0) fail('(body)', 'nothing to update');
+	if (options.mode === 'update' && Object.keys(input).length === 0 && !options.sealedSecrets) fail('(body)', 'nothing to update');
 	const given = (field: string) => !polluted.has(field) && !missing(field);
 
 	if (given('name')) {
@@ -223,7 +225,7 @@ export function validateEndpoint(input: unknown, options: ValidateEndpointOption
 	if (given('secrets')) {
 		const secrets = validateSecrets(input.secrets, preset, fail);
 		if (secrets !== null) value.secrets = secrets;
-	} else if (options.mode === 'create' && isProviderSecretPreset(preset) && !polluted.has('secrets')) {
+	} else if (options.mode === 'create' && isProviderSecretPreset(preset) && !polluted.has('secrets') && !options.sealedSecrets) {
 		fail('secrets', `is required when auth is ${preset}: paste the signing secret the provider shows`);
 	}
 	if (given('failure_statuses')) {

@@ -29,7 +29,7 @@ export class EndpointConfig {
 
 	async prepareCreate(input: unknown, knex: Knex, schema: SchemaOverview): Promise<Payload> {
 		const { fields, sealed } = this.userInput(input);
-		const value = this.validate(fields, { mode: 'create' });
+		const value = this.validate(fields, { mode: 'create', sealedSecrets: sealed !== null });
 		const errors: FieldError[] = [];
 		const suffix = value.suffix as string;
 		if (await this.suffixTaken(knex, suffix, null)) errors.push({ field: 'suffix', reason: `"${suffix}" is already used by another endpoint` });
@@ -55,7 +55,7 @@ export class EndpointConfig {
 	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex): Promise<Payload> {
 		const { fields, sealed } = this.userInput(input);
 		const current = keys.length === 1 ? await knex(ENDPOINTS_COLLECTION).first('auth').where({ id: keys[0] }) : undefined;
-		const value = this.validate(fields, { mode: 'update', currentAuth: current?.auth as AuthPreset | undefined });
+		const value = this.validate(fields, { mode: 'update', currentAuth: current?.auth as AuthPreset | undefined, sealedSecrets: sealed !== null });
 		for (const field of ['suffix', 'secrets'] as const) {
 			if (value[field] !== undefined && keys.length !== 1) {
 				throw new EndpointValidationError({ errors: [{ field, reason: 'can only be set on one endpoint at a time' }] });

@@ -10,7 +10,7 @@ import { EndpointValidationError } from '../errors';
 import type { Runtime } from '../runtime';
 import { toJson } from '../rows';
 import { generateEndpointSecret } from './endpoint-secrets';
-import { ensureStorage } from './storage-collection';
+import { ensureStorage, type StorageTarget } from './storage-collection';
 
 type Query = Record<string, unknown>;
 type Item = Record<string, unknown>;
@@ -44,18 +44,26 @@ export class EndpointsService {
 		return this.items(ENDPOINTS_COLLECTION).readOne(id, query);
 	}
 
-	/** Creates one or many endpoints; a generated secret appears once, as `secret`, in this response. */
+	/**
+	 * Creates one or many endpoints; a generated secret appears once, as `secret`, in this response.
+	 * Storage comes first: when Directus refuses the collection (a license's collection limit, say)
+	 * no endpoint is left behind without one.
+	 */
 	async create(input: unknown): Promise<Item | Item[]> {
 		const many = Array.isArray(input);
 		const inputs = many ? input : [input];
 		if (inputs.length === 0 || inputs.some((item) => !item || typeof item !== 'object' || Array.isArray(item))) {
 			throw new EndpointValidationError({ errors: [{ field: '(body)', reason: 'must be an endpoint object or a non-empty array of endpoint objects' }] });
 		}
+		const { context, runtime, schema } = this.options;
 		const generated = inputs.map((item: Item) => (item.secrets === undefined && typeof item.auth === 'string' ? generateEndpointSecret(item.auth as AuthPreset) : null));
-		const keys: (string | number)[] = await this.items(ENDPOINTS_COLLECTION).createMany(
-			inputs.map((item: Item, index) => (generated[index] === null ? item : { ...item, secrets: [generated[index]] })),
-		);
-		await this.afterWrite(keys);
+		const prepared: Item[] = [];
+		for (const [index, item] of (inputs as Item[]).entries()) {
+			prepared.push(await runtime.endpointConfig.prepareCreate(generated[index] === null ? item : { ...item, secrets: [generated[index]] }, context.database, schema));
+		}
+		for (const item of prepared) await ensureStorage(context, storageTarget(item));
+		const keys: (string | number)[] = await this.items(ENDPOINTS_COLLECTION).createMany(prepared);
+		await runtime.endpoints.reload();
 		const created: Item[] = await this.items(ENDPOINTS_COLLECTION).readMany(keys);
 		const byKey = new Map(created.map((item) => [String(item.id), item]));
 		const result = keys.map((key, index) => ({ ...byKey.get(String(key)), ...(generated[index] === null ? {} : { secret: generated[index] }) }));
@@ -121,14 +129,17 @@ export class EndpointsService {
 export async function ensureStorageFor(context: ExtensionContext, keys: (string | number)[]): Promise<void> {
 	const rows: Item[] = await context.database(ENDPOINTS_COLLECTION).select('name', 'suffix', 'collection', 'field_mappings').whereIn('id', keys);
 	for (const row of rows) {
-		if (typeof row.collection !== 'string' || row.collection === '') continue;
-		await ensureStorage(context, {
-			name: String(row.name),
-			suffix: String(row.suffix),
-			collection: row.collection,
-			fieldMappings: toJson<FieldMapping[]>(row.field_mappings, []) ?? [],
-		});
+		if (typeof row.collection === 'string' && row.collection !== '') await ensureStorage(context, storageTarget(row));
 	}
+}
+
+function storageTarget(endpoint: Item): StorageTarget {
+	return {
+		name: String(endpoint.name),
+		suffix: String(endpoint.suffix),
+		collection: String(endpoint.collection),
+		fieldMappings: toJson<FieldMapping[]>(endpoint.field_mappings, []) ?? [],
+	};
 }
 
 /** Adds the computed public URL to endpoint items as they are read. */
