@@ -1,0 +1,132 @@
+// Thousands of random requests (methods, headers, bodies, content types) against inbound
+// endpoints: none may answer 5xx, and exactly the 2xx-answered requests are stored, each row whole.
+import { createHmac, randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ApiClient } from '../harness/client.ts';
+import { seededRandom } from '../support/seeded-random.ts';
+
+const info = inject('directus');
+const api = new ApiClient(info.url, info.token);
+const REQUESTS = Number(process.env.FUZZ_INBOUND_REQUESTS ?? 2000);
+const CONCURRENCY = 8;
+const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
+
+interface Target {
+	id: number;
+	path: string;
+	collection: string;
+	secret?: string;
+}
+
+const targets: Target[] = [];
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+beforeAll(async () => {
+	const tag = randomBytes(3).toString('hex');
+	const configs = [
+		{ name: 'fuzz open', suffix: `fuzz-${tag}/open`, methods: ['POST', 'PUT', 'GET'], max_body_bytes: 4096, dedupe_header: 'x-delivery' },
+		{ name: 'fuzz strict', suffix: `fuzz-${tag}/strict`, strict: true, expected_headers: ['x-event'], expected_body: { id: 'x' }, response_body: '{"id": {{ item.id }}, "echo": "{{ request.body.id }}"}' },
+		{ name: 'fuzz hmac', suffix: `fuzz-${tag}/hmac`, auth: 'github', rate_limit_per_minute: 100_000 },
+	];
+	for (const config of configs) {
+		const response = await api.post('/webhooks/endpoints', config);
+		expect(response.status, JSON.stringify(response.body)).toBe(200);
+		const { id, url, collection, secret } = response.body.data;
+		targets.push({ id, path: new URL(url).pathname, collection, secret });
+	}
+});
+
+afterAll(async () => {
+	agent.destroy();
+	for (const target of targets) await api.delete(`/webhooks/endpoints/${target.id}?drop_collection=true`);
+});
+
+function send(method: string, path: string, headers: Record<string, string>, body: Buffer): Promise<number> {
+	const { port, hostname } = new URL(info.url);
+	return new Promise((resolve, reject) => {
+		const req = request({ host: hostname, port: Number(port), method, path, headers: { ...headers, 'content-length': String(body.length) }, agent }, (res) => {
+			res.resume();
+			res.on('end', () => resolve(res.statusCode ?? 0));
+		});
+		req.on('error', (error) => {
+			// A refusal that closes the connection before the whole body is written is an answer, not a crash.
+			if ((error as NodeJS.ErrnoException).code === 'EPIPE' || (error as NodeJS.ErrnoException).code === 'ECONNRESET') resolve(-1);
+			else reject(error);
+		});
+		req.end(body);
+	});
+}
+
+describe('inbound fuzz', () => {
+	it(`${REQUESTS} random requests: no 5xx, and exactly the accepted ones stored whole`, async () => {
+		const random = seededRandom(SEED);
+		const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+		const methods = ['POST', 'POST', 'POST', 'GET', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'PROPFIND'];
+		const types = ['application/json', 'application/json; charset=latin1', 'application/vnd.x+json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=zz', 'multipart/form-data', 'text/plain', 'text/xml', 'application/octet-stream', 'image/png', '', ';;;', 'application/json; charset=nope'];
+		const junk = (length: number) => Buffer.from(Array.from({ length }, () => Math.floor(random() * 256)));
+		const text = (length: number) => Array.from({ length }, () => String.fromCharCode(32 + Math.floor(random() * 95))).join('');
+		const bodies: (() => Buffer)[] = [
+			() => Buffer.from(JSON.stringify({ id: text(8), n: random(), nested: { a: [1, 2, { b: text(4) }] } })),
+			() => Buffer.from('{"id":'),
+			() => Buffer.from('{"__proto__":{"polluted":true},"constructor":{"prototype":1},"id":"p"}'),
+			() => Buffer.from(`a=${encodeURIComponent(text(10))}&a=2&__proto__=x`),
+			() => Buffer.from('--zz\r\nContent-Disposition: form-data; name="f"\r\n\r\nvalue\r\n--zz\r\nContent-Disposition: form-data; name="file"; filename="x.bin"\r\n\r\n\x00\x01\r\n--zz--'),
+			() => Buffer.from('--zz\r\nbroken'),
+			() => junk(Math.floor(random() * 600)),
+			() => Buffer.from(text(Math.floor(random() * 300))),
+			() => Buffer.alloc(0),
+			() => Buffer.from(`"${'x'.repeat(5000)}"`),
+			() => Buffer.from('<?xml version="1.0"?><a><b>1</b></a>'),
+			() => Buffer.from('9'.repeat(400)),
+		];
+		// What each endpoint must end up storing: one row per accepted request, one per redelivered id.
+		const expectedRows = new Map<number, Set<string>>(targets.map((target) => [target.id, new Set()]));
+		const statuses = new Map<number, number>();
+		let next = 0;
+		const worker = async () => {
+			while (next < REQUESTS) {
+				const index = (next += 1);
+				const target = pick(targets);
+				const body = pick(bodies)();
+				const headers: Record<string, string> = {};
+				const type = pick(types);
+				if (type !== '') headers['content-type'] = type;
+				if (random() < 0.5) headers['x-event'] = text(5);
+				if (random() < 0.3) headers['x-delivery'] = `d-${Math.floor(random() * 50)}`;
+				if (random() < 0.2) headers[`x-${text(3).replace(/[^a-z]/gi, 'q')}`] = text(20);
+				if (target.secret && random() < 0.6) headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', random() < 0.8 ? target.secret : 'wrong').update(body).digest('hex')}`;
+				if (random() < 0.1) headers['x-hub-signature-256'] = text(30);
+				const query = random() < 0.3 ? `?${encodeURIComponent(text(4))}=${encodeURIComponent(text(6))}&q=1&q=2` : '';
+				const status = await send(pick(methods), `${target.path}${query}`, headers, body);
+				statuses.set(status, (statuses.get(status) ?? 0) + 1);
+				expect(status, `seed ${SEED}`).toBeLessThan(500);
+				const dedupes = target.path.endsWith('/open') && headers['x-delivery'] !== undefined;
+				if (status >= 200 && status < 300) expectedRows.get(target.id)!.add(dedupes ? headers['x-delivery']! : `request ${index}`);
+			}
+		};
+		await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+		// The mix must really exercise both sides.
+		const ok = [...statuses].filter(([status]) => status >= 200 && status < 300).reduce((sum, [, count]) => sum + count, 0);
+		expect(ok, JSON.stringify([...statuses])).toBeGreaterThan(REQUESTS / 10);
+		expect(REQUESTS - ok).toBeGreaterThan(REQUESTS / 10);
+
+		for (const target of targets) {
+			const rows = (await api.get(`/items/${target.collection}?limit=-1&fields=id,endpoint,method,path,received_at,headers,status,delivery_id`)).body.data as Record<string, unknown>[];
+			expect(rows.length, target.path).toBe(expectedRows.get(target.id)!.size);
+			for (const row of rows) {
+				expect(row.endpoint).toBe(target.id);
+				expect(row.status).toBe('received');
+				expect(typeof row.method).toBe('string');
+				expect(row.path).toBe(target.path);
+				expect(row.received_at).toBeTruthy();
+				expect(typeof row.headers).toBe('object');
+			}
+			if (target.path.endsWith('/open')) {
+				const ids = rows.map((row) => row.delivery_id).filter((id) => id !== null);
+				expect(new Set(ids).size).toBe(ids.length);
+			}
+		}
+		expect(Object.prototype).not.toHaveProperty('polluted');
+	}, 300_000);
+});
