@@ -111,14 +111,14 @@ export function strictUtf8(raw: Uint8Array): string | null {
 	}
 }
 
-function binary(raw: Uint8Array): BinaryMarker {
+export function binaryMarker(raw: Uint8Array): BinaryMarker {
 	return { binary: true, encoding: 'base64', size: raw.length, data: Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('base64') };
 }
 
 /** Text if it reads as UTF-8, otherwise the binary marker. */
 function sniff(raw: Uint8Array, error: string | null): ParsedBody {
 	const text = strictUtf8(raw);
-	return text === null ? { body: binary(raw), kind: 'binary', error } : { body: text, kind: 'text', error };
+	return text === null ? { body: binaryMarker(raw), kind: 'binary', error } : { body: text, kind: 'text', error };
 }
 
 function isJsonType(type: string): boolean {
@@ -134,7 +134,7 @@ export function parseBody(raw: Buffer, contentType: string | undefined): ParsedB
 		return parseUnsafe(raw, contentType);
 	} catch (error) {
 		// A last line of defence: the request is still recorded, as bytes.
-		return { body: binary(raw), kind: 'binary', error: clip(`unreadable body: ${error instanceof Error ? error.message : String(error)}`) };
+		return { body: binaryMarker(raw), kind: 'binary', error: clip(`unreadable body: ${error instanceof Error ? error.message : String(error)}`) };
 	}
 }
 
@@ -160,7 +160,7 @@ function parseUnsafe(raw: Buffer, contentType: string | undefined): ParsedBody {
 		return { body: fields, kind: 'multipart', error };
 	}
 	if (isTextType(type)) return { body: decode(raw, params.charset), kind: 'text', error: null };
-	return { body: binary(raw), kind: 'binary', error: null };
+	return { body: binaryMarker(raw), kind: 'binary', error: null };
 }
 
 const CRLF = Buffer.from('\r\n');

@@ -30,7 +30,8 @@ export function convert(value: unknown, type: FieldMapping['type']): unknown {
 			return value;
 		case 'string':
 		case 'text': {
-			const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+			// PostgreSQL text cannot hold NUL.
+			const text = (typeof value === 'object' ? JSON.stringify(value) : String(value)).replaceAll('\0', '\uFFFD');
 			return type === 'string' ? text.slice(0, MAX_STRING) : text;
 		}
 		case 'integer':

@@ -2,7 +2,7 @@
 // handler gathers the parts, this decides their stored form.
 import { Buffer } from 'node:buffer';
 import type { FieldMapping } from '../../shared/inbound-endpoint';
-import { parseBody, redactHeaders, strictUtf8 } from './body-parser';
+import { binaryMarker, parseBody, redactHeaders, strictUtf8 } from './body-parser';
 import { mapFields } from './field-mapping';
 
 export interface RequestParts {
@@ -35,7 +35,14 @@ export function storedRequest(parts: RequestParts): StoredRequest {
 	const contentType = headerText(parts.headers['content-type']);
 	const parsed = parseBody(parts.rawBody, contentType);
 	// Objects and arrays go to the JSON field; text, and JSON that is a bare value, stay text.
-	const structured = typeof parsed.body === 'object' && parsed.body !== null;
+	// PostgreSQL text cannot hold NUL, so text with one is kept as bytes (the binary marker).
+	let body: unknown = parsed.body;
+	let text: string | null = null;
+	if (typeof body !== 'object' || body === null) {
+		text = parsed.kind === 'empty' ? null : typeof body === 'string' ? body : strictUtf8(parts.rawBody);
+		body = text?.includes('\0') ? binaryMarker(parts.rawBody) : null;
+		if (body !== null) text = null;
+	}
 	const headers = redactHeaders(parts.headers);
 	const deliveryId = parts.deliveryId === null || parts.deliveryId === '' ? null : parts.deliveryId.slice(0, MAX_DELIVERY_ID);
 	const row: Record<string, unknown> = {
@@ -50,10 +57,10 @@ export function storedRequest(parts: RequestParts): StoredRequest {
 		delivery_id: deliveryId,
 		query: parts.query,
 		headers,
-		body: structured ? parsed.body : null,
-		body_text: structured || parsed.kind === 'empty' ? null : typeof parsed.body === 'string' ? parsed.body : strictUtf8(parts.rawBody),
+		body,
+		body_text: text,
 		raw_body: parts.keepRaw && parts.rawBody.length > 0 ? rawText(parts.rawBody) : null,
-		parse_error: parsed.error,
+		parse_error: parsed.error === null ? null : withoutNul(parsed.error),
 		...mapFields(parts.mappings, { body: parsed.body, headers, query: parts.query }),
 	};
 	const request = {
@@ -72,6 +79,10 @@ export function storedRequest(parts: RequestParts): StoredRequest {
 
 function headerText(value: string | string[] | undefined): string | undefined {
 	return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function withoutNul(value: string): string {
+	return value.replaceAll('\0', '\uFFFD');
 }
 
 function rawText(raw: Buffer): string {

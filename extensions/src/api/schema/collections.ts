@@ -5,7 +5,7 @@ import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, ENDPOINTS_COLLECTION, GROUP
 import { AUTH_PRESETS, ENDPOINT_DEFAULTS, ENDPOINT_METHODS, ENDPOINT_STATUSES, MAPPING_TYPES, RESPONSE_STATUSES } from '../../shared/inbound-endpoint';
 import { DELIVERY_STATUSES } from '../../shared/delivery';
 import type { CollectionDefinition, FieldType } from './definition';
-import { choices, field, names, primaryKey, timestamps } from './fields';
+import { HEADER_SUBFIELDS, choices, field, listField, names, primaryKey, timestamps } from './fields';
 
 const group: CollectionDefinition = {
 	collection: GROUP_COLLECTION,
@@ -154,28 +154,11 @@ const outgoing: CollectionDefinition = {
 			},
 			{ is_nullable: false, default_value: 'event', max_length: 16 },
 		),
-		field(
+		listField(
 			'headers',
-			'json',
-			{
-				special: ['cast-json'],
-				interface: 'list',
-				options: {
-					template: '{{ header }}',
-					fields: [
-						{ field: 'header', name: 'Header', type: 'string', meta: { interface: 'input', width: 'half', required: true } },
-						{ field: 'value', name: 'Value', type: 'string', meta: { interface: 'input', width: 'half' } },
-						{
-							field: 'secret',
-							name: 'Secret',
-							type: 'boolean',
-							meta: { interface: 'boolean', width: 'half', note: 'Masked when read back' },
-						},
-					],
-				},
-				sort: 10,
-				note: 'Extra request headers; mark credentials as secret',
-			},
+			'{{ header }}',
+			[...HEADER_SUBFIELDS, { field: 'secret', name: 'Secret', type: 'boolean', meta: { interface: 'boolean', width: 'half', note: 'Masked when read back' } }],
+			{ sort: 10, note: 'Extra request headers; mark credentials as secret' },
 		),
 		field('filter', 'json', {
 			special: ['cast-json'],
@@ -384,22 +367,7 @@ const endpoints: CollectionDefinition = {
 		),
 		field('response_content_type', 'string', { interface: 'input', width: 'half', sort: 12 }, { default_value: ENDPOINT_DEFAULTS.response_content_type, max_length: 255 }),
 		field('response_body', 'text', { interface: 'input-code', sort: 13, note: 'Template with {{ request.* }} and {{ item.* }} placeholders' }),
-		field(
-			'response_headers',
-			'json',
-			{
-				special: ['cast-json'],
-				interface: 'list',
-				options: {
-					template: '{{ header }}',
-					fields: [
-						{ field: 'header', name: 'Header', type: 'string', meta: { interface: 'input', width: 'half', required: true } },
-						{ field: 'value', name: 'Value', type: 'string', meta: { interface: 'input', width: 'half' } },
-					],
-				},
-				sort: 14,
-			},
-		),
+		listField('response_headers', '{{ header }}', HEADER_SUBFIELDS, { sort: 14 }),
 		jsonCode('failure_statuses', { sort: 15, note: 'Override refusal statuses, e.g. {"auth": 404}' }),
 		field('max_body_bytes', 'integer', { interface: 'input', width: 'half', sort: 16 }, { default_value: ENDPOINT_DEFAULTS.max_body_bytes }),
 		field('rate_limit_per_minute', 'integer', { interface: 'input', width: 'half', sort: 17, note: 'Empty: no limit' }),
@@ -412,23 +380,15 @@ const endpoints: CollectionDefinition = {
 		field('expected_headers', 'csv', { special: ['cast-csv'], interface: 'tags', width: 'half', sort: 19 }),
 		field('expected_query', 'csv', { special: ['cast-csv'], interface: 'tags', width: 'half', sort: 20 }),
 		jsonCode('expected_body', { sort: 21, note: 'A sample body: its top-level keys are what strict mode requires' }),
-		field(
+		listField(
 			'field_mappings',
-			'json',
-			{
-				special: ['cast-json'],
-				interface: 'list',
-				options: {
-					template: '{{ path }} → {{ field }}',
-					fields: [
-						{ field: 'path', name: 'Path', type: 'string', meta: { interface: 'input', width: 'half', required: true, options: { placeholder: 'body.data.id' } } },
-						{ field: 'field', name: 'Field', type: 'string', meta: { interface: 'input', width: 'half', required: true } },
-						{ field: 'type', name: 'Type', type: 'string', meta: { interface: 'select-dropdown', width: 'half', options: { choices: MAPPING_TYPES.map((value) => ({ text: value, value })) } } },
-					],
-				},
-				sort: 22,
-				note: 'Copy values from requests into typed fields of the storage collection',
-			},
+			'{{ path }} → {{ field }}',
+			[
+				{ field: 'path', name: 'Path', type: 'string', meta: { interface: 'input', width: 'half', required: true, options: { placeholder: 'body.data.id' } } },
+				{ field: 'field', name: 'Field', type: 'string', meta: { interface: 'input', width: 'half', required: true } },
+				{ field: 'type', name: 'Type', type: 'string', meta: { interface: 'select-dropdown', width: 'half', options: { choices: MAPPING_TYPES.map((value) => ({ text: value, value })) } } },
+			],
+			{ sort: 22, note: 'Copy values from requests into typed fields of the storage collection' },
 		),
 		...timestamps(),
 	],

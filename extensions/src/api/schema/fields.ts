@@ -55,3 +55,14 @@ export function timestamps(): FieldDefinition[] {
 export function names(singular: string, plural: string): { translations: Record<string, string>[] } {
 	return { translations: [{ language: 'en-US', translation: plural, singular, plural }] };
 }
+
+/** A JSON list edited as rows of sub-fields in the Data Studio (headers, mappings). */
+export function listField(name: string, template: string, subfields: Meta[], meta: Meta): FieldDefinition {
+	return field(name, 'json', { special: ['cast-json'], interface: 'list', options: { template, fields: subfields }, ...meta });
+}
+
+/** Header name and value sub-fields, shared by request and response header lists. */
+export const HEADER_SUBFIELDS: Meta[] = [
+	{ field: 'header', name: 'Header', type: 'string', meta: { interface: 'input', width: 'half', required: true } },
+	{ field: 'value', name: 'Value', type: 'string', meta: { interface: 'input', width: 'half' } },
+];
