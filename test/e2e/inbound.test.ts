@@ -114,6 +114,15 @@ describe('inbound endpoints: configuration', () => {
 		}
 	});
 
+	it('a batch that Directus refuses after the storage was made leaves no collection behind', async () => {
+		const suffix = `twice-${randomBytes(3).toString('hex')}`;
+		const response = await api.post('/webhooks/endpoints', [{ name: 'a', suffix }, { name: 'b', suffix }]);
+		expect(response.status).toBe(400);
+		expect(JSON.stringify(response.body)).toContain('suffix');
+		expect((await api.get(`/collections/inbound_${suffix.replace('-', '_')}`)).status).toBe(403);
+		expect((await api.get(`/webhooks/endpoints?filter[suffix][_eq]=${suffix}`)).body.data).toEqual([]);
+	});
+
 	it('an endpoint created through /items gets its storage collection too', async () => {
 		const suffix = `items-${randomBytes(3).toString('hex')}`;
 		const response = await api.post('/items/webhooks_endpoints', { name: 'via items', suffix });

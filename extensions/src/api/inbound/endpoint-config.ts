@@ -3,7 +3,7 @@
 // sealing of secrets. The storage collection itself is created after the write (storage-collection).
 import type { Knex } from 'knex';
 import { ENDPOINTS_COLLECTION } from '../../shared/collections';
-import { collectionForSuffix, type AuthPreset } from '../../shared/inbound-endpoint';
+import { ENDPOINT_DEFAULTS, collectionForSuffix, type AuthPreset } from '../../shared/inbound-endpoint';
 import { validateEndpoint } from '../../shared/validate-endpoint';
 import { MASK, type FieldError } from '../../shared/webhook';
 import type { SchemaOverview } from '../context';
@@ -42,7 +42,8 @@ export class EndpointConfig {
 			collection = freeCollectionName(collectionForSuffix(suffix), used, schema);
 		}
 		if (errors.length > 0) throw new EndpointValidationError({ errors });
-		const payload: Payload = { ...value, collection };
+		// MySQL/MariaDB text columns (csv) have no defaults: fill ours in so the row is whole everywhere.
+		const payload: Payload = { methods: [...ENDPOINT_DEFAULTS.methods], ...value, collection };
 		if (sealed !== null) payload.secrets = sealed;
 		else if (Array.isArray(value.secrets)) payload.secrets = this.seal(value.secrets as string[]);
 		else {

@@ -61,8 +61,15 @@ export class EndpointsService {
 		for (const [index, item] of (inputs as Item[]).entries()) {
 			prepared.push(await runtime.endpointConfig.prepareCreate(generated[index] === null ? item : { ...item, secrets: [generated[index]] }, context.database, schema));
 		}
-		for (const item of prepared) await ensureStorage(context, storageTarget(item));
-		const keys: (string | number)[] = await this.items(ENDPOINTS_COLLECTION).createMany(prepared);
+		const fresh = prepared.map((item) => String(item.collection)).filter((collection) => !schema.collections[collection]);
+		let keys: (string | number)[];
+		try {
+			for (const item of prepared) await ensureStorage(context, storageTarget(item));
+			keys = await this.items(ENDPOINTS_COLLECTION).createMany(prepared);
+		} catch (error) {
+			await this.dropQuietly(fresh);
+			throw error;
+		}
 		await runtime.endpoints.reload();
 		const created: Item[] = await this.items(ENDPOINTS_COLLECTION).readMany(keys);
 		const byKey = new Map(created.map((item) => [String(item.id), item]));
@@ -116,6 +123,19 @@ export class EndpointsService {
 		const schema = await this.options.context.getSchema();
 		if (typeof endpoint.collection !== 'string' || !schema.collections[endpoint.collection]) return [];
 		return this.items(endpoint.collection, schema).readByQuery({ sort: ['-id'], limit: RECENT_REQUESTS, ...query });
+	}
+
+	/** Undoes storage made for endpoints that were then refused; what fails to go is left, empty and reusable. */
+	private async dropQuietly(collections: string[]): Promise<void> {
+		const { context } = this.options;
+		for (const collection of collections) {
+			try {
+				const schema = await context.getSchema({ database: context.database, bypassCache: true });
+				if (schema.collections[collection]) await new context.services.CollectionsService({ knex: context.database, schema, accountability: null }).deleteOne(collection);
+			} catch (error) {
+				context.logger.warn(error, `[webhooks] could not drop the unused storage collection ${collection}`);
+			}
+		}
 	}
 
 	/** Storage exists (with any new mapped fields) and every instance serves the new config. */
