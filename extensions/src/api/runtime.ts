@@ -34,6 +34,7 @@ export interface Runtime {
 	endpoints: EndpointRegistry;
 	endpointConfig: EndpointConfig;
 	inbound: InboundHandler;
+	recorder: RequestRecorder;
 	/** Writes what is buffered and stops the worker; deliveries still in flight then are retried later. */
 	shutdown(): Promise<void>;
 }
@@ -82,6 +83,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const outbox = new Outbox(store, logger, dispatcher);
 	const previous = new PreviousValues();
 	const endpoints = new EndpointRegistry(knex, box, logger);
+	const recorder = new RequestRecorder(context);
 	return {
 		settings,
 		registry,
@@ -94,9 +96,10 @@ function createRuntime(context: ExtensionContext): Runtime {
 		sender,
 		endpoints,
 		endpointConfig: new EndpointConfig(box, settings.secretOverlapMs),
+		recorder,
 		inbound: new InboundHandler({
 			registry: endpoints,
-			recorder: new RequestRecorder(context),
+			recorder,
 			limiter: new RateLimiter(),
 			bodyTimeoutMs: settings.inboundBodyTimeoutMs,
 			publicUrl: settings.publicUrl,

@@ -1,11 +1,13 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
+import { registerActivityRoutes } from '../api/controllers/activity-controller';
 import { registerEndpointRoutes } from '../api/controllers/endpoints-controller';
 import { registerWebhookRoutes } from '../api/controllers/webhooks-controller';
 
 export default defineEndpoint({
 	id: 'webhooks',
 	handler: (router, context) => {
-		// /endpoints first: /:id would otherwise take "endpoints" for a webhook id.
+		// Named routes first: /:id would otherwise take "endpoints" or "stats" for a webhook id.
+		registerActivityRoutes(router, context);
 		registerEndpointRoutes(router, context);
 		registerWebhookRoutes(router, context);
 	},

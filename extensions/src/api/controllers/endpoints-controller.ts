@@ -32,6 +32,9 @@ export function registerEndpointRoutes(router: Router, context: ExtensionContext
 	router.post('/endpoints/:id/rotate-secret', route(async (req, res, service) => {
 		res.json({ data: await service.rotateSecret(id(req.params.id)) });
 	}));
+	router.post('/endpoints/:id/test', route(async (req, res, service) => {
+		res.json({ data: await service.test(id(req.params.id)) });
+	}));
 	router.get('/endpoints/:id/requests', route(async (req, res, service) => {
 		res.json({ data: await service.requests(id(req.params.id), req.sanitizedQuery ?? {}) });
 	}));

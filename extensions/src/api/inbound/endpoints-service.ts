@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime';
 import { toJson } from '../rows';
 import { generateEndpointSecret } from './endpoint-secrets';
 import { ensureStorage, type StorageTarget } from './storage-collection';
+import { storedRequest } from './stored-request';
 
 type Query = Record<string, unknown>;
 type Item = Record<string, unknown>;
@@ -115,6 +116,40 @@ export class EndpointsService {
 		await this.items(ENDPOINTS_COLLECTION).updateOne(id, { secrets: runtime.endpointConfig.rotated(current?.secrets, secret) });
 		await runtime.endpoints.reload();
 		return { secret, previous_valid_until: Date.now() + runtime.settings.secretOverlapMs };
+	}
+
+	/**
+	 * Stores a sample request as if a caller had sent one (the expected body and headers, marked
+	 * `x-webhooks-test`), so Flows on the collection run; authentication is the admin's own.
+	 */
+	async test(id: number): Promise<Item> {
+		const { runtime } = this.options;
+		const item = await this.read(id, { fields: ['id', 'suffix'] });
+		// Writing a test row needs the right to change the endpoint; this update writes nothing.
+		if (this.options.accountability && !this.options.accountability.admin) await this.items(ENDPOINTS_COLLECTION).updateOne(id, {}, { emitEvents: false });
+		await runtime.endpoints.reload();
+		const endpoint = runtime.endpoints.find(String(item.suffix));
+		if (!endpoint) throw new ForbiddenError();
+		const body = Buffer.from(JSON.stringify(endpoint.expectedBody ?? { test: true }));
+		const headers: Record<string, string> = { 'content-type': 'application/json', 'x-webhooks-test': 'true' };
+		for (const name of endpoint.expectedHeaders) headers[name] ??= 'test';
+		const query = Object.fromEntries(endpoint.expectedQuery.map((name) => [name, 'test']));
+		const stored = storedRequest({
+			endpointId: endpoint.id,
+			method: endpoint.methods.includes('POST') ? 'POST' : endpoint.methods[0]!,
+			path: new URL(endpointUrl(runtime.settings.publicUrl, endpoint.suffix), 'http://localhost').pathname,
+			query,
+			headers,
+			rawBody: body,
+			ip: this.options.accountability?.ip ?? null,
+			verified: false,
+			keepRaw: false,
+			deliveryId: null,
+			mappings: endpoint.fieldMappings,
+			receivedAt: new Date(),
+		});
+		const recorded = await runtime.recorder.record(endpoint, stored.row);
+		return recorded.item;
 	}
 
 	/** Recent stored requests, read with the caller's permissions on the storage collection. */

@@ -37,12 +37,6 @@ export class RequestRecorder {
 		}
 	}
 
-	/** Rows of the collection, newest first. */
-	async recent(target: StorageTarget, limit: number): Promise<Row[]> {
-		const items = await this.items(target.collection, await this.schemaWith(target));
-		return items.readByQuery({ sort: ['-id'], limit });
-	}
-
 	private async items(collection: string, schema: SchemaOverview) {
 		const { ItemsService } = this.context.services;
 		// Full rights: the endpoint's own authentication has already decided who may store.

@@ -1,0 +1,107 @@
+// Numbers for the admin module and the Insights panel: each webhook's last result and 24 h success
+// rate, and deliveries and inbound requests over time. Only webhooks and endpoints the caller may
+// read (through Directus permissions) are counted.
+import { DELIVERIES_COLLECTION, ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../shared/collections';
+import { ACTIVITY_OUTCOMES, type ActivityBucket, type WebhookSummary } from '../shared/activity';
+import type { Accountability, ExtensionContext, SchemaOverview } from './context';
+import { toNumber } from './rows';
+
+export interface ActivityServiceOptions {
+	context: ExtensionContext;
+	schema: SchemaOverview;
+	accountability: Accountability | null;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const MAX_HOURS = 24 * 31;
+const MAX_BUCKETS = 96;
+
+export class ActivityService {
+	private readonly options: ActivityServiceOptions;
+
+	constructor(options: ActivityServiceOptions) {
+		this.options = options;
+	}
+
+	private async visibleIds(collection: string): Promise<number[]> {
+		const { context, schema, accountability } = this.options;
+		const items = new context.services.ItemsService(collection, { knex: context.database, schema, accountability });
+		const rows = (await items.readByQuery({ fields: ['id'], limit: -1 })) as { id: unknown }[];
+		return rows.map((row) => Number(row.id));
+	}
+
+	/** Per webhook: the newest delivery's outcome and the share of deliveries of the last 24 h that succeeded. */
+	async summaries(now = Date.now()): Promise<WebhookSummary[]> {
+		const ids = await this.visibleIds(OUTGOING_COLLECTION);
+		if (ids.length === 0) return [];
+		const knex = this.options.context.database;
+		const counts: { webhook: unknown; status: string; n: unknown }[] = await knex(DELIVERIES_COLLECTION)
+			.select('webhook', 'status')
+			.count({ n: '*' })
+			.whereIn('webhook', ids)
+			.andWhere('created_at', '>=', now - DAY_MS)
+			.groupBy('webhook', 'status');
+		const latest: Record<string, unknown>[] = await knex(DELIVERIES_COLLECTION)
+			.select('webhook', 'status', 'last_status', 'created_at', 'finished_at')
+			.whereIn('id', knex(DELIVERIES_COLLECTION).max('id').whereIn('webhook', ids).groupBy('webhook'));
+		return ids.map((id) => {
+			const mine = counts.filter((row) => Number(row.webhook) === id);
+			const count = (status: string) => mine.filter((row) => row.status === status).reduce((sum, row) => sum + (toNumber(row.n) ?? 0), 0);
+			const succeeded = count('succeeded');
+			const failed = count('failed');
+			const last = latest.find((row) => Number(row.webhook) === id);
+			return {
+				webhook: id,
+				deliveries_24h: mine.reduce((sum, row) => sum + (toNumber(row.n) ?? 0), 0),
+				success_rate_24h: succeeded + failed === 0 ? null : succeeded / (succeeded + failed),
+				last_status: (last?.status as string | undefined) ?? null,
+				last_response_status: toNumber(last?.last_status),
+				last_at: toNumber(last?.finished_at) ?? toNumber(last?.created_at),
+			};
+		});
+	}
+
+	/** Deliveries by outcome and inbound requests, in equal buckets over the last `hours`. */
+	async timeline(input: { hours?: unknown; webhook?: unknown; endpoint?: unknown }, now = Date.now()): Promise<ActivityBucket[]> {
+		const hours = Math.min(MAX_HOURS, Math.max(1, Math.floor(toNumber(input.hours) ?? 24)));
+		const bucketCount = Math.min(MAX_BUCKETS, hours);
+		const bucketMs = (hours * 60 * 60 * 1000) / bucketCount;
+		const since = now - hours * 60 * 60 * 1000;
+		const buckets: ActivityBucket[] = Array.from({ length: bucketCount }, (_, index) => ({
+			start: Math.round(since + index * bucketMs),
+			...Object.fromEntries(ACTIVITY_OUTCOMES.map((outcome) => [outcome, 0])),
+			inbound: 0,
+		}) as ActivityBucket);
+		const slot = (at: number) => Math.min(bucketCount - 1, Math.floor((at - since) / bucketMs));
+		const knex = this.options.context.database;
+
+		const webhookFilter = toNumber(input.webhook);
+		const webhooks = (await this.visibleIds(OUTGOING_COLLECTION)).filter((id) => webhookFilter === null || id === webhookFilter);
+		if (webhooks.length > 0 && input.endpoint === undefined) {
+			const rows: { created_at: unknown; status: string }[] = await knex(DELIVERIES_COLLECTION)
+				.select('created_at', 'status')
+				.whereIn('webhook', webhooks)
+				.andWhere('created_at', '>=', since);
+			for (const row of rows) {
+				const outcome = ACTIVITY_OUTCOMES.find((candidate) => candidate === row.status) ?? 'pending';
+				const at = toNumber(row.created_at);
+				if (at !== null) buckets[slot(at)]![outcome] += 1;
+			}
+		}
+
+		const endpointFilter = toNumber(input.endpoint);
+		const endpointIds = (await this.visibleIds(ENDPOINTS_COLLECTION)).filter((id) => endpointFilter === null || id === endpointFilter);
+		if (endpointIds.length > 0 && input.webhook === undefined) {
+			const collections: { collection: string }[] = await knex(ENDPOINTS_COLLECTION).select('collection').whereIn('id', endpointIds);
+			for (const { collection } of collections) {
+				if (!collection || !this.options.schema.collections[collection]) continue;
+				const rows: { received_at: unknown }[] = await knex(collection).select('received_at').where('received_at', '>=', new Date(since));
+				for (const row of rows) {
+					const at = row.received_at instanceof Date ? row.received_at.getTime() : Date.parse(String(row.received_at));
+					if (Number.isFinite(at) && at >= since) buckets[slot(at)]!.inbound += 1;
+				}
+			}
+		}
+		return buckets;
+	}
+}
