@@ -1,33 +1,178 @@
-// The Directus app in a real (headless) browser, against the harness's Directus.
+// The Directus app in a real (headless) browser, against the harness's Directus: the admin module
+// and the Insights panel, driven as an admin would. Screenshots of the main screens go to
+// test/screenshots (shown in the README).
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hasChromium, launchBrowser, logIn } from '../harness/browser.ts';
+import { ApiClient } from '../harness/client.ts';
+import { ROOT } from '../harness/directus.ts';
+import { Receiver } from '../harness/receiver.ts';
 
 const info = inject('directus');
+const api = new ApiClient(info.url, info.token);
+const SCREENSHOTS = join(ROOT, 'test', 'screenshots');
+const COLLECTION = 'e2e_app_items';
 if (!hasChromium && process.env.CI) throw new Error('Chromium is missing: CI must run the browser tests (apt-get install chromium)');
 
 describe.skipIf(!hasChromium)('the Directus app', () => {
 	let browser: Browser;
+	let context: BrowserContext;
+	let page: Page;
+	let receiver: Receiver;
+	const errors: string[] = [];
+
 	beforeAll(async () => {
+		mkdirSync(SCREENSHOTS, { recursive: true });
+		receiver = await Receiver.start();
+		const created = await api.post('/collections', {
+			collection: COLLECTION,
+			schema: {},
+			meta: {},
+			fields: [
+				{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true }, meta: { hidden: true } },
+				{ field: 'title', type: 'string', schema: {}, meta: {} },
+			],
+		});
+		expect(created.status).toBe(200);
 		browser = await launchBrowser();
-	});
-	afterAll(async () => {
-		await browser?.close();
+		context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+		await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: info.url });
+		page = await context.newPage();
+		await logIn(page, info.url);
+		// Only what happens in our screens counts: the login page has errors of its own (auth refresh).
+		page.on('pageerror', (error) => errors.push(error.message));
+		page.on('console', (message) => {
+			if (message.type() === 'error') errors.push(message.text());
+		});
 	});
 
-	it('shows the Webhooks module in the sidebar and opens it', async () => {
-		const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-		const errors: string[] = [];
-		page.on('pageerror', (error) => errors.push(error.message));
-		await logIn(page, info.url);
+	afterAll(async () => {
+		await browser?.close();
+		await receiver?.close();
+		const hooks = await api.get('/webhooks?fields=id&limit=-1');
+		const ids = (hooks.body.data ?? []).map((hook: { id: number }) => hook.id);
+		if (ids.length > 0) await api.delete('/webhooks', ids);
+		const endpoints = await api.get('/webhooks/endpoints?fields=id&limit=-1');
+		for (const endpoint of endpoints.body.data ?? []) await api.delete(`/webhooks/endpoints/${endpoint.id}?drop_collection=true`);
+		await api.delete(`/collections/${COLLECTION}`);
+	});
+
+	const drawer = () => page.locator('.v-drawer').last();
+	const field = (label: string) => drawer().locator('.field', { has: page.locator('.field-label, .label, .type-label', { hasText: new RegExp(`^\\s*${label}\\s*\\*?\\s*$`) }) }).first();
+	const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+
+	it('opens the module from the sidebar, with an empty state', async () => {
 		const link = page.locator('.module-bar a[href="/admin/webhooks"]');
 		await link.waitFor({ state: 'visible', timeout: 15_000 });
 		await link.click();
-		await page.waitForURL(/\/admin\/webhooks/);
-		await page.getByText('Webhooks', { exact: true }).first().waitFor();
-		await page.screenshot({ path: join(info.dataDir, 'module.png') });
+		await page.waitForURL(/\/admin\/webhooks\/outgoing/);
+		await page.getByText('No outgoing webhooks yet').waitFor();
+	});
+
+	it('creates a webhook in a drawer, shows its secret once with a copy button, and logs deliveries that can be resent', async () => {
+		await page.locator('[data-test="create-webhook"]').click();
+		await field('Name').locator('input').fill('Orders to the warehouse');
+		await field('URL').locator('input').fill(receiver.url('/app'));
+		await drawer().getByText('Create', { exact: true }).click();
+		await field('Collections').locator('.v-input, .v-select').first().click();
+		await page.locator('.v-menu-content input').fill('e2e');
+		await page.locator('.v-menu-content .v-list-item', { hasText: /e2e/i }).first().click();
+		await page.keyboard.press('Escape');
+		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-drawer.png') });
+		await page.locator('[data-test="save"]').click();
+
+		const secretBox = page.locator('[data-test="secret"]');
+		await secretBox.waitFor({ timeout: 15_000 });
+		const secret = (await secretBox.innerText()).trim();
+		expect(secret).toMatch(/^whsec_/);
+		await page.getByText('will not be shown again').waitFor();
+		await page.getByText('Python', { exact: true }).waitFor();
+		await page.locator('[data-test="copy-secret"]').click();
+		expect(await clipboard()).toBe(secret);
+		await page.screenshot({ path: join(SCREENSHOTS, 'secret-dialog.png') });
+		await page.locator('[data-test="secret-done"]').click();
+		await page.waitForURL(/\/admin\/webhooks\/outgoing\/\d+/);
+
+		// The secret is not readable again.
+		const stored = await api.get('/webhooks?fields=id,secret');
+		expect(JSON.stringify(stored.body)).not.toContain(secret);
+
+		const item = await api.post(`/items/${COLLECTION}`, { title: 'from the app test' });
+		expect(item.status).toBe(200);
+		await receiver.waitFor(1, 20_000);
+		const rows = page.locator('[data-test="deliveries"] tbody tr, [data-test="deliveries"] .table-row');
+		for (let tries = 0; tries < 30 && (await rows.count()) === 0; tries += 1) {
+			await page.locator('[data-test="refresh-deliveries"]').click();
+			await page.waitForTimeout(500);
+		}
+		await rows.first().getByText('succeeded').waitFor({ timeout: 15_000 });
+		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-detail.png') });
+		await rows.first().click();
+		await page.locator('[data-test="delivery"]').getByText(/Attempt 1 · 200/).waitFor();
+		await page.screenshot({ path: join(SCREENSHOTS, 'delivery.png') });
+		await page.locator('[data-test="resend"]').click();
+		await receiver.waitFor(2, 20_000);
+		const [first, second] = receiver.requests;
+		expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+		await page.keyboard.press('Escape');
+	});
+
+	it('creates an incoming endpoint with live suffix validation, copies its URL, and lists a received request', async () => {
+		await page.goto(`${info.url}/admin/webhooks/incoming`);
+		await page.getByText('No incoming endpoints yet').waitFor();
+		await page.locator('[data-test="create-endpoint"]').click();
+		await field('Name').locator('input').fill('Shop orders');
+		await field('Suffix').locator('input').fill('shop orders');
+		await drawer().getByText(/a space is not allowed/).waitFor();
+		await field('Suffix').locator('input').fill('shop/orders');
+		await expect(drawer().getByText(/a space is not allowed/).count()).resolves.toBe(0);
+		await page.screenshot({ path: join(SCREENSHOTS, 'incoming-drawer.png') });
+		await page.locator('[data-test="save"]').click();
+		await page.waitForURL(/\/admin\/webhooks\/incoming\/\d+/, { timeout: 15_000 });
+
+		const url = `${info.url}/webhooks/in/shop/orders`;
+		await page.locator('[data-test="endpoint-url"]', { hasText: url }).waitFor();
+		await page.locator('[data-test="copy-url"]').click();
+		expect(await clipboard()).toBe(url);
+
+		const sent = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ order: 'A-1' }) });
+		expect(sent.status).toBe(200);
+		await page.locator('[data-test="refresh-requests"]').click();
+		await page.locator('[data-test="requests"]').getByText('application/json').waitFor({ timeout: 15_000 });
+		await page.locator('[data-test="send-test-request"]').click();
+		await expect.poll(async () => page.locator('[data-test="requests"] tbody tr, [data-test="requests"] .table-row').count(), { timeout: 15_000 }).toBe(2);
+		await page.locator('.legend', { hasText: 'Inbound requests 2' }).waitFor();
+		await page.screenshot({ path: join(SCREENSHOTS, 'incoming-detail.png') });
+
+		await page.goto(`${info.url}/admin/webhooks/incoming`);
+		await page.getByText(url).waitFor();
+		await page.screenshot({ path: join(SCREENSHOTS, 'incoming-list.png') });
+		await page.goto(`${info.url}/admin/webhooks/outgoing`);
+		await page.getByText('Orders to the warehouse').waitFor();
+		await page.getByText('100%').waitFor();
+		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-list.png') });
+	});
+
+	it('adds the activity panel to an Insights dashboard', async () => {
+		const dashboard = await api.post('/dashboards', { name: 'Webhooks', icon: 'webhook' });
+		expect(dashboard.status).toBe(200);
+		await page.goto(`${info.url}/admin/insights/${dashboard.body.data.id}`);
+		await page.locator('.header-bar .v-button.edit').click();
+		await page.locator('.header-bar .v-button', { hasText: 'Create Panel' }).click();
+		await drawer().getByText('Webhook activity', { exact: true }).click();
+		await drawer().locator('.header-bar .v-button', { hasText: 'Done' }).click();
+		await page.locator('.header-bar .v-button', { hasText: 'Save' }).click();
+		const panel = page.locator('[data-test="webhooks-activity-panel"]');
+		await panel.locator('svg').waitFor({ timeout: 15_000 });
+		await panel.getByText(/Succeeded \d+/).waitFor();
+		await page.screenshot({ path: join(SCREENSHOTS, 'insights-panel.png') });
+		const panels = await api.get(`/panels?filter[dashboard][_eq]=${dashboard.body.data.id}`);
+		expect(panels.body.data.map((entry: { type: string }) => entry.type)).toEqual(['webhooks-activity']);
+	});
+
+	it('left no errors in the browser console', () => {
 		expect(errors).toEqual([]);
-		await page.close();
 	});
 });

@@ -479,5 +479,9 @@ describe('inbound endpoints: Flows and lifecycle', () => {
 		const recent = await api.get(`/webhooks/endpoints/${endpoint.id}/requests`);
 		expect(recent.status).toBe(200);
 		expect(recent.body.data.map((row: { body: { n: number } }) => row.body.n)).toEqual([2, 1]);
+		const activity = await api.get(`/webhooks/stats/activity?endpoint=${endpoint.id}&hours=2`);
+		expect(activity.status).toBe(200);
+		expect(activity.body.data.reduce((sum: number, bucket: { inbound: number }) => sum + bucket.inbound, 0)).toBe(2);
+		expect((await api.withToken(null).get('/webhooks/stats/activity')).status).toBe(403);
 	});
 });

@@ -97,11 +97,20 @@ export class ActivityService {
 				if (!collection || !this.options.schema.collections[collection]) continue;
 				const rows: { received_at: unknown }[] = await knex(collection).select('received_at').where('received_at', '>=', new Date(since));
 				for (const row of rows) {
-					const at = row.received_at instanceof Date ? row.received_at.getTime() : Date.parse(String(row.received_at));
-					if (Number.isFinite(at) && at >= since) buckets[slot(at)]!.inbound += 1;
+					const at = epochMs(row.received_at);
+					if (at !== null && at >= since) buckets[slot(at)]!.inbound += 1;
 				}
 			}
 		}
 		return buckets;
 	}
+}
+
+/** Timestamps as drivers return them: Date (PostgreSQL, MariaDB), epoch ms (SQLite) or text. */
+function epochMs(value: unknown): number | null {
+	if (value instanceof Date) return value.getTime();
+	const number = toNumber(value);
+	if (number !== null) return number;
+	const parsed = Date.parse(String(value));
+	return Number.isFinite(parsed) ? parsed : null;
 }
