@@ -5,6 +5,7 @@ import { ApiClient } from '../harness/client.ts';
 import { Receiver } from '../harness/receiver.ts';
 import { parseDatabaseKind } from '../harness/databases.ts';
 import { startStack } from '../harness/stack.ts';
+import { benchInbound } from './inbound-bench.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2000);
 const BATCH = 100;
@@ -81,6 +82,13 @@ async function deleteWebhooks(api: ApiClient, ids: number[]): Promise<void> {
 	for (let index = 0; index < ids.length; index += 1000) await api.delete('/webhooks', ids.slice(index, index + 1000));
 }
 
+// BENCH_ONLY=inbound runs only the inbound rows.
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY === 'inbound') {
+	await benchInbound(DB, row);
+	process.exit(0);
+}
+
 const stack = await startStack(DB, {
 	label: 'bench',
 	// The Flow's request operation must reach the loopback receiver; the pressure limiter would
@@ -143,6 +151,7 @@ try {
 }
 
 await benchDrain();
+await benchInbound(DB, row);
 
 /**
  * Drain rate: 10,000 deliveries written while no instance dispatches, then one instance with

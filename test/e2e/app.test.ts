@@ -172,6 +172,38 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		expect(panels.body.data.map((entry: { type: string }) => entry.type)).toEqual(['webhooks-activity']);
 	});
 
+	it('is keyboard reachable: Tab reaches the create button and Enter opens the drawer', async () => {
+		await page.goto(`${info.url}/admin/webhooks/outgoing`);
+		await page.getByText('Orders to the warehouse').waitFor();
+		let reached = false;
+		for (let presses = 0; presses < 60 && !reached; presses += 1) {
+			await page.keyboard.press('Tab');
+			reached = await page.evaluate(() => document.activeElement?.closest('[data-test="create-webhook"]') !== null);
+		}
+		expect(reached).toBe(true);
+		await page.keyboard.press('Enter');
+		await drawer().getByText('New outgoing webhook').waitFor();
+		await page.keyboard.press('Escape');
+	});
+
+	it('follows the dark theme', async () => {
+		const me = await api.patch('/users/me', { appearance: 'dark' });
+		expect(me.status).toBe(200);
+		await page.goto(`${info.url}/admin/webhooks/outgoing`);
+		await page.getByText('Orders to the warehouse').waitFor();
+		const background = await page.locator('.v-table').first().evaluate((element) => {
+			for (let node: Element | null = element; node; node = node.parentElement) {
+				const color = getComputedStyle(node).backgroundColor;
+				if (color && color !== 'rgba(0, 0, 0, 0)' && color !== 'transparent') return color;
+			}
+			return getComputedStyle(document.body).backgroundColor;
+		});
+		const [red, green, blue] = background.match(/\d+/g)!.map(Number);
+		expect(0.2126 * red! + 0.7152 * green! + 0.0722 * blue!, background).toBeLessThan(80);
+		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-list-dark.png') });
+		await api.patch('/users/me', { appearance: null });
+	});
+
 	it('left no errors in the browser console', () => {
 		expect(errors).toEqual([]);
 	});

@@ -95,9 +95,11 @@ describe('validateEndpoint: valid input', () => {
 	it('accepts every response status and auth preset without options', () => {
 		for (const status of [200, 201, 202, 204]) expect(valueOf({ ...valid(), response_status: status }).response_status).toBe(status);
 		for (const auth of ['none', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack'] as const) {
-			expect(valueOf({ ...valid(), auth })).toEqual({ ...valid(), auth });
-			expect(valueOf({ ...valid(), auth, auth_config: {} }).auth_config).toEqual({});
-			expect(valueOf({ ...valid(), auth, auth_config: null }).auth_config).toEqual({});
+			// The providers that issue their own secret need it on create.
+			const secrets = ['stripe', 'shopify', 'slack'].includes(auth) ? { secrets: ['s3cret'] } : {};
+			expect(valueOf({ ...valid(), auth, ...secrets })).toEqual({ ...valid(), auth, ...secrets });
+			expect(valueOf({ ...valid(), auth, ...secrets, auth_config: {} }).auth_config).toEqual({});
+			expect(valueOf({ ...valid(), auth, ...secrets, auth_config: null }).auth_config).toEqual({});
 		}
 	});
 
@@ -128,7 +130,7 @@ describe('validateEndpoint: body and keys', () => {
 			{ field: 'id', reason: 'is read-only' },
 			{ field: 'date_created', reason: 'is read-only' },
 			{ field: 'secret', reason: '"secret" is not an endpoint field' },
-			{ field: 'url', reason: '"url" is not an endpoint field' },
+			{ field: 'url', reason: 'is read-only' },
 		]);
 	});
 
@@ -239,7 +241,7 @@ describe('validateEndpoint: auth', () => {
 	it('rejects options for presets that take none', () => {
 		expect(errorsOf({ ...valid(), auth: 'github', auth_config: { header: 'x' } })).toEqual([{ field: 'auth_config.header', reason: 'this auth preset takes no options' }]);
 		expect(errorsOf({ ...valid(), auth_config: { header: 'x' } })).toEqual([{ field: 'auth_config.header', reason: 'this auth preset takes no options' }]);
-		expect(errorsOf({ ...valid(), auth: 'slack', auth_config: 'x' })).toEqual([{ field: 'auth_config', reason: 'must be an object or null' }]);
+		expect(errorsOf({ ...valid(), auth: 'slack', secrets: ['s'], auth_config: 'x' })).toEqual([{ field: 'auth_config', reason: 'must be an object or null' }]);
 	});
 
 	it('validates auth_config against the stored preset on update', () => {

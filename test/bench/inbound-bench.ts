@@ -1,0 +1,147 @@
+// Inbound rows of `npm run bench`: requests/s at concurrency 16 to an endpoint (no auth, and
+// GitHub-style HMAC), against a Directus Flow webhook trigger that stores the same request and
+// against /server/ping, all measured in this one run on one Directus.
+import { createHmac } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { ApiClient } from '../harness/client.ts';
+import type { DatabaseKind } from '../harness/databases.ts';
+import { startStack } from '../harness/stack.ts';
+
+const CONCURRENCY = 16;
+const SECONDS = Number(process.env.BENCH_INBOUND_SECONDS ?? 8);
+const WARMUP_SECONDS = 2;
+// A provider-like event of about 300 bytes.
+const BODY = JSON.stringify({
+	id: 'evt_1NqXyZ2eZvKYlo2C',
+	type: 'payment_intent.succeeded',
+	created: 1_700_000_000,
+	data: { object: { id: 'pi_3NqXyZ2eZvKYlo2C0abc', amount: 2000, currency: 'eur', status: 'succeeded', customer: 'cus_OdAbCdEfGh', metadata: { order: 'A-1001' } } },
+	livemode: false,
+});
+
+interface Load {
+	perSecond: number;
+	p50: number;
+	p99: number;
+	/** 2xx answers, warm-up included: each one must be a stored row. */
+	accepted: number;
+	errors: number;
+}
+
+function percentile(values: number[], p: number): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function send(agent: Agent, url: URL, method: string, headers: Record<string, string>, body: string | null): Promise<number> {
+	return new Promise((resolve) => {
+		const req = request({ agent, host: url.hostname, port: Number(url.port), path: `${url.pathname}${url.search}`, method, headers }, (res) => {
+			res.resume();
+			res.on('end', () => resolve(res.statusCode ?? 0));
+		});
+		req.on('error', () => resolve(0));
+		req.end(body ?? undefined);
+	});
+}
+
+/** CONCURRENCY workers sending back to back for SECONDS after a warm-up that is not counted. */
+async function load(target: string, method: string, headers: Record<string, string>, body: string | null): Promise<Load> {
+	const url = new URL(target);
+	const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+	const fullHeaders = body === null ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+	const latencies: number[] = [];
+	let accepted = 0;
+	let errors = 0;
+	const started = performance.now();
+	const measureFrom = started + WARMUP_SECONDS * 1000;
+	const end = measureFrom + SECONDS * 1000;
+	const worker = async () => {
+		while (performance.now() < end) {
+			const at = performance.now();
+			const status = await send(agent, url, method, fullHeaders, body);
+			const success = status >= 200 && status < 300;
+			if (success) accepted += 1;
+			if (at < measureFrom) continue;
+			latencies.push(performance.now() - at);
+			if (!success) errors += 1;
+		}
+	};
+	await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+	agent.destroy();
+	return { perSecond: latencies.length / SECONDS, p50: percentile(latencies, 50), p99: percentile(latencies, 99), accepted, errors };
+}
+
+async function count(api: ApiClient, collection: string): Promise<number> {
+	const response = await api.get(`/items/${collection}?aggregate[count]=id`);
+	return Number(response.body.data[0].count.id ?? response.body.data[0].count);
+}
+
+export async function benchInbound(db: DatabaseKind, row: (values: Record<string, unknown>) => void): Promise<void> {
+	const stack = await startStack(db, { label: 'bench-inbound', env: { LOG_LEVEL: 'warn', PRESSURE_LIMITER_ENABLED: 'false' } });
+	try {
+		const api = new ApiClient(stack.info.url, stack.info.token);
+		const round = (value: number) => Math.round(value * 10) / 10;
+
+		// The Flow: webhook trigger, one operation storing the request's body and headers.
+		const flowCollection = await api.post('/collections', {
+			collection: 'bench_flow_requests',
+			schema: {},
+			meta: {},
+			fields: [
+				{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true }, meta: { hidden: true } },
+				{ field: 'body', type: 'json', schema: {}, meta: { special: ['cast-json'] } },
+				{ field: 'headers', type: 'json', schema: {}, meta: { special: ['cast-json'] } },
+			],
+		});
+		if (flowCollection.status !== 200) throw new Error(`flow collection: ${JSON.stringify(flowCollection.body)}`);
+		const flow = await api.post('/flows', { name: 'bench: store webhook', status: 'active', trigger: 'webhook', accountability: 'all', options: { method: 'POST', async: false } });
+		const operation = await api.post('/operations', {
+			flow: flow.body.data.id,
+			key: 'store',
+			name: 'Store',
+			type: 'item-create',
+			position_x: 19,
+			position_y: 1,
+			options: { collection: 'bench_flow_requests', permissions: '$full', payload: { body: '{{$trigger.body}}', headers: '{{$trigger.headers}}' } },
+		});
+		await api.patch(`/flows/${flow.body.data.id}`, { operation: operation.body.data.id });
+		const flowUrl = `${stack.info.url}/flows/trigger/${flow.body.data.id}`;
+		const probe = await fetch(flowUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+		if (!probe.ok || (await count(api, 'bench_flow_requests')) !== 1) throw new Error(`the Flow does not store requests (${probe.status})`);
+
+		const open = (await api.post('/webhooks/endpoints', { name: 'bench open', suffix: 'bench/open' })).body.data;
+		const signed = (await api.post('/webhooks/endpoints', { name: 'bench hmac', suffix: 'bench/hmac', auth: 'github' })).body.data;
+		const signature = `sha256=${createHmac('sha256', signed.secret).update(BODY).digest('hex')}`;
+		const json = { 'content-type': 'application/json' };
+
+		const ping = await load(`${stack.info.url}/server/ping`, 'GET', {}, null);
+		row({ bench: 'inbound', target: '/server/ping', concurrency: CONCURRENCY, per_s: Math.round(ping.perSecond), p50_ms: round(ping.p50), p99_ms: round(ping.p99), errors: ping.errors });
+		const flowLoad = await load(flowUrl, 'POST', json, BODY);
+		row({ bench: 'inbound', target: 'flow webhook trigger (stores the request)', concurrency: CONCURRENCY, per_s: Math.round(flowLoad.perSecond), p50_ms: round(flowLoad.p50), p99_ms: round(flowLoad.p99), errors: flowLoad.errors });
+
+		for (const [label, endpoint, headers] of [
+			['endpoint, no auth', open, json],
+			['endpoint, HMAC (github)', signed, { ...json, 'x-hub-signature-256': signature }],
+		] as const) {
+			const before = await count(api, endpoint.collection);
+			const result = await load(endpoint.url, 'POST', headers, BODY);
+			const stored = (await count(api, endpoint.collection)) - before;
+			row({
+				bench: 'inbound',
+				target: label,
+				concurrency: CONCURRENCY,
+				per_s: Math.round(result.perSecond),
+				p50_ms: round(result.p50),
+				p99_ms: round(result.p99),
+				errors: result.errors,
+				answered_2xx: result.accepted,
+				stored,
+				vs_flow: Number((result.perSecond / flowLoad.perSecond).toFixed(2)),
+				vs_ping: Number((result.perSecond / ping.perSecond).toFixed(2)),
+				target_values: 'vs_flow >= 10, vs_ping >= 0.4, p99 <= 100 ms',
+			});
+		}
+	} finally {
+		await stack.stop();
+	}
+}
