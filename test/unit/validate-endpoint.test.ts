@@ -7,10 +7,14 @@ import { seededRandom } from '../support/seeded-random';
 
 const valid = (): Record<string, unknown> => ({ name: 'GitHub pushes', suffix: 'github/push' });
 
-type Options = { mode?: 'create' | 'update'; currentAuth?: AuthPreset };
+type Options = { mode?: 'create' | 'update'; currentAuth?: AuthPreset; sealedSecrets?: boolean };
 
 function check(input: unknown, options: Options = {}) {
-	return validateEndpoint(input, { mode: options.mode ?? 'create', ...(options.currentAuth ? { currentAuth: options.currentAuth } : {}) });
+	return validateEndpoint(input, {
+		mode: options.mode ?? 'create',
+		...(options.currentAuth ? { currentAuth: options.currentAuth } : {}),
+		...(options.sealedSecrets !== undefined ? { sealedSecrets: options.sealedSecrets } : {}),
+	});
 }
 
 function errorsOf(input: unknown, options: Options = {}): FieldError[] {
@@ -400,14 +404,14 @@ describe('validateEndpoint: fuzz', () => {
 	it('never throws and always names a field', () => {
 		const next = random(0x5eed);
 		const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
-		const keys = ['name', 'suffix', 'methods', 'status', 'auth', 'auth_config', 'tolerance_seconds', 'dedupe_header', 'response_status', 'response_headers', 'response_body', 'response_content_type', 'max_body_bytes', 'rate_limit_per_minute', 'strict', 'expected_headers', 'expected_query', 'expected_body', 'id', '__proto__', 'other'];
-		const scalar = (): unknown => pick([null, undefined, true, 0, -1, 1.5, 1e9, '', 'a b', 'POST', 'api_key', 'hmac', 'x'.repeat(300), '{"a":1}', '\u0000', 'sha256', 'hex']);
+		const keys = ['name', 'suffix', 'methods', 'status', 'auth', 'auth_config', 'tolerance_seconds', 'dedupe_header', 'response_status', 'response_headers', 'response_body', 'response_content_type', 'max_body_bytes', 'rate_limit_per_minute', 'strict', 'expected_headers', 'expected_query', 'expected_body', 'collection', 'secrets', 'failure_statuses', 'field_mappings', 'url', 'id', '__proto__', 'other'];
+		const scalar = (): unknown => pick([null, undefined, true, 0, -1, 1.5, 1e9, '', 'a b', 'POST', 'api_key', 'hmac', 'stripe', 'basic', 'x'.repeat(300), '{"a":1}', '\u0000', 'sha256', 'hex', 404, 'body.a', 'inbound_x', 'u:p', '**********', 'integer']);
 		const anyValue = (depth: number): unknown => {
 			const roll = next();
 			if (depth > 3 || roll < 0.5) return scalar();
 			if (roll < 0.75) return Array.from({ length: Math.floor(next() * 4) }, () => anyValue(depth + 1));
 			const object: Record<string, unknown> = {};
-			for (let count = Math.floor(next() * 4); count > 0; count -= 1) object[pick(['header', 'value', 'query', 'algorithm', 'encoding', 'prefix', 'a'])] = anyValue(depth + 1);
+			for (let count = Math.floor(next() * 4); count > 0; count -= 1) object[pick(['header', 'value', 'query', 'algorithm', 'encoding', 'prefix', 'a', 'path', 'field', 'type', 'auth', 'too_large'])] = anyValue(depth + 1);
 			return object;
 		};
 		for (let run = 0; run < 3000; run += 1) {
