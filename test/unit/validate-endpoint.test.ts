@@ -398,6 +398,289 @@ describe('validateEndpoint: expectations', () => {
 	});
 });
 
+describe('validateEndpoint: url', () => {
+	it('is read-only on create and update', () => {
+		expect(errorsOf({ ...valid(), url: 'https://example.com/webhooks/in/github/push' })).toEqual([{ field: 'url', reason: 'is read-only' }]);
+		expect(errorsOf({ url: 'x' }, { mode: 'update' })).toEqual([{ field: 'url', reason: 'is read-only' }]);
+	});
+});
+
+describe('validateEndpoint: collection', () => {
+	it.each(['inbound_orders', 'orders', 'a', 'o2_x', 'c'.repeat(64)])('accepts %j on create', (collection) => {
+		expect(valueOf({ ...valid(), collection })).toEqual({ ...valid(), collection });
+	});
+
+	it.each([
+		['', 'must be a non-empty string'],
+		[null, 'must be a non-empty string'],
+		[7, 'must be a non-empty string'],
+		['c'.repeat(65), 'must be at most 64 characters'],
+		['Orders', 'must start with a lower-case letter and hold only a-z, 0-9 and _'],
+		['1orders', 'must start with a lower-case letter and hold only a-z, 0-9 and _'],
+		['_orders', 'must start with a lower-case letter and hold only a-z, 0-9 and _'],
+		['in-bound', 'must start with a lower-case letter and hold only a-z, 0-9 and _'],
+		['a b', 'must start with a lower-case letter and hold only a-z, 0-9 and _'],
+		['directus_users', 'directus_ and webhooks_ names are reserved'],
+		['webhooks_endpoints', 'directus_ and webhooks_ names are reserved'],
+		['webhooks', 'directus_ and webhooks_ names are reserved'],
+	])('rejects %j on create', (collection, reason) => {
+		expect(errorsOf({ ...valid(), collection })).toEqual([{ field: 'collection', reason }]);
+	});
+
+	it('cannot be changed on update, even to a valid name', () => {
+		for (const collection of ['inbound_orders', null, 'Bad Name']) {
+			expect(errorsOf({ collection }, { mode: 'update' })).toEqual([{ field: 'collection', reason: 'cannot be changed: the stored requests live in that collection' }]);
+		}
+	});
+});
+
+describe('validateEndpoint: secrets', () => {
+	it('takes a list, or one string as a one-secret list, dropping repeats', () => {
+		expect(valueOf({ ...valid(), secrets: ['new-secret', 'old-secret', 'new-secret'] }).secrets).toEqual(['new-secret', 'old-secret']);
+		expect(valueOf({ ...valid(), secrets: 'only-secret' }).secrets).toEqual(['only-secret']);
+		expect(valueOf({ ...valid(), secrets: 'with spaces and ünï' }).secrets).toEqual(['with spaces and ünï']);
+		expect(reasonFor({ ...valid(), secrets: ['with\ttab'] }, 'secrets[0]')).toBe('must be printable text (no line breaks or control characters)');
+		expect(reasonFor({ ...valid(), auth: 'stripe', secrets: [] }, 'secrets')).toBe('is required when auth is stripe: paste the signing secret the provider shows');
+		expect(reasonFor({ ...valid(), auth: 'slack', secrets: null }, 'secrets')).toBe('is required when auth is slack: paste the signing secret the provider shows');
+		expect(valueOf({ secrets: ['x'] }, { mode: 'update' })).toEqual({ secrets: ['x'] });
+	});
+
+	it('takes null or an empty list as no secrets', () => {
+		expect(valueOf({ ...valid(), secrets: null }).secrets).toEqual([]);
+		expect(valueOf({ ...valid(), secrets: [] }).secrets).toEqual([]);
+	});
+
+	it('accepts up to 10 secrets of up to 1024 characters', () => {
+		const ten = Array.from({ length: 10 }, (_, index) => `secret-${index}`);
+		expect(valueOf({ ...valid(), secrets: ten }).secrets).toEqual(ten);
+		expect(valueOf({ ...valid(), secrets: ['s'.repeat(1024)] }).secrets).toEqual(['s'.repeat(1024)]);
+	});
+
+	it.each([[5], [{ value: 'x' }], [['ok', 1]], [[null]], [true]])('rejects secrets %j that are not strings', (secrets) => {
+		expect(errorsOf({ ...valid(), secrets })).toEqual([{ field: 'secrets', reason: 'must be a list of strings' }]);
+	});
+
+	it('rejects more than 10 secrets', () => {
+		expect(errorsOf({ ...valid(), secrets: Array.from({ length: 11 }, (_, index) => `s${index}`) })).toEqual([{ field: 'secrets', reason: 'must hold at most 10 secrets' }]);
+	});
+
+	it('rejects the mask and empty secrets at their index', () => {
+		expect(errorsOf({ ...valid(), secrets: ['fine', '**********', ''] })).toEqual([
+			{ field: 'secrets[1]', reason: 'must be a non-empty secret' },
+			{ field: 'secrets[2]', reason: 'must be a non-empty secret' },
+		]);
+		expect(errorsOf({ ...valid(), secrets: '' })).toEqual([{ field: 'secrets[0]', reason: 'must be a non-empty secret' }]);
+		expect(errorsOf({ ...valid(), secrets: '**********' })).toEqual([{ field: 'secrets[0]', reason: 'must be a non-empty secret' }]);
+	});
+
+	it('rejects a secret over 1024 characters', () => {
+		expect(errorsOf({ ...valid(), secrets: ['s'.repeat(1025)] })).toEqual([{ field: 'secrets[0]', reason: 'must be at most 1024 characters' }]);
+	});
+
+	it.each(['line\nbreak', 'carriage\rreturn', 'nul\0byte', 'bell\x07', 'delete\x7f', 'wide\u0100char', 'emoji😀'])('rejects the unprintable secret %j', (secret) => {
+		expect(errorsOf({ ...valid(), secrets: ['ok', secret] })).toEqual([{ field: 'secrets[1]', reason: 'must be printable text (no line breaks or control characters)' }]);
+	});
+
+	it('needs user:password for basic auth, on create and against the stored preset on update', () => {
+		expect(valueOf({ ...valid(), auth: 'basic', secrets: ['user:pass', 'other:pa:ss'] }).secrets).toEqual(['user:pass', 'other:pa:ss']);
+		expect(errorsOf({ ...valid(), auth: 'basic', secrets: ['user:pass', 'no-colon'] })).toEqual([{ field: 'secrets[1]', reason: 'must be user:password for basic auth' }]);
+		expect(errorsOf({ secrets: 'no-colon' }, { mode: 'update', currentAuth: 'basic' })).toEqual([{ field: 'secrets[0]', reason: 'must be user:password for basic auth' }]);
+		expect(valueOf({ secrets: 'no-colon' }, { mode: 'update', currentAuth: 'api_key' })).toEqual({ secrets: ['no-colon'] });
+		expect(errorsOf({ auth: 'basic', secrets: 'no-colon' }, { mode: 'update', currentAuth: 'api_key' })).toEqual([{ field: 'secrets[0]', reason: 'must be user:password for basic auth' }]);
+	});
+
+	it('never echoes a secret in a reason', () => {
+		const secret = 'Sup3rS3cretValue';
+		const inputs = [
+			{ ...valid(), secrets: [`${secret}\n`] },
+			{ ...valid(), secrets: [`${secret}${'x'.repeat(1100)}`] },
+			{ ...valid(), auth: 'basic', secrets: [secret] },
+			{ ...valid(), secrets: [secret, 5] },
+			{ ...valid(), secrets: Array.from({ length: 11 }, () => secret) },
+		];
+		for (const input of inputs) {
+			const errors = errorsOf(input);
+			expect(errors.length).toBeGreaterThan(0);
+			expect(JSON.stringify(errors)).not.toContain(secret);
+		}
+	});
+
+	it.each(['stripe', 'shopify', 'slack'] as const)('requires secrets on create when auth is %s', (auth) => {
+		expect(errorsOf({ ...valid(), auth })).toEqual([{ field: 'secrets', reason: `is required when auth is ${auth}: paste the signing secret the provider shows` }]);
+		expect(valueOf({ ...valid(), auth, secrets: 'whsec_from_provider' }).secrets).toEqual(['whsec_from_provider']);
+	});
+
+	it('does not require provider secrets when they come sealed, on update, or for presets that get one generated', () => {
+		expect(valueOf({ ...valid(), auth: 'stripe' }, { sealedSecrets: true })).toEqual({ ...valid(), auth: 'stripe' });
+		expect(valueOf({ auth: 'shopify' }, { mode: 'update', currentAuth: 'none' })).toEqual({ auth: 'shopify' });
+		for (const auth of ['none', 'basic', 'standard_webhooks', 'github'] as const) expect(valueOf({ ...valid(), auth })).toEqual({ ...valid(), auth });
+	});
+
+	it('reports a missing provider secret alongside other errors', () => {
+		expect(fieldsOf({ ...valid(), auth: 'slack', strict: 1 })).toEqual(['secrets', 'strict']);
+	});
+
+	it('lets sealed secrets stand in for an otherwise empty update', () => {
+		expect(valueOf({}, { mode: 'update', sealedSecrets: true })).toEqual({});
+	});
+});
+
+describe('validateEndpoint: failure_statuses', () => {
+	it('accepts a 4xx status per failure kind', () => {
+		const statuses = { auth: 403, validation: 400, too_large: 413, method: 404, rate_limited: 429 };
+		expect(valueOf({ ...valid(), failure_statuses: statuses }).failure_statuses).toEqual(statuses);
+		expect(valueOf({ ...valid(), failure_statuses: { auth: 400 } }).failure_statuses).toEqual({ auth: 400 });
+		expect(valueOf({ ...valid(), failure_statuses: { auth: 499 } }).failure_statuses).toEqual({ auth: 499 });
+	});
+
+	it('takes null or an empty object as the defaults', () => {
+		expect(valueOf({ ...valid(), failure_statuses: null }).failure_statuses).toEqual({});
+		expect(valueOf({ ...valid(), failure_statuses: {} }).failure_statuses).toEqual({});
+	});
+
+	it.each([[[]], ['{"auth":403}'], [403], [true]])('rejects failure_statuses %j that is not an object', (failure_statuses) => {
+		expect(errorsOf({ ...valid(), failure_statuses })).toEqual([
+			{ field: 'failure_statuses', reason: 'must be an object such as {"auth":401,"validation":422,"too_large":413,"method":405,"rate_limited":429}' },
+		]);
+	});
+
+	it.each([399, 500, 503, 200, 204, 302, 404.5, '404', null, Number.NaN])('rejects the status %j', (status) => {
+		expect(errorsOf({ ...valid(), failure_statuses: { rate_limited: status } })).toEqual([{ field: 'failure_statuses.rate_limited', reason: 'must be a 4xx status code (400 to 499)' }]);
+	});
+
+	it('rejects unknown kinds by path, with every other error', () => {
+		expect(errorsOf({ ...valid(), failure_statuses: { auth: 500, server: 400, Auth: 401, too_large: 413 } })).toEqual([
+			{ field: 'failure_statuses.auth', reason: 'must be a 4xx status code (400 to 499)' },
+			{ field: 'failure_statuses.server', reason: 'is not a failure kind (use auth, validation, too_large, method, rate_limited)' },
+			{ field: 'failure_statuses.Auth', reason: 'is not a failure kind (use auth, validation, too_large, method, rate_limited)' },
+		]);
+	});
+
+	it('reports a prototype key once, at its path', () => {
+		expect(errorsOf({ ...valid(), failure_statuses: JSON.parse('{"__proto__":{"auth":200}}') })).toEqual([
+			{ field: 'failure_statuses.__proto__', reason: 'prototype keys (__proto__, constructor, prototype) are not allowed' },
+		]);
+	});
+});
+
+describe('validateEndpoint: field_mappings', () => {
+	const mapping = (extra: Record<string, unknown> = {}) => ({ path: 'body.data.id', field: 'order_id', type: 'integer', ...extra });
+	const mappingErrors = (entry: unknown) => errorsOf({ ...valid(), field_mappings: [entry] });
+
+	it('accepts mappings from body, headers and query, the type defaulting to string', () => {
+		const value = valueOf({
+			...valid(),
+			field_mappings: [
+				mapping(),
+				{ path: 'headers.x-github-event', field: 'event' },
+				{ path: 'query.page', field: 'page', type: 'bigInteger' },
+				{ path: 'body.items[0].sku', field: 'first_sku', type: null },
+				{ path: 'body.created', field: 'created_at', type: 'timestamp' },
+			],
+		});
+		expect(value.field_mappings).toEqual([
+			{ path: 'body.data.id', field: 'order_id', type: 'integer' },
+			{ path: 'headers.x-github-event', field: 'event', type: 'string' },
+			{ path: 'query.page', field: 'page', type: 'bigInteger' },
+			{ path: 'body.items[0].sku', field: 'first_sku', type: 'string' },
+			{ path: 'body.created', field: 'created_at', type: 'timestamp' },
+		]);
+	});
+
+	it.each(['string', 'text', 'integer', 'bigInteger', 'float', 'boolean', 'json', 'timestamp'])('accepts type %s', (type) => {
+		expect(valueOf({ ...valid(), field_mappings: [mapping({ type })] }).field_mappings).toEqual([mapping({ type })]);
+	});
+
+	it('takes null as no mappings, and allows up to 50', () => {
+		expect(valueOf({ ...valid(), field_mappings: null }).field_mappings).toEqual([]);
+		expect(valueOf({ ...valid(), field_mappings: [] }).field_mappings).toEqual([]);
+		const fifty = Array.from({ length: 50 }, (_, index) => ({ path: `body.f${index}`, field: `f${index}`, type: 'string' }));
+		expect(valueOf({ ...valid(), field_mappings: fifty }).field_mappings).toEqual(fifty);
+	});
+
+	it('rejects a non-list and more than 50 entries', () => {
+		expect(errorsOf({ ...valid(), field_mappings: mapping() })).toEqual([{ field: 'field_mappings', reason: 'must be a list of { path, field, type }' }]);
+		expect(errorsOf({ ...valid(), field_mappings: 'body.id' })).toEqual([{ field: 'field_mappings', reason: 'must be a list of { path, field, type }' }]);
+		const many = Array.from({ length: 51 }, (_, index) => ({ path: `body.f${index}`, field: `f${index}` }));
+		expect(errorsOf({ ...valid(), field_mappings: many })).toEqual([{ field: 'field_mappings', reason: 'must have at most 50 entries' }]);
+	});
+
+	it.each([['body.id'], [null], [['body.id', 'x']]])('rejects the entry %j that is not an object', (entry) => {
+		expect(mappingErrors(entry)).toEqual([{ field: 'field_mappings[0]', reason: 'must be an object { path, field, type }' }]);
+	});
+
+	it('rejects unknown properties by path', () => {
+		expect(mappingErrors(mapping({ default: 1 }))).toEqual([{ field: 'field_mappings[0].default', reason: 'is not a mapping property (use path, field, type)' }]);
+	});
+
+	it.each([
+		['body.data', null],
+		['headers.x-id', null],
+		['query.q', null],
+		['body.a[0][1].b', null],
+		// An array body is indexed directly.
+		['body[0].id', null],
+		['', 'must be a non-empty path such as body.data.id'],
+		[undefined, 'must be a non-empty path such as body.data.id'],
+		[7, 'must be a non-empty path such as body.data.id'],
+		[`body.${'p'.repeat(251)}`, 'must be at most 255 characters'],
+		['body.a b', 'must be a dotted path with optional [n] indexes, such as body.items[0].id'],
+		['body..id', 'must be a dotted path with optional [n] indexes, such as body.items[0].id'],
+		['body["id"]', 'must be a dotted path with optional [n] indexes, such as body.items[0].id'],
+		['body', 'must start with body., headers., query.'],
+		['data.id', 'must start with body., headers., query.'],
+		['request.body.id', 'must start with body., headers., query.'],
+		['Body.id', 'must start with body., headers., query.'],
+		['item.id', 'must start with body., headers., query.'],
+		['body.__proto__', 'prototype keys (__proto__, constructor, prototype) are not allowed'],
+		['body.a.constructor.name', 'prototype keys (__proto__, constructor, prototype) are not allowed'],
+		['query.prototype', 'prototype keys (__proto__, constructor, prototype) are not allowed'],
+	])('checks the path %j', (path, reason) => {
+		const entry = { field: 'mapped', type: 'string', ...(path === undefined ? {} : { path }) };
+		if (reason === null) expect(valueOf({ ...valid(), field_mappings: [entry] }).field_mappings).toEqual([entry]);
+		else expect(mappingErrors(entry)).toEqual([{ field: 'field_mappings[0].path', reason }]);
+	});
+
+	const FIELD_RULE = 'must be a field name of at most 60 characters: a lower-case letter, then a-z, 0-9 and _';
+
+	it.each(['a', 'order_id', 'x9', 'f'.repeat(60)])('accepts the field name %j', (field) => {
+		expect(valueOf({ ...valid(), field_mappings: [mapping({ field })] }).field_mappings).toEqual([mapping({ field })]);
+	});
+
+	it.each(['', 'OrderId', 'order-id', '1st', '_x', 'a b', 'f'.repeat(61), 5, null, undefined])('rejects the field name %j', (field) => {
+		expect(mappingErrors(mapping({ field }))).toEqual([{ field: 'field_mappings[0].field', reason: FIELD_RULE }]);
+	});
+
+	it.each(['id', 'endpoint', 'status', 'body', 'raw_body', 'headers', 'received_at', 'delivery_id', 'parse_error'])('rejects the built-in field %j', (field) => {
+		expect(mappingErrors(mapping({ field }))).toEqual([{ field: 'field_mappings[0].field', reason: `"${field}" is a built-in field of the storage collection` }]);
+	});
+
+	it('rejects a field mapped twice, at the later index', () => {
+		expect(errorsOf({ ...valid(), field_mappings: [mapping(), mapping({ path: 'body.other' }), { path: 'query.x', field: 'x' }, mapping({ path: 'headers.y' })] })).toEqual([
+			{ field: 'field_mappings[1].field', reason: '"order_id" appears more than once' },
+			{ field: 'field_mappings[3].field', reason: '"order_id" appears more than once' },
+		]);
+	});
+
+	it.each(['date', 'Integer', 'uuid', '', 5, true])('rejects the type %j', (type) => {
+		expect(mappingErrors(mapping({ type }))).toEqual([{ field: 'field_mappings[0].type', reason: 'must be one of string, text, integer, bigInteger, float, boolean, json, timestamp' }]);
+	});
+
+	it('reports every problem of every entry', () => {
+		expect(errorsOf({ ...valid(), field_mappings: [mapping(), { path: 'data', field: 'Bad', type: 'date', extra: 1 }, 3] }).map((error) => error.field)).toEqual([
+			'field_mappings[1].extra',
+			'field_mappings[1].path',
+			'field_mappings[1].field',
+			'field_mappings[1].type',
+			'field_mappings[2]',
+		]);
+	});
+
+	it('reports a prototype key inside a mapping at its path', () => {
+		expect(fieldsOf({ ...valid(), field_mappings: JSON.parse('[{"path":"body.a","field":"a","__proto__":{}}]') })).toEqual(['field_mappings[0].__proto__']);
+	});
+});
+
 describe('validateEndpoint: fuzz', () => {
 	const random = seededRandom;
 

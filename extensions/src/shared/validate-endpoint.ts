@@ -225,6 +225,7 @@ export function validateEndpoint(input: unknown, options: ValidateEndpointOption
 	if (given('secrets')) {
 		const secrets = validateSecrets(input.secrets, preset, fail);
 		if (secrets !== null) value.secrets = secrets;
+		if (secrets?.length === 0 && options.mode === 'create' && isProviderSecretPreset(preset)) fail('secrets', `is required when auth is ${preset}: paste the signing secret the provider shows`);
 	} else if (options.mode === 'create' && isProviderSecretPreset(preset) && !polluted.has('secrets') && !options.sealedSecrets) {
 		fail('secrets', `is required when auth is ${preset}: paste the signing secret the provider shows`);
 	}
@@ -261,7 +262,7 @@ function validateSecrets(input: unknown, preset: AuthPreset | undefined, fail: F
 		// Reasons never quote a secret.
 		if (secret === '' || secret === MASK) count.fail(at, 'must be a non-empty secret');
 		else if (secret.length > MAX_SECRET_LENGTH) count.fail(at, `must be at most ${MAX_SECRET_LENGTH} characters`);
-		else if (HEADER_INJECTION.test(secret) || !HEADER_VALUE_CHARS.test(secret)) count.fail(at, 'must be printable text (no line breaks or control characters)');
+		else if (/[\x00-\x1f\x7f]/.test(secret) || !HEADER_VALUE_CHARS.test(secret)) count.fail(at, 'must be printable text (no line breaks or control characters)');
 		else if (preset === 'basic' && !secret.includes(':')) count.fail(at, 'must be user:password for basic auth');
 	});
 	return count.errors() === 0 ? [...new Set(list as string[])] : null;

@@ -43,7 +43,7 @@ export function unmetExpectations(expected: Expectations, received: ReceivedData
 			problems.push(`missing body field ${key}`);
 			continue;
 		}
-		// null in the sample means any type; form fields arrive as text, so strings match anything scalar there.
+		// null in the sample means any type.
 		const want = jsonType(example);
 		const got = jsonType((body as Record<string, unknown>)[key]);
 		if (want !== 'null' && got !== want) problems.push(`body field ${key} must be ${want === 'array' || want === 'object' ? 'an' : 'a'} ${want}, not ${got}`);

@@ -39,7 +39,7 @@ export function convert(value: unknown, type: FieldMapping['type']): unknown {
 			const number = typeof value === 'number' ? value : typeof value === 'string' && INTEGER.test(value.trim()) ? Number(value.trim()) : NaN;
 			if (!Number.isSafeInteger(number)) return null;
 			// 32-bit columns on every database.
-			return type === 'integer' && Math.abs(number) > 2_147_483_647 ? null : number;
+			return type === 'integer' && (number < -2_147_483_648 || number > 2_147_483_647) ? null : number;
 		}
 		case 'float': {
 			const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
