@@ -1,9 +1,11 @@
-// Stores an accepted request through Directus's ItemsService, so `items.create` fires (Flows with
-// an event trigger on the collection run) and the row is committed before the caller hears 2xx.
-// A redelivery is caught by the unique index on delivery_id and answered from the original row.
+// Stores accepted requests through Directus's ItemsService, so `items.create` fires (Flows with an
+// event trigger on the collection run) and each row is committed before its caller hears 2xx.
+// Requests arriving while a write is under way are committed together in one transaction (group
+// commit): one commit instead of one per request, which is what bounds throughput. A redelivery
+// is caught by the unique index on delivery_id and answered from the original row.
 import { isDirectusError } from '@directus/errors';
 import type { ExtensionContext, SchemaOverview } from '../context';
-import { ensureStorage, type StorageTarget } from './storage-collection';
+import { ensureStorage, storageChanges, type StorageTarget } from './storage-collection';
 
 type Row = Record<string, unknown>;
 
@@ -13,19 +15,95 @@ export interface Recorded {
 	duplicate: boolean;
 }
 
+interface Pending {
+	row: Row;
+	resolve: (recorded: Recorded) => void;
+	reject: (error: unknown) => void;
+}
+
+interface Queue {
+	target: StorageTarget;
+	waiting: Pending[];
+	/** Groups being written now. */
+	writers: number;
+}
+
 // How often one instance may re-read the whole schema for a collection it does not know yet.
 const SCHEMA_REFRESH_MS = 1_000;
+// Directus deep-clones its whole schema on every getSchema(): reuse one for this long. Our own
+// storage changes drop it at once (storageChanges); others, made in the Data Studio, apply after this.
+const SCHEMA_REUSE_MS = 1_000;
+// Bounds one transaction (and the wait of the requests in it).
+const MAX_GROUP = 200;
+// Groups written at once per collection; SQLite has one connection, so there one at a time.
+const PARALLEL_GROUPS = 4;
 
 export class RequestRecorder {
 	private readonly context: ExtensionContext;
+	private readonly queues = new Map<string, Queue>();
 	private lastRefresh = 0;
+	private schema: { value: SchemaOverview; at: number; changes: number } | null = null;
+
+	private readonly parallelGroups: number;
 
 	constructor(context: ExtensionContext) {
 		this.context = context;
+		this.parallelGroups = String(context.database.client.config.client).startsWith('sqlite') ? 1 : PARALLEL_GROUPS;
 	}
 
-	async record(target: StorageTarget, row: Row): Promise<Recorded> {
-		const items = await this.items(target.collection, await this.schemaWith(target));
+	record(target: StorageTarget, row: Row): Promise<Recorded> {
+		return new Promise((resolve, reject) => {
+			let queue = this.queues.get(target.collection);
+			if (!queue) {
+				queue = { target, waiting: [], writers: 0 };
+				this.queues.set(target.collection, queue);
+			}
+			queue.target = target;
+			queue.waiting.push({ row, resolve, reject });
+			if (queue.writers < this.parallelGroups) void this.drain(queue);
+		});
+	}
+
+	/** Writes what waits, group by group, until nothing does. Several groups overlap where the database has several connections. */
+	private async drain(queue: Queue): Promise<void> {
+		queue.writers += 1;
+		while (queue.waiting.length > 0) {
+			const group = queue.waiting.splice(0, MAX_GROUP);
+			if (queue.waiting.length > 0 && queue.writers < this.parallelGroups) void this.drain(queue);
+			try {
+				const schema = await this.schemaWith(queue.target);
+				await this.writeGroup(queue.target.collection, schema, group);
+			} catch (error) {
+				for (const pending of group) pending.reject(error);
+			}
+		}
+		queue.writers -= 1;
+	}
+
+	private async writeGroup(collection: string, schema: SchemaOverview, group: Pending[]): Promise<void> {
+		const items = this.items(collection, schema);
+		const ids = group.map((pending) => pending.row.delivery_id).filter((id) => id !== null && id !== undefined);
+		// A group holding one delivery id twice would fail as a whole: those go one by one.
+		if (group.length > 1 && new Set(ids).size === ids.length) {
+			try {
+				const keys: unknown[] = await items.createMany(group.map((pending) => pending.row));
+				group.forEach((pending, index) => pending.resolve({ item: { ...pending.row, id: keys[index] }, duplicate: false }));
+				return;
+			} catch (error) {
+				// One redelivery (or one bad row) rolls the group back: retry each on its own.
+				if (!isDirectusError(error)) throw error;
+			}
+		}
+		for (const pending of group) {
+			try {
+				pending.resolve(await this.writeOne(items, pending.row));
+			} catch (error) {
+				pending.reject(error);
+			}
+		}
+	}
+
+	private async writeOne(items: ReturnType<RequestRecorder['items']>, row: Row): Promise<Recorded> {
 		try {
 			const id = await items.createOne(row);
 			return { item: { ...row, id }, duplicate: false };
@@ -37,20 +115,32 @@ export class RequestRecorder {
 		}
 	}
 
-	private async items(collection: string, schema: SchemaOverview) {
+	private items(collection: string, schema: SchemaOverview) {
 		const { ItemsService } = this.context.services;
 		// Full rights: the endpoint's own authentication has already decided who may store.
 		return new ItemsService(collection, { knex: this.context.database, schema, accountability: null });
 	}
 
+	private async currentSchema(): Promise<SchemaOverview> {
+		const cached = this.schema;
+		if (cached && cached.changes === storageChanges() && Date.now() - cached.at < SCHEMA_REUSE_MS) return cached.value;
+		const changes = storageChanges();
+		const value = await this.context.getSchema();
+		this.schema = { value, at: Date.now(), changes };
+		return value;
+	}
+
 	/** The schema, made to include the storage collection (created again if someone dropped it). */
 	private async schemaWith(target: StorageTarget): Promise<SchemaOverview> {
-		const schema = await this.context.getSchema();
+		const schema = await this.currentSchema();
 		if (schema.collections[target.collection]) return schema;
 		const wait = this.lastRefresh + SCHEMA_REFRESH_MS - Date.now();
 		if (wait > 0) await new Promise((done) => setTimeout(done, wait));
 		this.lastRefresh = Date.now();
 		await ensureStorage(this.context, target);
-		return this.context.getSchema({ database: this.context.database, bypassCache: true });
+		const changes = storageChanges();
+		const value = await this.context.getSchema({ database: this.context.database, bypassCache: true });
+		this.schema = { value, at: Date.now(), changes };
+		return value;
 	}
 }

@@ -77,10 +77,18 @@ function mappedField(mapping: FieldMapping, sort: number): FieldDefinition {
 
 // One schema change at a time in this process: SQLite has no lock to serialise them (see schema-lock).
 let queue: Promise<unknown> = Promise.resolve();
+let changes = 0;
 
 /** Creates the storage collection, or adds mapped fields it lacks. Idempotent. */
 export function ensureStorage(context: ExtensionContext, target: StorageTarget): Promise<void> {
 	const run = queue.then(() => new SchemaInstaller(context, [storageDefinition(target)], { moduleBar: false }).install());
 	queue = run.catch(() => undefined);
-	return run.then(() => undefined);
+	return run.then(() => {
+		changes += 1;
+	});
+}
+
+/** Moves whenever this process may have changed a storage collection: cached schemas are stale then. */
+export function storageChanges(): number {
+	return changes;
 }
