@@ -86,7 +86,7 @@ export class RequestRecorder {
 		// A group holding one delivery id twice would fail as a whole: those go one by one.
 		if (group.length > 1 && new Set(ids).size === ids.length) {
 			try {
-				const keys: unknown[] = await items.createMany(group.map((pending) => pending.row));
+				const keys: unknown[] = await items.createMany(group.map((pending) => given(pending.row)));
 				group.forEach((pending, index) => pending.resolve({ item: { ...pending.row, id: keys[index] }, duplicate: false }));
 				return;
 			} catch (error) {
@@ -105,7 +105,7 @@ export class RequestRecorder {
 
 	private async writeOne(items: ReturnType<RequestRecorder['items']>, row: Row): Promise<Recorded> {
 		try {
-			const id = await items.createOne(row);
+			const id = await items.createOne(given(row));
 			return { item: { ...row, id }, duplicate: false };
 		} catch (error) {
 			if (row.delivery_id === null || row.delivery_id === undefined || !isDirectusError(error, 'RECORD_NOT_UNIQUE')) throw error;
@@ -143,4 +143,9 @@ export class RequestRecorder {
 		this.schema = { value, at: Date.now(), changes };
 		return value;
 	}
+}
+
+/** The row without its null fields: they are NULL all the same, and Directus processes every field given. */
+function given(row: Row): Row {
+	return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== null));
 }
