@@ -63,6 +63,15 @@ async function createFlow(api: ApiClient, url: string): Promise<string> {
 	return flow.body.data.id;
 }
 
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const round3 = (value: number) => Number(value.toFixed(3));
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 function percentile(values: number[], p: number): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -112,12 +121,26 @@ try {
 	row({ bench: 'batch-create', webhooks: 'flow', items: ITEMS, items_per_s: Math.round(withFlow), ratio: Number((withFlow / baseline).toFixed(3)), delivered: receiver.requests.length - before });
 	await api.delete(`/flows/${flowId}`);
 
-	// One matching managed webhook: the outbox write is the only cost on the write path.
-	const [matching] = await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION] }]);
+	// One matching managed webhook: the outbox write is the only cost on the write path. Rounds
+	// alternate without and with it (an inactive webhook matches nothing), so a slow spell of this
+	// shared machine hits both sides; the median of the per-round ratios is reported.
+	const [matching] = await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION], status: 'inactive' }]);
+	const ratios: number[] = [];
+	const rates: number[] = [];
 	before = receiver.requests.length;
-	const withWebhook = await batchCreate(api);
-	await receiver.waitFor(before + ITEMS, 60_000).catch(() => undefined);
-	row({ bench: 'batch-create', webhooks: 'one matching', items: ITEMS, items_per_s: Math.round(withWebhook), ratio: Number((withWebhook / baseline).toFixed(3)), target: '>= 0.85', delivered: receiver.requests.length - before });
+	for (let round = 0; round < ROUNDS; round += 1) {
+		const none = await batchCreate(api);
+		await api.patch(`/webhooks/${matching}`, { status: 'active' });
+		const sent = receiver.requests.length;
+		const withWebhook = await batchCreate(api);
+		// Deliveries finish before the next baseline, so they do not slow it down.
+		await receiver.waitFor(sent + ITEMS, 60_000).catch(() => undefined);
+		await api.patch(`/webhooks/${matching}`, { status: 'inactive' });
+		ratios.push(withWebhook / none);
+		rates.push(withWebhook);
+	}
+	row({ bench: 'batch-create', webhooks: 'one matching', items: ITEMS, rounds: ROUNDS, items_per_s: Math.round(median(rates)), ratio: round3(median(ratios)), ratios: ratios.map(round3), target: '>= 0.85', delivered: receiver.requests.length - before });
+	await api.patch(`/webhooks/${matching}`, { status: 'active' });
 
 	// Commit-to-receipt latency when idle: one item at a time.
 	const latencies: number[] = [];
@@ -134,17 +157,18 @@ try {
 	row({ bench: 'commit-to-receipt', measured_from: 'write request start', samples: latencies.length, p50_ms: Math.round(percentile(latencies, 50)), p99_ms: Math.round(percentile(latencies, 99)), target: 'p50 <= 50, p99 <= 250' });
 	await deleteWebhooks(api, [matching!]);
 
-	// 10,000 webhooks on another collection: matching must stay a lookup, not a scan.
+	// 10,000 webhooks on another collection: matching must stay a lookup, not a scan. Baselines
+	// right before they are created and right after they are deleted bracket two measured runs.
+	const before10k = await batchCreate(api);
 	const others = await createWebhooks(
 		api,
 		Array.from({ length: 10_000 }, (_, index) => ({ name: `other ${index}`, url: receiver.url('/never'), actions: ['create', 'update', 'delete'], collections: ['directus_users'] })),
 	);
-	const withMany = await batchCreate(api);
-	const baselineAgain = await (async () => {
-		await deleteWebhooks(api, others);
-		return batchCreate(api);
-	})();
-	row({ bench: 'batch-create', webhooks: '10000 non-matching', items: ITEMS, items_per_s: Math.round(withMany), ratio: Number((withMany / baselineAgain).toFixed(3)), target: '>= 0.95', baseline_items_per_s: Math.round(baselineAgain) });
+	const withMany = [await batchCreate(api), await batchCreate(api)];
+	await deleteWebhooks(api, others);
+	const after10k = await batchCreate(api);
+	const ratio10k = (withMany[0]! + withMany[1]!) / (before10k + after10k);
+	row({ bench: 'batch-create', webhooks: '10000 non-matching', items: ITEMS, items_per_s: Math.round((withMany[0]! + withMany[1]!) / 2), ratio: round3(ratio10k), target: '>= 0.95', baseline_items_per_s: [Math.round(before10k), Math.round(after10k)] });
 } finally {
 	await receiver.close();
 	await stack.stop();

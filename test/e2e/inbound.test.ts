@@ -270,6 +270,9 @@ describe('inbound endpoints: requests', () => {
 		expect((await call(endpoint.url, json({}))).status).toBe(404);
 		expect((await call(endpoint.url, { method: 'GET' })).status).toBe(404);
 		expect((await call(endpoint.url, { ...json({}), headers: { 'content-type': 'application/json', 'x-key': endpoint.secret! } })).status).toBe(200);
+		const [row] = await stored(endpoint);
+		expect(row!.headers['x-key']).toBe('[redacted]');
+		expect(JSON.stringify(row)).not.toContain(endpoint.secret!);
 	});
 
 	it('gives up on a body that trickles in too slowly (408) without holding the connection', async () => {
@@ -384,6 +387,8 @@ describe('inbound endpoints: verification', () => {
 		const keyed = await createEndpoint({ auth: 'api_key', auth_config: { query: 'key' } });
 		expect((await call(`${keyed.url}?key=${encodeURIComponent(keyed.secret!)}`, json({}))).status).toBe(200);
 		expect((await call(`${keyed.url}?key=nope`, json({}))).status).toBe(401);
+		// The key is a credential: never stored in clear, wherever it was sent.
+		expect((await stored(keyed))[0]!.query).toEqual({ key: '[redacted]' });
 
 		const basic = await createEndpoint({ auth: 'basic', secrets: ['hook:s3cret'] });
 		const auth = (pair: string) => ({ authorization: `Basic ${Buffer.from(pair).toString('base64')}` });

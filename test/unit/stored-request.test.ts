@@ -215,3 +215,27 @@ describe('storedRequest: the template context', () => {
 		expect(json('').request.body).toBeNull();
 	});
 });
+
+describe('storedRequest: credentials named by the endpoint', () => {
+	it('redacts the configured key header and query parameter everywhere they appear', () => {
+		const { row, request } = storedRequest({
+			endpointId: 1,
+			method: 'POST',
+			path: '/webhooks/in/x',
+			query: { key: 'k-123', page: '2' },
+			headers: { 'content-type': 'application/json', 'x-key': 'k-123' },
+			rawBody: Buffer.from('{}'),
+			ip: null,
+			verified: true,
+			keepRaw: false,
+			deliveryId: null,
+			mappings: [{ path: 'query.key', field: 'leaked', type: 'string' }],
+			receivedAt: new Date(0),
+			credentials: { headers: ['x-key'], query: ['key'] },
+		});
+		expect(row.query).toEqual({ key: '[redacted]', page: '2' });
+		expect((row.headers as Record<string, string>)['x-key']).toBe('[redacted]');
+		expect(row.leaked).toBe('[redacted]');
+		expect(JSON.stringify({ row, request })).not.toContain('k-123');
+	});
+});

@@ -240,12 +240,12 @@ function addPart(fields: Record<string, unknown>, headers: Map<string, string>, 
 }
 
 /** Request headers as stored: one string each, credentials and signatures replaced. */
-export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+export function redactHeaders(headers: Record<string, string | string[] | undefined>, alsoSensitive: readonly string[] = []): Record<string, string> {
 	const result: Record<string, string> = {};
 	for (const [rawName, value] of Object.entries(headers)) {
 		if (value === undefined) continue;
 		const name = rawName.toLowerCase();
-		const sensitive = SENSITIVE_HEADERS.has(name) || SENSITIVE_PARTS.some((part) => name.includes(part));
+		const sensitive = SENSITIVE_HEADERS.has(name) || SENSITIVE_PARTS.some((part) => name.includes(part)) || alsoSensitive.includes(name);
 		setOwn(result, name, sensitive ? REDACTED : Array.isArray(value) ? value.join(', ') : String(value));
 	}
 	return result;

@@ -115,6 +115,7 @@ export class InboundHandler {
 			deliveryId: dedupe || verdict.deliveryId,
 			mappings: endpoint.fieldMappings,
 			receivedAt: new Date(),
+			credentials: credentialsOf(endpoint),
 		});
 		if (endpoint.strict) {
 			const reasons = unmetExpectations(endpoint, { headers, query, body: stored.request.body });
@@ -162,6 +163,15 @@ export class InboundHandler {
 		if (refusal.close) res.setHeader('connection', 'close');
 		res.json({ errors: [{ message: refusal.message, extensions }] });
 	}
+}
+
+/** The header or query parameter an endpoint's callers send their key or signature in. */
+function credentialsOf(endpoint: RegisteredEndpoint): { headers: string[]; query: string[] } {
+	const config = endpoint.authConfig as { header?: unknown; query?: unknown };
+	const named = (value: unknown) => (typeof value === 'string' && value !== '' ? [value.toLowerCase()] : []);
+	if (endpoint.auth === 'api_key') return { headers: named(config.header), query: typeof config.query === 'string' ? [config.query] : [] };
+	if (endpoint.auth === 'hmac') return { headers: named(config.header), query: [] };
+	return { headers: [], query: [] };
 }
 
 /** `/github/push/` -> `github/push`; null for anything a suffix cannot be. */

@@ -2,7 +2,7 @@
 // handler gathers the parts, this decides their stored form.
 import { Buffer } from 'node:buffer';
 import type { FieldMapping } from '../../shared/inbound-endpoint';
-import { binaryMarker, parseBody, redactHeaders, strictUtf8 } from './body-parser';
+import { REDACTED, binaryMarker, parseBody, redactHeaders, strictUtf8 } from './body-parser';
 import { mapFields } from './field-mapping';
 
 export interface RequestParts {
@@ -19,6 +19,8 @@ export interface RequestParts {
 	deliveryId: string | null;
 	mappings: readonly FieldMapping[];
 	receivedAt: Date;
+	/** Where this endpoint's callers put credentials (an API key header or query parameter): never stored. */
+	credentials?: { headers: readonly string[]; query: readonly string[] };
 }
 
 export interface StoredRequest {
@@ -43,7 +45,8 @@ export function storedRequest(parts: RequestParts): StoredRequest {
 		body = text?.includes('\0') ? binaryMarker(parts.rawBody) : null;
 		if (body !== null) text = null;
 	}
-	const headers = redactHeaders(parts.headers);
+	const headers = redactHeaders(parts.headers, parts.credentials?.headers);
+	const query = redactQuery(parts.query, parts.credentials?.query ?? []);
 	const deliveryId = parts.deliveryId === null || parts.deliveryId === '' ? null : parts.deliveryId.slice(0, MAX_DELIVERY_ID);
 	const row: Record<string, unknown> = {
 		endpoint: parts.endpointId,
@@ -55,18 +58,18 @@ export function storedRequest(parts: RequestParts): StoredRequest {
 		source_ip: parts.ip?.slice(0, MAX_IP) ?? null,
 		verified: parts.verified,
 		delivery_id: deliveryId,
-		query: parts.query,
+		query,
 		headers,
 		body,
 		body_text: text,
 		raw_body: parts.keepRaw && parts.rawBody.length > 0 ? rawText(parts.rawBody) : null,
 		parse_error: parsed.error === null ? null : withoutNul(parsed.error),
-		...mapFields(parts.mappings, { body: parsed.body, headers, query: parts.query }),
+		...mapFields(parts.mappings, { body: parsed.body, headers, query }),
 	};
 	const request = {
 		method: parts.method,
 		path: parts.path,
-		query: parts.query,
+		query,
 		headers,
 		body: parsed.body,
 		content_type: row.content_type,
@@ -75,6 +78,11 @@ export function storedRequest(parts: RequestParts): StoredRequest {
 		received_at: row.received_at,
 	};
 	return { row, request };
+}
+
+function redactQuery(query: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+	if (!names.some((name) => Object.hasOwn(query, name))) return query;
+	return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, names.includes(name) ? REDACTED : value]));
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {
