@@ -1,5 +1,6 @@
 // API calls from the module and the panel: failures become Directus notices, never silent.
 import { useApi, useStores } from '@directus/extensions-sdk';
+import { TEXTS } from './texts';
 
 /** The message of a Directus error response, or of any other failure. */
 export function errorMessage(error: unknown): string {
@@ -40,7 +41,12 @@ export function useWebhooksApi() {
 		}
 	}
 
-	return { api, call, run, notify };
+	async function copy(text: string): Promise<void> {
+		await copyText(text);
+		notify(TEXTS.copied);
+	}
+
+	return { api, call, run, notify, copy };
 }
 
 export async function copyText(text: string): Promise<void> {
