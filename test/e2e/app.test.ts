@@ -12,7 +12,8 @@ import { Receiver } from '../harness/receiver.ts';
 
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
-const SCREENSHOTS = join(ROOT, 'test', 'screenshots');
+// The README shows the pinned Directus; other versions' screenshots stay with the run's artifacts.
+const SCREENSHOTS = process.env.TEST_DIRECTUS_VERSION ? join(info.dataDir, 'screenshots') : join(ROOT, 'test', 'screenshots');
 const COLLECTION = 'e2e_app_items';
 if (!hasChromium && process.env.CI) throw new Error('Chromium is missing: CI must run the browser tests (apt-get install chromium)');
 
@@ -76,10 +77,17 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await field('Name').locator('input').fill('Orders to the warehouse');
 		await field('URL').locator('input').fill(receiver.url('/app'));
 		await drawer().getByText('Create', { exact: true }).click();
-		await field('Collections').locator('.v-input, .v-select').first().click();
-		await page.locator('.v-menu-content input').fill('e2e');
-		await page.locator('.v-menu-content .v-list-item', { hasText: /e2e/i }).first().click();
-		await page.keyboard.press('Escape');
+		// Directus 11 lists collections as checkboxes, Directus 12 in a searchable dropdown.
+		const collections = field('Collections');
+		const checkbox = collections.locator('.v-checkbox', { hasText: /e2e.?app.?items/i });
+		if ((await checkbox.count()) > 0) {
+			await checkbox.first().click();
+		} else {
+			await collections.locator('.v-input, .v-select').first().click();
+			await page.locator('.v-menu-content input').fill('e2e');
+			await page.locator('.v-menu-content .v-list-item', { hasText: /e2e/i }).first().click();
+			await page.keyboard.press('Escape');
+		}
 		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-drawer.png') });
 		await page.locator('[data-test="save"]').click();
 
@@ -160,10 +168,13 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		expect(dashboard.status).toBe(200);
 		await page.goto(`${info.url}/admin/insights/${dashboard.body.data.id}`);
 		await page.locator('.header-bar .v-button.edit').click();
-		await page.locator('.header-bar .v-button', { hasText: 'Create Panel' }).click();
+		// Directus 12 labels these buttons; Directus 11 shows icons.
+		const button = (scope: Page | ReturnType<typeof drawer>, text: string, icon: string) =>
+			scope.locator('.header-bar .v-button', { hasText: text }).or(scope.locator(`.header-bar .v-button:has([data-icon="${icon}"])`)).first();
+		await button(page, 'Create Panel', 'add').click();
 		await drawer().getByText('Webhook activity', { exact: true }).click();
-		await drawer().locator('.header-bar .v-button', { hasText: 'Done' }).click();
-		await page.locator('.header-bar .v-button', { hasText: 'Save' }).click();
+		await button(drawer(), 'Done', 'check').click();
+		await button(page, 'Save', 'check').click();
 		const panel = page.locator('[data-test="webhooks-activity-panel"]');
 		await panel.locator('svg').waitFor({ timeout: 15_000 });
 		await panel.getByText(/Succeeded \d+/).waitFor();

@@ -7,7 +7,17 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(ROOT, 'node_modules', 'directus', 'cli.js');
+
+/** Where a Directus version lives: the pinned one in node_modules, others under test/.directus. */
+export function directusDir(version = process.env.TEST_DIRECTUS_VERSION): string {
+	return version ? join(ROOT, 'test', '.directus', version, 'node_modules', 'directus') : join(ROOT, 'node_modules', 'directus');
+}
+
+function cli(): string {
+	const path = join(directusDir(), 'cli.js');
+	if (!existsSync(path)) throw new Error(`Directus ${process.env.TEST_DIRECTUS_VERSION} is not installed: run node test/harness/install-directus.ts ${process.env.TEST_DIRECTUS_VERSION}`);
+	return path;
+}
 const BUNDLE_DIR = join(ROOT, 'extensions');
 const BUNDLE_NAME = 'directus-extension-webhooks';
 
@@ -100,7 +110,7 @@ export class DirectusProcess {
 	/** Runs a Directus CLI command (e.g. bootstrap) to completion. */
 	async run(args: string[]): Promise<void> {
 		const output: Buffer[] = [];
-		const child = spawn(nodeBinary(), [CLI, ...args], { cwd: ROOT, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(nodeBinary(), [cli(), ...args], { cwd: ROOT, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
 		child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
 		child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
 		const code = await new Promise<number | null>((done) => child.on('exit', done));
@@ -110,7 +120,7 @@ export class DirectusProcess {
 	async start(timeoutMs = 120_000): Promise<void> {
 		if (this.child) throw new Error('already started');
 		const { logFile } = this.options;
-		const child = spawn(nodeBinary(), [CLI, 'start'], {
+		const child = spawn(nodeBinary(), [cli(), 'start'], {
 			cwd: ROOT,
 			env: this.env(),
 			stdio: logFile ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
