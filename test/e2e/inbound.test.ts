@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { sign as githubSign } from '@octokit/webhooks-methods';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
@@ -9,6 +10,8 @@ import { ApiClient } from '../harness/client.ts';
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
 const created: number[] = [];
+/** Every secret these tests saw: none may ever appear in the Directus log. */
+const secretsSeen: string[] = [];
 
 interface Endpoint {
 	id: number;
@@ -23,6 +26,7 @@ async function createEndpoint(overrides: Record<string, unknown> = {}): Promise<
 	const response = await api.post('/webhooks/endpoints', { name: `e2e ${tag}`, suffix: `e2e/${tag}`, ...overrides });
 	expect(response.status, JSON.stringify(response.body)).toBe(200);
 	created.push(response.body.data.id);
+	for (const secret of [response.body.data.secret, ...((overrides.secrets as string[] | undefined) ?? [])]) if (typeof secret === 'string') secretsSeen.push(secret);
 	return response.body.data as Endpoint;
 }
 
@@ -415,6 +419,14 @@ describe('inbound endpoints: verification', () => {
 		const replaced = await api.patch(`/webhooks/endpoints/${endpoint.id}`, { secrets: [fresh] });
 		expect(replaced.status).toBe(200);
 		expect((await call(endpoint.url, { body: '{}', headers: { ...jsonType, 'x-key': endpoint.secret! } })).status).toBe(401);
+	});
+});
+
+describe('inbound endpoints: secrets in logs', () => {
+	it('no secret used in these tests appears in the Directus log', () => {
+		expect(secretsSeen.length).toBeGreaterThan(5);
+		const log = readFileSync(info.logFile, 'utf8');
+		for (const secret of secretsSeen) expect(log.includes(secret), 'a secret is in the log').toBe(false);
 	});
 });
 
