@@ -88,17 +88,7 @@ export async function benchInbound(db: DatabaseKind, row: (values: Record<string
 		const round = (value: number) => Math.round(value * 10) / 10;
 
 		// The Flow: webhook trigger, one operation storing the request's body and headers.
-		const flowCollection = await api.post('/collections', {
-			collection: 'bench_flow_requests',
-			schema: {},
-			meta: {},
-			fields: [
-				{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true }, meta: { hidden: true } },
-				{ field: 'body', type: 'json', schema: {}, meta: { special: ['cast-json'] } },
-				{ field: 'headers', type: 'json', schema: {}, meta: { special: ['cast-json'] } },
-			],
-		});
-		if (flowCollection.status !== 200) throw new Error(`flow collection: ${JSON.stringify(flowCollection.body)}`);
+		await api.createCollection('bench_flow_requests', { body: 'json', headers: 'json' });
 		const flow = await api.post('/flows', { name: 'bench: store webhook', status: 'active', trigger: 'webhook', accountability: 'all', options: { method: 'POST', async: false } });
 		const operation = await api.post('/operations', {
 			flow: flow.body.data.id,

@@ -434,16 +434,7 @@ describe('inbound endpoints: Flows and lifecycle', () => {
 	it('a Flow with an event trigger on the storage collection runs for each stored request', async () => {
 		const endpoint = await createEndpoint();
 		const marks = `e2e_marks_${randomBytes(3).toString('hex')}`;
-		const collection = await api.post('/collections', {
-			collection: marks,
-			schema: {},
-			meta: {},
-			fields: [
-				{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true }, meta: { hidden: true } },
-				{ field: 'source', type: 'string', schema: {}, meta: {} },
-			],
-		});
-		expect(collection.status).toBe(200);
+		await api.createCollection(marks, { source: 'string' });
 		const flow = await api.post('/flows', {
 			name: 'mark inbound',
 			status: 'active',

@@ -38,6 +38,20 @@ export class ApiClient {
 		return { status: response.status, headers: response.headers, body: parsed as T };
 	}
 
+	/** Creates a plain collection: an auto-increment id plus the given fields ({ name: type }). */
+	async createCollection(collection: string, fields: Record<string, string>): Promise<void> {
+		const response = await this.post('/collections', {
+			collection,
+			schema: {},
+			meta: {},
+			fields: [
+				{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true }, meta: { hidden: true } },
+				...Object.entries(fields).map(([field, type]) => ({ field, type, schema: {}, meta: type === 'json' ? { special: ['cast-json'] } : {} })),
+			],
+		});
+		if (response.status !== 200) throw new Error(`creating ${collection} failed: ${JSON.stringify(response.body)}`);
+	}
+
 	get<T = any>(path: string) {
 		return this.request<T>('GET', path);
 	}
