@@ -167,7 +167,13 @@ export class DirectusProcess {
 		this.log = null;
 	}
 
-	kill(): void {
+	/** SIGKILL, as a crash or an OOM kill would; the instance can be started again afterwards. */
+	async kill(): Promise<void> {
 		this.child?.kill('SIGKILL');
+		await this.stop();
+	}
+
+	get pid(): number | undefined {
+		return this.child?.pid;
 	}
 }

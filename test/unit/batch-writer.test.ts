@@ -52,4 +52,36 @@ describe('BatchWriter', () => {
 		expect(failed).toEqual([[1]]);
 		expect(written).toEqual([[2]]);
 	});
+
+	it('counts items not yet written as backlog, and calls afterWrite once a batch is down', async () => {
+		let release!: () => void;
+		const gate = new Promise<void>((done) => (release = done));
+		const seen: number[] = [];
+		const writer: BatchWriter<number> = new BatchWriter<number>({
+			maxBatch: 2,
+			delayMs: 10_000,
+			write: async () => {
+				await gate;
+			},
+			onError: () => undefined,
+			afterWrite: () => seen.push(writer.backlog),
+		});
+		writer.add(1, 2, 3);
+		expect(writer.backlog).toBe(3);
+		const flushed = writer.flush();
+		expect(writer.backlog).toBe(3);
+		release();
+		await flushed;
+		expect(writer.backlog).toBe(0);
+		expect(seen).toEqual([0]);
+	});
+
+	it('a failed write leaves the backlog too (the failure is reported, not retried forever)', async () => {
+		const errors: number[][] = [];
+		const writer = new BatchWriter<number>({ maxBatch: 10, delayMs: 1, write: async () => Promise.reject(new Error('down')), onError: (_, batch) => errors.push(batch) });
+		writer.add(1, 2);
+		await writer.flush();
+		expect(errors).toEqual([[1, 2]]);
+		expect(writer.backlog).toBe(0);
+	});
 });

@@ -7,6 +7,8 @@ export interface BatchWriterOptions<T> {
 	maxBatch: number;
 	delayMs: number;
 	onError: (error: unknown, batch: T[]) => void;
+	/** Called after each batch is written (or its failure reported). */
+	afterWrite?: () => void;
 }
 
 export class BatchWriter<T> {
@@ -14,6 +16,7 @@ export class BatchWriter<T> {
 	private buffer: T[] = [];
 	private timer: NodeJS.Timeout | null = null;
 	private writing: Promise<void> = Promise.resolve();
+	private unwritten = 0;
 
 	constructor(options: BatchWriterOptions<T>) {
 		this.options = options;
@@ -21,6 +24,7 @@ export class BatchWriter<T> {
 
 	add(...items: T[]): void {
 		if (items.length === 0) return;
+		this.unwritten += items.length;
 		this.buffer.push(...items);
 		if (this.buffer.length >= this.options.maxBatch) void this.flush();
 		else this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs);
@@ -31,7 +35,16 @@ export class BatchWriter<T> {
 		this.timer = null;
 		const batch = this.buffer.splice(0);
 		if (batch.length === 0) return this.writing;
-		this.writing = this.writing.then(() => this.options.write(batch).catch((error) => this.options.onError(error, batch)));
+		this.writing = this.writing.then(async () => {
+			await this.options.write(batch).catch((error) => this.options.onError(error, batch));
+			this.unwritten -= batch.length;
+			this.options.afterWrite?.();
+		});
 		return this.writing;
+	}
+
+	/** Items added and not yet written: buffered or in a write under way. */
+	get backlog(): number {
+		return this.unwritten;
 	}
 }

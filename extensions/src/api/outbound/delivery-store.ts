@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../shared/collections';
 import type { Attempt, Delivery, DeliveryStatus } from '../../shared/delivery';
 import { databaseClient, type DatabaseClient } from '../database-client';
+import { retryOnLockConflict } from '../lock-conflicts';
 import { toJson, toNumber } from '../rows';
 
 export type NewDelivery = Pick<Delivery, 'webhook' | 'message_id' | 'event' | 'collection' | 'item_key' | 'event_data'> & {
@@ -40,6 +41,15 @@ export class DeliveryStore {
 	constructor(knex: Knex) {
 		this.knex = knex;
 		this.dialect = databaseClient(knex);
+	}
+
+	/**
+	 * InnoDB's default REPEATABLE READ makes the claim's locking read hold next-key locks on every
+	 * row it scans, and outcome updates then deadlock with it; READ COMMITTED locks only the rows
+	 * taken. (PostgreSQL already reads committed; SQLite has one writer.)
+	 */
+	private get transactionConfig(): Knex.TransactionConfig | undefined {
+		return this.dialect === 'mysql' ? { isolationLevel: 'read committed' } : undefined;
 	}
 
 	/** Whether insert() can lease rows as it writes them (it needs INSERT ... RETURNING). */
@@ -110,12 +120,14 @@ export class DeliveryStore {
 		let rows: Record<string, unknown>[];
 		if (this.dialect === 'mysql') {
 			// No UPDATE ... RETURNING here: lock the rows, then update and return what we locked.
-			rows = await this.knex.transaction(async (trx) => {
-				const locked = await due(trx(DELIVERIES_COLLECTION).select(CLAIM_COLUMNS)).forUpdate().skipLocked();
-				if (locked.length === 0) return [];
-				await trx(DELIVERIES_COLLECTION).whereIn('id', locked.map((row: { id: unknown }) => row.id)).update(lease);
-				return locked;
-			});
+			rows = await retryOnLockConflict(() =>
+				this.knex.transaction(async (trx) => {
+					const locked = await due(trx(DELIVERIES_COLLECTION).select(CLAIM_COLUMNS)).forUpdate().skipLocked();
+					if (locked.length === 0) return [];
+					await trx(DELIVERIES_COLLECTION).whereIn('id', locked.map((row: { id: unknown }) => row.id)).update(lease);
+					return locked;
+				}, this.transactionConfig),
+			);
 		} else {
 			// One atomic statement: the subquery picks due rows (skipping rows other instances
 			// have locked, on PostgreSQL), the update leases exactly those.
@@ -139,6 +151,10 @@ export class DeliveryStore {
 	/** Records a batch of outcomes in one transaction; only rows still leased by `owner` change. */
 	async record(owner: string, outcomes: Outcome[], now = Date.now()): Promise<void> {
 		if (outcomes.length === 0) return;
+		await retryOnLockConflict(() => this.recordOnce(owner, outcomes, now));
+	}
+
+	private async recordOnce(owner: string, outcomes: Outcome[], now: number): Promise<void> {
 		await this.knex.transaction(async (trx) => {
 			for (let index = 0; index < outcomes.length; index += INSERT_CHUNK) {
 				await trx(ATTEMPTS_COLLECTION).insert(
@@ -169,6 +185,8 @@ export class DeliveryStore {
 				groups.set(key, group);
 			}
 			for (const { ids, values } of groups.values()) {
+				// Rows locked in key order, as every other statement here takes them.
+				ids.sort((x, y) => x - y);
 				for (let index = 0; index < ids.length; index += INSERT_CHUNK) {
 					await trx(DELIVERIES_COLLECTION)
 						.whereIn('id', ids.slice(index, index + INSERT_CHUNK))
@@ -176,16 +194,18 @@ export class DeliveryStore {
 						.update(values);
 				}
 			}
-		});
+		}, this.transactionConfig);
 	}
 
 	/** Gives leased deliveries back untouched (shutdown, webhook saturated). */
 	async release(owner: string, ids: number[]): Promise<void> {
 		if (ids.length === 0) return;
-		await this.knex(DELIVERIES_COLLECTION)
-			.whereIn('id', ids)
-			.andWhere({ status: 'sending', lease_owner: owner })
-			.update({ status: 'pending', lease_owner: null, lease_until: null });
+		await retryOnLockConflict(() =>
+			this.knex(DELIVERIES_COLLECTION)
+				.whereIn('id', ids)
+				.andWhere({ status: 'sending', lease_owner: owner })
+				.update({ status: 'pending', lease_owner: null, lease_until: null }),
+		);
 	}
 
 	/** Puts a delivery back in the queue for an immediate new attempt (same message id). */

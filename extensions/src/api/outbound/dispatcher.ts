@@ -86,7 +86,21 @@ export class Dispatcher {
 			write: (batch) => this.store.record(this.owner, batch),
 			// The leases expire and the deliveries are retried: at least once, never lost.
 			onError: (error, batch) => this.logger.error(error, `[webhooks] could not record ${batch.length} delivery outcomes`),
+			// Claims held back by unrecorded outcomes resume as soon as the database catches up.
+			afterWrite: () => {
+				if (this.moreDue) this.wake();
+			},
 		});
+	}
+
+	/**
+	 * How many deliveries this instance may hold (in flight or waiting). Outcomes not yet recorded
+	 * count too once they exceed one budget: while the database lags, their rows stay leased, and a
+	 * crash would send them again, so claiming slows to the pace of recording.
+	 */
+	private get budget(): number {
+		const budget = this.options.concurrency * HOLD_FACTOR;
+		return budget - Math.max(0, this.outcomes.backlog - budget);
 	}
 
 	/** A lease outlives the longest wait: a full queue of timeouts ahead of a delivery, plus margin. */
@@ -135,8 +149,11 @@ export class Dispatcher {
 	}
 
 	private async claim(): Promise<void> {
-		const capacity = this.options.concurrency * HOLD_FACTOR - this.held;
-		if (capacity <= 0) return;
+		const capacity = this.budget - this.held;
+		if (capacity <= 0) {
+			this.moreDue = true;
+			return;
+		}
 		const holdLimit = this.options.perWebhook * HOLD_FACTOR;
 		const saturated = [...this.heldPerWebhook()].filter(([, count]) => count >= holdLimit).map(([id]) => id);
 		const claimed = await this.store.claim(this.owner, capacity, Date.now() + this.leaseMs, saturated);
@@ -176,7 +193,7 @@ export class Dispatcher {
 		const held = this.heldPerWebhook();
 		return webhooks.map((webhook) => {
 			const count = held.get(webhook) ?? 0;
-			if (this.held >= this.options.concurrency * HOLD_FACTOR || count >= holdLimit) return false;
+			if (this.held >= this.budget || count >= holdLimit) return false;
 			held.set(webhook, count + 1);
 			this.reserved.set(webhook, (this.reserved.get(webhook) ?? 0) + 1);
 			this.held++;

@@ -1,0 +1,27 @@
+// Deadlocks and lock-wait timeouts are the database asking for a transaction to be run again
+// (InnoDB and PostgreSQL each pick a victim when two transactions wait on each other), so the
+// outbox retries them instead of dropping an outcome, which would resend a delivered message.
+
+// ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT (MySQL/MariaDB); deadlock_detected, serialization_failure
+// (PostgreSQL); a busy SQLite file.
+const MYSQL_ERRNOS = new Set([1213, 1205]);
+const CODES = new Set(['40P01', '40001', 'SQLITE_BUSY']);
+
+export function isLockConflict(error: unknown): boolean {
+	if (!error || typeof error !== 'object') return false;
+	const { errno, code } = error as { errno?: unknown; code?: unknown };
+	return (typeof errno === 'number' && MYSQL_ERRNOS.has(errno)) || (typeof code === 'string' && CODES.has(code));
+}
+
+/** Runs `work` again (up to `attempts` times in all, after a short random pause) while it hits a lock conflict. */
+export async function retryOnLockConflict<T>(work: () => Promise<T>, attempts = 5, pauseMs = 10): Promise<T> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await work();
+		} catch (error) {
+			if (attempt >= attempts || !isLockConflict(error)) throw error;
+			// Random, growing pauses so the two parties of a deadlock do not collide again.
+			await new Promise((wait) => setTimeout(wait, pauseMs * attempt * (0.5 + Math.random())));
+		}
+	}
+}
