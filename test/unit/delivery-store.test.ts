@@ -103,6 +103,23 @@ describe('DeliveryStore', () => {
 		expect(await store.claim('me', 10, now + 30_000, [], now + 5000)).toHaveLength(1);
 	});
 
+	it('records a batch of retries, each with its own next attempt time, across chunks', async () => {
+		const now = Date.now();
+		await store.insert(Array.from({ length: 450 }, (_, n) => delivery(n)), now);
+		const claimed = await store.claim('me', 450, now + 30_000, [], now);
+		expect(claimed).toHaveLength(450);
+		const outcomes = claimed.map((row, n) => (n % 3 === 0 ? outcome(row, 'succeeded') : outcome(row, 'pending', now + 1000 + n)));
+		await store.record('me', outcomes, now);
+		const rows = await db('webhooks_deliveries').orderBy('id');
+		const byId = new Map(rows.map((row) => [row.id, row]));
+		for (const [n, row] of claimed.entries()) {
+			const stored = byId.get(row.id)!;
+			if (n % 3 === 0) expect([stored.status, stored.next_attempt_at, Number(stored.finished_at), stored.last_error]).toEqual(['succeeded', null, now, null]);
+			else expect([stored.status, Number(stored.next_attempt_at), stored.finished_at, stored.last_error]).toEqual(['pending', now + 1000 + n, null, 'the receiver answered 500']);
+			expect(stored.lease_owner).toBeNull();
+		}
+	});
+
 	it('resends a finished delivery and releases leased ones', async () => {
 		const now = Date.now();
 		await store.insert([delivery(1)], now);

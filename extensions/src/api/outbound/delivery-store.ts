@@ -165,36 +165,40 @@ export class DeliveryStore {
 					})),
 				);
 			}
-			// Group identical updates (the common case: many successes with one status code).
-			const groups = new Map<string, { ids: number[]; values: Record<string, unknown> }>();
-			for (const outcome of outcomes) {
-				const finished = outcome.status !== 'pending';
-				const values = {
-					status: outcome.status,
-					attempts: outcome.attempt.attempt,
-					last_status: outcome.attempt.response_status,
-					last_error: outcome.error,
-					next_attempt_at: outcome.nextAttemptAt,
-					finished_at: finished ? now : null,
-					lease_owner: null,
-					lease_until: null,
-				};
-				const key = JSON.stringify(values);
-				const group = groups.get(key) ?? { ids: [] as number[], values };
-				group.ids.push(outcome.delivery.id);
-				groups.set(key, group);
-			}
-			for (const { ids, values } of groups.values()) {
-				// Rows locked in key order, as every other statement here takes them.
-				ids.sort((x, y) => x - y);
-				for (let index = 0; index < ids.length; index += INSERT_CHUNK) {
-					await trx(DELIVERIES_COLLECTION)
-						.whereIn('id', ids.slice(index, index + INSERT_CHUNK))
-						.andWhere({ lease_owner: owner })
-						.update(values);
-				}
+			// One UPDATE per chunk whatever the outcomes: retries each carry their own next attempt
+			// time, and a statement per row would let recording fall behind sending.
+			const latest = new Map<number, Record<string, unknown>>();
+			for (const outcome of outcomes) latest.set(outcome.delivery.id, outcomeValues(outcome, now));
+			// Rows locked in key order, as every other statement here takes them.
+			const ids = [...latest.keys()].sort((x, y) => x - y);
+			for (let index = 0; index < ids.length; index += INSERT_CHUNK) {
+				const chunk = ids.slice(index, index + INSERT_CHUNK);
+				await trx(DELIVERIES_COLLECTION)
+					.whereIn('id', chunk)
+					.andWhere({ lease_owner: owner })
+					.update(this.perRowValues(trx, chunk, latest));
 			}
 		}, this.transactionConfig);
+	}
+
+	/** Column values for an UPDATE of `ids`: a plain value where all rows agree, else CASE id WHEN … END. */
+	private perRowValues(trx: Knex.Transaction, ids: number[], values: Map<number, Record<string, unknown>>): Record<string, unknown> {
+		const first = values.get(ids[0]!)!;
+		const update: Record<string, unknown> = {};
+		for (const column of Object.keys(first)) {
+			if (ids.every((id) => values.get(id)![column] === first[column])) {
+				update[column] = first[column];
+				continue;
+			}
+			// PostgreSQL types untyped parameters in a CASE as text; say what the column holds.
+			const type = this.dialect === 'postgres' ? OUTCOME_COLUMN_TYPES[column] : undefined;
+			const value = type ? `cast(? as ${type})` : '?';
+			update[column] = trx.raw(`case ?? ${ids.map(() => `when ? then ${value}`).join(' ')} end`, [
+				'id',
+				...ids.flatMap((id) => [id, values.get(id)![column] ?? null]),
+			]);
+		}
+		return update;
 	}
 
 	/** Gives leased deliveries back untouched (shutdown, webhook saturated). */
@@ -251,4 +255,26 @@ export class DeliveryStore {
 			await trx(DELIVERIES_COLLECTION).whereIn('webhook', webhooks).delete();
 		});
 	}
+}
+
+const OUTCOME_COLUMN_TYPES: Record<string, string> = {
+	status: 'varchar',
+	attempts: 'integer',
+	last_status: 'integer',
+	last_error: 'text',
+	next_attempt_at: 'bigint',
+	finished_at: 'bigint',
+};
+
+function outcomeValues(outcome: Outcome, now: number): Record<string, unknown> {
+	return {
+		status: outcome.status,
+		attempts: outcome.attempt.attempt,
+		last_status: outcome.attempt.response_status,
+		last_error: outcome.error,
+		next_attempt_at: outcome.nextAttemptAt,
+		finished_at: outcome.status === 'pending' ? null : now,
+		lease_owner: null,
+		lease_until: null,
+	};
 }
