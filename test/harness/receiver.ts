@@ -25,15 +25,18 @@ export class Receiver {
 	connections = 0;
 	private responder: Responder = () => ({ status: 200, body: 'ok' });
 	private readonly server: Server;
+	private readonly host: string;
 	private waiters: { count: number; resolve: () => void }[] = [];
 
-	private constructor(server: Server) {
+	private constructor(server: Server, host: string) {
 		this.server = server;
+		this.host = host;
 	}
 
-	static async start(port = 0): Promise<Receiver> {
+	/** Listens on `host` (127.0.0.1 unless given; '::' means every local address, IPv4 and IPv6). */
+	static async start(port = 0, host = '127.0.0.1'): Promise<Receiver> {
 		const server = createServer({ keepAliveTimeout: 30_000 });
-		const receiver = new Receiver(server);
+		const receiver = new Receiver(server, host);
 		server.on('connection', () => receiver.connections++);
 		server.on('request', (req, res) => {
 			const chunks: Buffer[] = [];
@@ -48,7 +51,10 @@ export class Receiver {
 				res.end(reply.body ?? '');
 			});
 		});
-		await new Promise<void>((listening) => server.listen(port, '127.0.0.1', listening));
+		await new Promise<void>((listening, failed) => {
+			server.once('error', failed);
+			server.listen(port, host, () => (server.off('error', failed), listening()));
+		});
 		return receiver;
 	}
 
@@ -57,7 +63,7 @@ export class Receiver {
 	}
 
 	url(path = '/hook'): string {
-		return `http://127.0.0.1:${this.port}${path}`;
+		return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}${path}`;
 	}
 
 	respond(responder: Responder): void {

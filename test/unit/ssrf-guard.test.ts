@@ -53,6 +53,10 @@ describe('built-in classification', () => {
 		['ff02::1', 'multicast'],
 		['ff0e::101', 'multicast'],
 		['64:ff9b:1::a00:1', 'local-use NAT64'],
+		['192.0.2.1', 'documentation'],
+		['198.51.100.255', 'documentation'],
+		['203.0.113.7', 'documentation'],
+		['2001:db8::1', 'documentation'],
 	];
 	it.each(refused)('refuses %s', (address, fragment) => {
 		const reason = reasonOf(guard, address);
@@ -86,6 +90,10 @@ describe('built-in classification', () => {
 		'fe00::1',
 		'::2:1:0:0:0',
 		'64:ff9b:2::1',
+		'192.0.3.0',
+		'198.51.101.0',
+		'203.0.114.0',
+		'2001:db9::1',
 	];
 	it.each(allowed)('allows %s', (address) => {
 		expect(guard.check(address)).toEqual({ allowed: true });
@@ -230,11 +238,11 @@ describe('WEBHOOKS_IP_ALLOW_LIST', () => {
 	});
 
 	it('beats IMPORT_IP_DENY_LIST', () => {
-		const subject = new SsrfGuard({ allowList: '203.0.113.7,deny.example', denyList: '203.0.113.0/24' });
-		expect(subject.check('203.0.113.7')).toEqual({ allowed: true });
-		expect(subject.check('203.0.113.8', 'deny.example')).toEqual({ allowed: true });
-		expect(reasonOf(subject, '203.0.113.8')).toBe(
-			'refused: 203.0.113.8 is listed in IMPORT_IP_DENY_LIST as "203.0.113.0/24" (add it to WEBHOOKS_IP_ALLOW_LIST to allow)',
+		const subject = new SsrfGuard({ allowList: '45.33.32.7,deny.example', denyList: '45.33.32.0/24' });
+		expect(subject.check('45.33.32.7')).toEqual({ allowed: true });
+		expect(subject.check('45.33.32.8', 'deny.example')).toEqual({ allowed: true });
+		expect(reasonOf(subject, '45.33.32.8')).toBe(
+			'refused: 45.33.32.8 is listed in IMPORT_IP_DENY_LIST as "45.33.32.0/24" (add it to WEBHOOKS_IP_ALLOW_LIST to allow)',
 		);
 	});
 
@@ -262,19 +270,19 @@ describe('WEBHOOKS_IP_ALLOW_LIST', () => {
 
 describe('IMPORT_IP_DENY_LIST', () => {
 	it('refuses listed IPs, CIDRs and ranges, IPv4 and IPv6, and their mapped forms', () => {
-		const subject = new SsrfGuard({ denyList: '93.184.216.34,198.51.100.0/24,2606:4700::/32,8.8.8.0-8.8.8.255' });
+		const subject = new SsrfGuard({ denyList: '93.184.216.34,151.101.100.0/24,2606:4700::/32,8.8.8.0-8.8.8.255' });
 		const cases: [string, string][] = [
 			['93.184.216.34', '"93.184.216.34"'],
 			['::ffff:93.184.216.34', '"93.184.216.34"'],
-			['198.51.100.200', '"198.51.100.0/24"'],
-			['64:ff9b::c633:64c8', '"198.51.100.0/24"'],
+			['151.101.100.200', '"151.101.100.0/24"'],
+			['64:ff9b::9765:64c8', '"151.101.100.0/24"'],
 			['2606:4700::1111', '"2606:4700::/32"'],
 			['8.8.8.8', '"8.8.8.0-8.8.8.255"'],
 		];
 		for (const [address, entry] of cases) {
 			expect(reasonOf(subject, address), address).toContain(`listed in IMPORT_IP_DENY_LIST as ${entry}`);
 		}
-		for (const address of ['93.184.216.35', '198.51.101.1', '2606:4701::1', '8.8.9.8']) {
+		for (const address of ['93.184.216.35', '151.101.101.1', '2606:4701::1', '8.8.9.8']) {
 			expect(subject.check(address), address).toEqual({ allowed: true });
 		}
 	});
@@ -287,28 +295,28 @@ describe('IMPORT_IP_DENY_LIST', () => {
 			denyList: ['0.0.0.0'],
 			networkInterfaces: () => {
 				calls++;
-				return { eth0: [info('203.0.113.10', 'IPv4'), info('2001:db8::10', 'IPv6')], lo: undefined };
+				return { eth0: [info('45.33.32.10', 'IPv4'), info('2a00:1450::10', 'IPv6')], lo: undefined };
 			},
 		});
-		expect(reasonOf(subject, '203.0.113.10')).toBe(
-			"refused: 203.0.113.10 is an address of this machine's network interfaces (IMPORT_IP_DENY_LIST contains 0.0.0.0) (add it to WEBHOOKS_IP_ALLOW_LIST to allow)",
+		expect(reasonOf(subject, '45.33.32.10')).toBe(
+			"refused: 45.33.32.10 is an address of this machine's network interfaces (IMPORT_IP_DENY_LIST contains 0.0.0.0) (add it to WEBHOOKS_IP_ALLOW_LIST to allow)",
 		);
-		expect(reasonOf(subject, '::ffff:203.0.113.10')).toContain('this machine');
-		expect(reasonOf(subject, '2001:db8::10')).toContain('this machine');
-		expect(subject.check('203.0.113.11')).toEqual({ allowed: true });
-		expect(subject.check('2001:db8::11')).toEqual({ allowed: true });
+		expect(reasonOf(subject, '::ffff:45.33.32.10')).toContain('this machine');
+		expect(reasonOf(subject, '2a00:1450::10')).toContain('this machine');
+		expect(subject.check('45.33.32.11')).toEqual({ allowed: true });
+		expect(subject.check('2a00:1450::11')).toEqual({ allowed: true });
 		// Interfaces change (DHCP, VPNs), so they are read at check time.
 		expect(calls).toBeGreaterThan(0);
 	});
 
 	it('does not consult interfaces without the 0.0.0.0 entry', () => {
 		const subject = new SsrfGuard({
-			denyList: '198.51.100.1',
+			denyList: '151.101.100.1',
 			networkInterfaces: () => {
 				throw new Error('must not be called');
 			},
 		});
-		expect(subject.check('203.0.113.10')).toEqual({ allowed: true });
+		expect(subject.check('45.33.32.10')).toEqual({ allowed: true });
 	});
 
 	it('works with the real network interfaces', () => {
@@ -323,21 +331,21 @@ describe('IMPORT_IP_DENY_LIST', () => {
 });
 
 describe('SsrfGuard.fromEnv', () => {
-	const withInterface = { networkInterfaces: () => ({ eth0: [{ address: '203.0.113.10', family: 'IPv4', netmask: '', mac: '', internal: false, cidr: null } as NetworkInterfaceInfo] }) };
+	const withInterface = { networkInterfaces: () => ({ eth0: [{ address: '45.33.32.10', family: 'IPv4', netmask: '', mac: '', internal: false, cidr: null } as NetworkInterfaceInfo] }) };
 
 	it("applies Directus's default deny list when the variable is absent", () => {
-		expect(reasonOf(SsrfGuard.fromEnv({}, withInterface), '203.0.113.10')).toContain('this machine');
+		expect(reasonOf(SsrfGuard.fromEnv({}, withInterface), '45.33.32.10')).toContain('this machine');
 	});
 
 	it('honours an explicitly empty deny list', () => {
-		expect(SsrfGuard.fromEnv({ IMPORT_IP_DENY_LIST: [] }, withInterface).check('203.0.113.10')).toEqual({ allowed: true });
-		expect(SsrfGuard.fromEnv({ IMPORT_IP_DENY_LIST: '' }, withInterface).check('203.0.113.10')).toEqual({ allowed: true });
+		expect(SsrfGuard.fromEnv({ IMPORT_IP_DENY_LIST: [] }, withInterface).check('45.33.32.10')).toEqual({ allowed: true });
+		expect(SsrfGuard.fromEnv({ IMPORT_IP_DENY_LIST: '' }, withInterface).check('45.33.32.10')).toEqual({ allowed: true });
 	});
 
 	it('reads arrays (as Directus casts them) and comma-separated strings', () => {
-		const subject = SsrfGuard.fromEnv({ IMPORT_IP_DENY_LIST: ['198.51.100.1', ' 198.51.100.2 '], WEBHOOKS_IP_ALLOW_LIST: '127.0.0.1, hooks.internal,,' });
-		expect(subject.check('198.51.100.1').allowed).toBe(false);
-		expect(subject.check('198.51.100.2').allowed).toBe(false);
+		const subject = SsrfGuard.fromEnv({ IMPORT_IP_DENY_LIST: ['151.101.100.1', ' 151.101.100.2 '], WEBHOOKS_IP_ALLOW_LIST: '127.0.0.1, hooks.internal,,' });
+		expect(subject.check('151.101.100.1').allowed).toBe(false);
+		expect(subject.check('151.101.100.2').allowed).toBe(false);
 		expect(subject.check('127.0.0.1')).toEqual({ allowed: true });
 		expect(subject.check('10.0.0.1', 'hooks.internal')).toEqual({ allowed: true });
 		expect(SsrfGuard.fromEnv({ WEBHOOKS_IP_ALLOW_LIST: ['127.0.0.1'] }).check('127.0.0.1')).toEqual({ allowed: true });

@@ -2,6 +2,7 @@ import { defineHook } from '@directus/extensions-sdk';
 import { ENDPOINTS_COLLECTION, INBOUND_PATH, OUTGOING_COLLECTION } from '../shared/collections';
 import { ensureStorageFor, withUrl } from '../api/inbound/endpoints-service';
 import { beforeItemWrite, onItemAction } from '../api/outbound/event-handlers';
+import { guardHeadersQuery } from '../api/outbound/header-query-guard';
 import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/event-sources';
 import { useRuntime } from '../api/runtime';
 import { beforeDatabaseCloses } from '../api/shutdown';
@@ -49,6 +50,7 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema }) =>
 		runtime().config.prepareUpdate(payload, meta.keys ?? [], context.database, schema!),
 	);
+	filter(`${OUTGOING_COLLECTION}.items.query`, (query) => guardHeadersQuery(query));
 	filter(`${OUTGOING_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => runtime().config.maskItem(item)) : items));
 	action(`${OUTGOING_COLLECTION}.items.create`, () => runtime().registry.reload());
 	action(`${OUTGOING_COLLECTION}.items.update`, () => runtime().registry.reload());

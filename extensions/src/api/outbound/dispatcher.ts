@@ -8,6 +8,7 @@ import type { ClaimedDelivery, DeliveryStore, Outcome } from './delivery-store';
 import type { HttpSender, SendResult } from './http-sender';
 import { SkipDelivery, type MessageBuilder } from './message-builder';
 import { parseRetryAfter, retryDelay } from './retry-schedule';
+import { SSRF_ERROR_CODE } from './ssrf-guard';
 import type { RegisteredWebhook, WebhookRegistry } from './webhook-registry';
 
 export interface DispatcherOptions {
@@ -310,7 +311,8 @@ export class Dispatcher {
 
 	private fail(delivery: ClaimedDelivery, webhook: RegisteredWebhook, attempt: Outcome['attempt'], result: SendResult | null, error: string): void {
 		const retryAfter = parseRetryAfter(result?.headers['retry-after']);
-		const delay = retryDelay(attempt.attempt, this.options.schedule, retryAfter);
+		// A refused target stays refused until an admin changes the allow list: fail at once (resend after).
+		const delay = result?.errorCode === SSRF_ERROR_CODE ? null : retryDelay(attempt.attempt, this.options.schedule, retryAfter);
 		const now = Date.now();
 		this.push({ delivery, attempt, error, status: delay === null ? 'failed' : 'pending', nextAttemptAt: delay === null ? null : now + delay });
 		void this.health.failed(webhook, now).catch((failure) => this.logger.warn(failure));

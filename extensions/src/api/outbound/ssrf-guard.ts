@@ -35,8 +35,10 @@ export interface SsrfGuardOptions {
 	networkInterfaces?: () => NodeJS.Dict<os.NetworkInterfaceInfo[]>;
 }
 
+export const SSRF_ERROR_CODE = 'ESSRF';
+
 export class SsrfError extends Error {
-	readonly code = 'ESSRF';
+	readonly code = SSRF_ERROR_CODE;
 	override name = 'SsrfError';
 }
 
@@ -72,6 +74,9 @@ const V4_RULES = rules(4, [
 	['169.254.0.0/16', 'a link-local address'],
 	['192.0.0.0/24', 'an IETF protocol assignment address'],
 	['198.18.0.0/15', 'a benchmarking network address'],
+	['192.0.2.0/24', 'a documentation (TEST-NET-1) address'],
+	['198.51.100.0/24', 'a documentation (TEST-NET-2) address'],
+	['203.0.113.0/24', 'a documentation (TEST-NET-3) address'],
 	['224.0.0.0/4', 'a multicast address'],
 	['255.255.255.255/32', 'the broadcast address'],
 	['240.0.0.0/4', 'a reserved address'],
@@ -84,6 +89,7 @@ const V6_RULES = rules(6, [
 	['fe80::/10', 'a link-local address'],
 	['fec0::/10', 'a site-local address'],
 	['ff00::/8', 'a multicast address'],
+	['2001:db8::/32', 'a documentation address'],
 	// RFC 8215 lets operators embed IPv4 at any prefix length here, so it cannot be decoded.
 	['64:ff9b:1::/48', 'a local-use NAT64 address'],
 ]);
