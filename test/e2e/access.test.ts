@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient, type ApiResponse } from '../harness/client.ts';
 import { Receiver } from '../harness/receiver.ts';
+import { until } from '../harness/wait.ts';
 
 const info = inject('directus');
 /** Names of everything this file creates start with it, so cleanup finds them all. */
@@ -48,16 +49,6 @@ function remember(secret: unknown): void {
 	secrets.push(secret);
 	// A whsec_ secret is base64 key material after the prefix: that must not leak either.
 	if (secret.startsWith('whsec_')) secrets.push(secret.slice('whsec_'.length));
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await read();
-		if (done(value)) return value;
-		if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(value).slice(0, 500)}`);
-		await new Promise((wait) => setTimeout(wait, 150));
-	}
 }
 
 const hex = () => randomBytes(3).toString('hex');

@@ -5,6 +5,7 @@ import { ApiClient } from '../harness/client.ts';
 import { deliveryStatuses } from '../harness/outbox.ts';
 import { Receiver } from '../harness/receiver.ts';
 import { startStack, type Stack } from '../harness/stack.ts';
+import { sleep } from '../harness/wait.ts';
 
 const info = inject('directus');
 // A minute in production terms; CI shortens it (TEST_RECEIVER_DOWN_MS=60000 runs the full minute).
@@ -12,8 +13,6 @@ const OUTAGE_MS = Number(process.env.TEST_RECEIVER_DOWN_MS ?? 10_000);
 const OUTAGE_EVENTS = 1_000;
 const DRAIN_EVENTS = 5_000;
 const TIMEOUT_S = 2;
-
-const sleep = (ms: number) => new Promise((wait) => setTimeout(wait, ms));
 
 async function writeItems(client: ApiClient, collection: string, from: number, count: number, batch = 500): Promise<void> {
 	for (let offset = 0; offset < count; offset += batch) {

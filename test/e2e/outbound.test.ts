@@ -3,21 +3,12 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
 import { Receiver, type ReceivedRequest } from '../harness/receiver.ts';
+import { until } from '../harness/wait.ts';
 
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
 const COLLECTION = 'e2e_articles';
 let receiver: Receiver;
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await read();
-		if (done(value)) return value;
-		if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(value).slice(0, 500)}`);
-		await new Promise((wait) => setTimeout(wait, 150));
-	}
-}
 
 async function createWebhook(overrides: Record<string, unknown> = {}) {
 	const response = await api.post('/webhooks', {

@@ -5,13 +5,12 @@ import { ApiClient } from '../harness/client.ts';
 import { createCluster, type Cluster } from '../harness/cluster.ts';
 import { deliveryStatuses } from '../harness/outbox.ts';
 import { Receiver } from '../harness/receiver.ts';
+import { sleep } from '../harness/wait.ts';
 
 const info = inject('directus');
 const EVENTS = Number(process.env.TEST_SCALE_EVENTS ?? 10_000);
 const BATCH = 500;
 const COLLECTION = 'scale_items';
-
-const sleep = (ms: number) => new Promise((wait) => setTimeout(wait, ms));
 
 /** Writes `count` items through one instance in batches; item numbers start at `from`. */
 async function writeItems(client: ApiClient, from: number, count: number): Promise<void> {

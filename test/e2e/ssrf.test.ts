@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
 import { Receiver } from '../harness/receiver.ts';
 import { startStack, type Stack } from '../harness/stack.ts';
+import { until } from '../harness/wait.ts';
 
 const shared = inject('directus');
 // Two quick retries, so a redirected delivery reaches `failed` in seconds (a refusal fails at
@@ -22,16 +23,6 @@ let local: Receiver;
 let localHasIpv6 = true;
 /** Listens on 127.0.0.2, the one address the guarded instance allow-lists. */
 let allowed: Receiver;
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await read();
-		if (done(value)) return value;
-		if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(value).slice(0, 500)}`);
-		await new Promise((wait) => setTimeout(wait, 150));
-	}
-}
 
 /** Creates a webhook for `url` on `client`'s instance, queues a test event and waits until its delivery is finished. */
 async function deliverTestEvent(url: string, client = api) {
