@@ -6,6 +6,7 @@ import { Agent, request } from 'node:http';
 import { ApiClient } from '../harness/client.ts';
 import type { DatabaseKind } from '../harness/databases.ts';
 import { startStack } from '../harness/stack.ts';
+import { BENCH_ENV, percentile } from './shared.ts';
 
 const CONCURRENCY = 16;
 const SECONDS = Number(process.env.BENCH_INBOUND_SECONDS ?? 8);
@@ -26,11 +27,6 @@ interface Load {
 	/** 2xx answers, warm-up and the tail after the window included: each one must be a stored row. */
 	accepted: number;
 	errors: number;
-}
-
-function percentile(values: number[], p: number): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
 function send(agent: Agent, url: URL, method: string, headers: Record<string, string>, body: string | null): Promise<number> {
@@ -82,7 +78,7 @@ async function count(api: ApiClient, collection: string): Promise<number> {
 }
 
 export async function benchInbound(db: DatabaseKind, row: (values: Record<string, unknown>) => void): Promise<void> {
-	const stack = await startStack(db, { label: 'bench-inbound', env: { LOG_LEVEL: 'warn', PRESSURE_LIMITER_ENABLED: 'false' } });
+	const stack = await startStack(db, { label: 'bench-inbound', env: BENCH_ENV });
 	try {
 		const api = new ApiClient(stack.info.url, stack.info.token);
 		const round = (value: number) => Math.round(value * 10) / 10;

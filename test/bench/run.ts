@@ -1,44 +1,22 @@
-// `npm run bench`: starts its own Directus (SQLite), measures each scenario in this one run and
-// prints one JSON line per row. Ratios compare rows of the same run, so a busy machine skews
-// both sides alike.
+// `npm run bench`: starts its own Directus instances (SQLite unless BENCH_DB says otherwise; the
+// two-instance row runs on PostgreSQL), measures each scenario in this one run and prints one JSON
+// line per row. Ratios compare rows of the same run, so a busy machine skews both sides alike.
 import { ApiClient } from '../harness/client.ts';
 import { Receiver } from '../harness/receiver.ts';
-import { parseDatabaseKind } from '../harness/databases.ts';
 import { startStack } from '../harness/stack.ts';
+import { benchFanOut } from './fanout-bench.ts';
 import { benchInbound } from './inbound-bench.ts';
+import { benchRss } from './rss-bench.ts';
+import { benchScaleOut } from './scale-bench.ts';
+import { BENCH_ENV, COLLECTION, DB, createCollection, createWebhooks, deleteWebhooks, median, percentile, round3, row, writeItems } from './shared.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2000);
 const BATCH = 100;
-// SQLite by default, like `npm start`; BENCH_DB=postgres|mariadb measures on those servers.
-const DB = parseDatabaseKind(process.env.BENCH_DB);
-const COLLECTION = 'bench_items';
-
-function row(values: Record<string, unknown>): void {
-	console.log(JSON.stringify(values));
-}
-
-async function createCollection(api: ApiClient): Promise<void> {
-	const response = await api.post('/collections', {
-		collection: COLLECTION,
-		schema: {},
-		meta: { icon: 'speed' },
-		fields: [
-			{ field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true }, meta: { hidden: true } },
-			{ field: 'title', type: 'string', schema: {}, meta: {} },
-			{ field: 'n', type: 'integer', schema: {}, meta: {} },
-		],
-	});
-	if (response.status !== 200) throw new Error(`creating ${COLLECTION} failed: ${JSON.stringify(response.body)}`);
-}
 
 /** Batch-creates ITEMS items, BATCH per request, one request at a time; returns items/s. */
 async function batchCreate(api: ApiClient): Promise<number> {
 	const started = performance.now();
-	for (let offset = 0; offset < ITEMS; offset += BATCH) {
-		const items = Array.from({ length: BATCH }, (_, index) => ({ title: `item ${offset + index}`, n: offset + index }));
-		const response = await api.post(`/items/${COLLECTION}`, items);
-		if (response.status !== 200) throw new Error(`batch create failed: ${response.status} ${JSON.stringify(response.body)}`);
-	}
+	await writeItems(api, ITEMS, BATCH);
 	return ITEMS / ((performance.now() - started) / 1000);
 }
 
@@ -64,118 +42,84 @@ async function createFlow(api: ApiClient, url: string): Promise<string> {
 }
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const round3 = (value: number) => Number(value.toFixed(3));
 
-function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
+/** The write-path rows (batch-create, commit-to-receipt) on one Directus. */
+async function benchWrites(): Promise<void> {
+	const stack = await startStack(DB, {
+		label: 'bench',
+		// The Flow's request operation must reach the loopback receiver.
+		env: { ...BENCH_ENV, IMPORT_IP_DENY_LIST: '169.254.169.254' },
+	});
+	const receiver = await Receiver.start();
+	try {
+		const api = new ApiClient(stack.info.url, stack.info.token);
+		await createCollection(api);
+		await batchCreate(api); // warm-up: JIT, connection pools, schema cache
 
-function percentile(values: number[], p: number): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
+		const baseline = await batchCreate(api);
+		row({ bench: 'batch-create', db: DB, webhooks: 'none', items: ITEMS, batch: BATCH, items_per_s: Math.round(baseline), ratio: 1 });
 
-async function createWebhooks(api: ApiClient, hooks: Record<string, unknown>[]): Promise<number[]> {
-	const ids: number[] = [];
-	for (let index = 0; index < hooks.length; index += 500) {
-		const response = await api.post('/webhooks', hooks.slice(index, index + 500));
-		if (response.status !== 200) throw new Error(`creating webhooks failed: ${JSON.stringify(response.body).slice(0, 300)}`);
-		ids.push(...response.body.data.map((hook: { id: number }) => hook.id));
-	}
-	return ids;
-}
+		const flowId = await createFlow(api, receiver.url('/flow'));
+		let before = receiver.requests.length;
+		const withFlow = await batchCreate(api);
+		// Flows send after commit; give them time to finish, then report what arrived.
+		await receiver.waitFor(before + ITEMS, 60_000).catch(() => undefined);
+		row({ bench: 'batch-create', webhooks: 'flow', items: ITEMS, items_per_s: Math.round(withFlow), ratio: Number((withFlow / baseline).toFixed(3)), delivered: receiver.requests.length - before });
+		await api.delete(`/flows/${flowId}`);
 
-async function deleteWebhooks(api: ApiClient, ids: number[]): Promise<void> {
-	for (let index = 0; index < ids.length; index += 1000) await api.delete('/webhooks', ids.slice(index, index + 1000));
-}
-
-// BENCH_ONLY=inbound runs only the inbound rows.
-const ONLY = process.env.BENCH_ONLY;
-if (ONLY === 'inbound') {
-	await benchInbound(DB, row);
-	process.exit(0);
-}
-
-const stack = await startStack(DB, {
-	label: 'bench',
-	// The Flow's request operation must reach the loopback receiver; the pressure limiter would
-	// turn a saturated loop into 503s instead of a rate.
-	env: { LOG_LEVEL: 'warn', IMPORT_IP_DENY_LIST: '169.254.169.254', PRESSURE_LIMITER_ENABLED: 'false' },
-});
-const receiver = await Receiver.start();
-try {
-	const api = new ApiClient(stack.info.url, stack.info.token);
-	await createCollection(api);
-	await batchCreate(api); // warm-up: JIT, connection pools, schema cache
-
-	const baseline = await batchCreate(api);
-	row({ bench: 'batch-create', db: DB, webhooks: 'none', items: ITEMS, batch: BATCH, items_per_s: Math.round(baseline), ratio: 1 });
-
-	const flowId = await createFlow(api, receiver.url('/flow'));
-	let before = receiver.requests.length;
-	const withFlow = await batchCreate(api);
-	// Flows send after commit; give them time to finish, then report what arrived.
-	await receiver.waitFor(before + ITEMS, 60_000).catch(() => undefined);
-	row({ bench: 'batch-create', webhooks: 'flow', items: ITEMS, items_per_s: Math.round(withFlow), ratio: Number((withFlow / baseline).toFixed(3)), delivered: receiver.requests.length - before });
-	await api.delete(`/flows/${flowId}`);
-
-	// One matching managed webhook: the outbox write is the only cost on the write path. Rounds
-	// alternate without and with it (an inactive webhook matches nothing), so a slow spell of this
-	// shared machine hits both sides; the median of the per-round ratios is reported.
-	const [matching] = await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION], status: 'inactive' }]);
-	const ratios: number[] = [];
-	const rates: number[] = [];
-	before = receiver.requests.length;
-	for (let round = 0; round < ROUNDS; round += 1) {
-		const none = await batchCreate(api);
+		// One matching managed webhook: the outbox write is the only cost on the write path. Rounds
+		// alternate without and with it (an inactive webhook matches nothing), so a slow spell of this
+		// shared machine hits both sides; the median of the per-round ratios is reported.
+		const [matching] = await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION], status: 'inactive' }]);
+		const ratios: number[] = [];
+		const rates: number[] = [];
+		before = receiver.requests.length;
+		for (let round = 0; round < ROUNDS; round += 1) {
+			const none = await batchCreate(api);
+			await api.patch(`/webhooks/${matching}`, { status: 'active' });
+			const sent = receiver.requests.length;
+			const withWebhook = await batchCreate(api);
+			// Deliveries finish before the next baseline, so they do not slow it down.
+			await receiver.waitFor(sent + ITEMS, 60_000).catch(() => undefined);
+			await api.patch(`/webhooks/${matching}`, { status: 'inactive' });
+			ratios.push(withWebhook / none);
+			rates.push(withWebhook);
+		}
+		row({ bench: 'batch-create', webhooks: 'one matching', items: ITEMS, rounds: ROUNDS, items_per_s: Math.round(median(rates)), ratio: round3(median(ratios)), ratios: ratios.map(round3), target: '>= 0.85', delivered: receiver.requests.length - before });
 		await api.patch(`/webhooks/${matching}`, { status: 'active' });
-		const sent = receiver.requests.length;
-		const withWebhook = await batchCreate(api);
-		// Deliveries finish before the next baseline, so they do not slow it down.
-		await receiver.waitFor(sent + ITEMS, 60_000).catch(() => undefined);
-		await api.patch(`/webhooks/${matching}`, { status: 'inactive' });
-		ratios.push(withWebhook / none);
-		rates.push(withWebhook);
-	}
-	row({ bench: 'batch-create', webhooks: 'one matching', items: ITEMS, rounds: ROUNDS, items_per_s: Math.round(median(rates)), ratio: round3(median(ratios)), ratios: ratios.map(round3), target: '>= 0.85', delivered: receiver.requests.length - before });
-	await api.patch(`/webhooks/${matching}`, { status: 'active' });
 
-	// Commit-to-receipt latency when idle: one item at a time.
-	const latencies: number[] = [];
-	for (let index = 0; index < 60; index++) {
-		const count = receiver.requests.length;
-		// The commit happens inside this request: timing from its start over-states the latency slightly.
-		const started = Date.now();
-		const response = await api.post(`/items/${COLLECTION}`, { title: `latency ${index}`, n: index });
-		if (response.status !== 200) throw new Error('latency item failed');
-		await receiver.waitFor(count + 1, 10_000);
-		latencies.push(receiver.requests[count]!.at - started);
-		await new Promise((wait) => setTimeout(wait, 50));
-	}
-	row({ bench: 'commit-to-receipt', measured_from: 'write request start', samples: latencies.length, p50_ms: Math.round(percentile(latencies, 50)), p99_ms: Math.round(percentile(latencies, 99)), target: 'p50 <= 50, p99 <= 250' });
-	await deleteWebhooks(api, [matching!]);
+		// Commit-to-receipt latency when idle: one item at a time.
+		const latencies: number[] = [];
+		for (let index = 0; index < 60; index++) {
+			const count = receiver.requests.length;
+			// The commit happens inside this request: timing from its start over-states the latency slightly.
+			const started = Date.now();
+			const response = await api.post(`/items/${COLLECTION}`, { title: `latency ${index}`, n: index });
+			if (response.status !== 200) throw new Error('latency item failed');
+			await receiver.waitFor(count + 1, 10_000);
+			latencies.push(receiver.requests[count]!.at - started);
+			await new Promise((wait) => setTimeout(wait, 50));
+		}
+		row({ bench: 'commit-to-receipt', measured_from: 'write request start', samples: latencies.length, p50_ms: Math.round(percentile(latencies, 50)), p99_ms: Math.round(percentile(latencies, 99)), target: 'p50 <= 50, p99 <= 250' });
+		await deleteWebhooks(api, [matching!]);
 
-	// 10,000 webhooks on another collection: matching must stay a lookup, not a scan. Baselines
-	// right before they are created and right after they are deleted bracket two measured runs.
-	const before10k = await batchCreate(api);
-	const others = await createWebhooks(
-		api,
-		Array.from({ length: 10_000 }, (_, index) => ({ name: `other ${index}`, url: receiver.url('/never'), actions: ['create', 'update', 'delete'], collections: ['directus_users'] })),
-	);
-	const withMany = [await batchCreate(api), await batchCreate(api)];
-	await deleteWebhooks(api, others);
-	const after10k = await batchCreate(api);
-	const ratio10k = (withMany[0]! + withMany[1]!) / (before10k + after10k);
-	row({ bench: 'batch-create', webhooks: '10000 non-matching', items: ITEMS, items_per_s: Math.round((withMany[0]! + withMany[1]!) / 2), ratio: round3(ratio10k), target: '>= 0.95', baseline_items_per_s: [Math.round(before10k), Math.round(after10k)] });
-} finally {
-	await receiver.close();
-	await stack.stop();
+		// 10,000 webhooks on another collection: matching must stay a lookup, not a scan. Baselines
+		// right before they are created and right after they are deleted bracket two measured runs.
+		const before10k = await batchCreate(api);
+		const others = await createWebhooks(
+			api,
+			Array.from({ length: 10_000 }, (_, index) => ({ name: `other ${index}`, url: receiver.url('/never'), actions: ['create', 'update', 'delete'], collections: ['directus_users'] })),
+		);
+		const withMany = [await batchCreate(api), await batchCreate(api)];
+		await deleteWebhooks(api, others);
+		const after10k = await batchCreate(api);
+		const ratio10k = (withMany[0]! + withMany[1]!) / (before10k + after10k);
+		row({ bench: 'batch-create', webhooks: '10000 non-matching', items: ITEMS, items_per_s: Math.round((withMany[0]! + withMany[1]!) / 2), ratio: round3(ratio10k), target: '>= 0.95', baseline_items_per_s: [Math.round(before10k), Math.round(after10k)] });
+	} finally {
+		await receiver.close();
+		await stack.stop();
+	}
 }
-
-await benchDrain();
-await benchInbound(DB, row);
 
 /**
  * Drain rate: 10,000 deliveries written while no instance dispatches, then one instance with
@@ -184,14 +128,12 @@ await benchInbound(DB, row);
 async function benchDrain(): Promise<void> {
 	const backlog = Number(process.env.BENCH_BACKLOG ?? 10_000);
 	const drainReceiver = await Receiver.start();
-	const paused = await startStack(DB, { label: 'bench-drain', env: { LOG_LEVEL: 'warn', WEBHOOKS_DISPATCHER: 'false', PRESSURE_LIMITER_ENABLED: 'false' } });
+	const paused = await startStack(DB, { label: 'bench-drain', env: { ...BENCH_ENV, WEBHOOKS_DISPATCHER: 'false' } });
 	try {
 		const api = new ApiClient(paused.info.url, paused.info.token);
 		await createCollection(api);
 		await createWebhooks(api, [{ name: 'drain', url: drainReceiver.url('/drain'), actions: ['create'], collections: [COLLECTION] }]);
-		for (let offset = 0; offset < backlog; offset += 500) {
-			await api.post(`/items/${COLLECTION}`, Array.from({ length: Math.min(500, backlog - offset) }, (_, index) => ({ title: 'drain', n: offset + index })));
-		}
+		await writeItems(api, backlog, 500);
 		await paused.directus.stop();
 		const { DirectusProcess } = await import('../harness/directus.ts');
 		const draining = await DirectusProcess.create({ dataDir: paused.info.dataDir, env: { ...paused.info.env, WEBHOOKS_DISPATCHER: 'true' }, logFile: `${paused.info.dataDir}/drain.log` });
@@ -209,3 +151,17 @@ async function benchDrain(): Promise<void> {
 		await paused.stop();
 	}
 }
+
+// Rows by group; BENCH_ONLY=scale,fanout (any of these names, comma-separated) runs only those.
+const GROUPS: Record<string, () => Promise<void>> = {
+	write: benchWrites,
+	drain: benchDrain,
+	scale: benchScaleOut,
+	fanout: benchFanOut,
+	rss: benchRss,
+	inbound: () => benchInbound(DB, row),
+};
+const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean) ?? Object.keys(GROUPS);
+const unknown = only.filter((name) => !(name in GROUPS));
+if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown ${unknown.join(', ')} (use ${Object.keys(GROUPS).join(', ')})`);
+for (const name of only) await GROUPS[name]!();

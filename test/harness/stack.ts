@@ -38,12 +38,9 @@ export function artifactsDir(label: string): string {
 	return mkdtempSync(join(base, `${label}-`));
 }
 
-export async function startStack(kind: DatabaseKind, options: { label?: string; env?: Record<string, string> } = {}): Promise<Stack> {
-	const dataDir = artifactsDir(options.label ?? kind);
-	const target = await createDatabase(kind, dataDir);
-	const token = randomBytes(24).toString('hex');
-	const env: Record<string, string> = {
-		...target.env,
+/** Every setting of a test instance but the database's: a fresh secret, the admin with `token`, then `extra`. */
+export function instanceEnv(token: string, extra: Record<string, string> = {}): Record<string, string> {
+	return {
 		SECRET: randomBytes(32).toString('hex'),
 		ADMIN_EMAIL: ADMIN.email,
 		ADMIN_PASSWORD: ADMIN.password,
@@ -57,8 +54,15 @@ export async function startStack(kind: DatabaseKind, options: { label?: string; 
 		WEBHOOKS_POLL_INTERVAL: '200ms',
 		// Long enough for the retry test's short outage, short enough to test auto-disable.
 		WEBHOOKS_DISABLE_AFTER: '6s',
-		...options.env,
+		...extra,
 	};
+}
+
+export async function startStack(kind: DatabaseKind, options: { label?: string; env?: Record<string, string> } = {}): Promise<Stack> {
+	const dataDir = artifactsDir(options.label ?? kind);
+	const target = await createDatabase(kind, dataDir);
+	const token = randomBytes(24).toString('hex');
+	const env: Record<string, string> = { ...target.env, ...instanceEnv(token, options.env) };
 	const logFile = join(dataDir, 'directus.log');
 	const directus = await DirectusProcess.create({ dataDir, env, logFile });
 	try {
