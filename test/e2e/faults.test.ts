@@ -102,9 +102,10 @@ describe('faults on one instance', () => {
 		expect(killed.succeeded ?? 0).toBeLessThan(DRAIN_EVENTS);
 
 		await stack.directus.start();
-		// The dead instance's leases expire (timeout x 3 + 30 s), then the restarted one takes them.
+		// The dead instance's leases expire (timeout x 3 + 30 s), then the restarted one sends those
+		// deliveries again: wait for the outbox to finish, not just for every id to arrive once.
 		const deadline = Date.now() + 180_000;
-		while (new Set(webhookIds(receiver, '/crash')).size < DRAIN_EVENTS && Date.now() < deadline) await sleep(500);
+		while ((await deliveryStatuses(stack.target, webhook)).succeeded !== DRAIN_EVENTS && Date.now() < deadline) await sleep(1000);
 		await sleep(2000);
 
 		const ids = webhookIds(receiver, '/crash');
