@@ -14,6 +14,7 @@ import { connect } from '../harness/databases.ts';
 import type { DirectusProcess } from '../harness/directus.ts';
 import { Receiver } from '../harness/receiver.ts';
 import { instanceEnv } from '../harness/stack.ts';
+import { capCpu, type CpuCap } from './cpu-cap.ts';
 import { CORES, cpuMs, hostBusy, hostCpu } from './process-stats.ts';
 import { BENCH_ENV, COLLECTION, DB, createCollection, createWebhooks, median, round3, row, sleep, writeItems } from './shared.ts';
 
@@ -29,6 +30,9 @@ const KIND: ServerKind = DB === 'mariadb' ? 'mariadb' : 'postgres';
 const WARMUP_ITEMS = 500;
 // How long a round waits after the last expected delivery for late duplicates.
 const DUPLICATE_WINDOW_MS = 2000;
+// BENCH_SCALE_CPU=0.5: each dispatching instance gets at most this many cores (cgroup quota), as if
+// every instance had a machine of its own; unset, they share whatever the host has.
+const CPU_CAP = process.env.BENCH_SCALE_CPU ? Number(process.env.BENCH_SCALE_CPU) : null;
 
 interface Drain {
 	perSecond: number;
@@ -68,6 +72,7 @@ export async function benchScaleOut(): Promise<void> {
 		await hold(DELIVERIES_COLLECTION).where({ status: 'pending' }).forUpdate().select('id');
 		const running = dispatchers.slice(0, count);
 		await Promise.all(running.map((instance) => instance.start()));
+		const caps: CpuCap[] = CPU_CAP === null ? [] : running.map((instance, index) => capCpu(instance.pid!, CPU_CAP, `directus-webhooks-bench-${process.pid}-${index}`));
 		try {
 			// Warm-up, not measured: fresh processes would otherwise JIT-compile the send path on
 			// the clock, once per instance, which weighs on two instances twice.
@@ -97,6 +102,7 @@ export async function benchScaleOut(): Promise<void> {
 		} finally {
 			if (!hold.isCompleted()) await hold.rollback();
 			await Promise.all(running.map((instance) => instance.stop()));
+			for (const cap of caps) cap.remove();
 			// Every round starts from an empty outbox, so neither side drains a bigger table.
 			await db(ATTEMPTS_COLLECTION).truncate();
 			await outbox().truncate();
@@ -131,6 +137,7 @@ export async function benchScaleOut(): Promise<void> {
 			ratio: round3(median(ratios)),
 			ratios: ratios.map(round3),
 			target: '>= 1.6',
+			cpu_per_instance: CPU_CAP ?? 'uncapped',
 			// A ratio short of 2 with the host near 1 (all cores busy) is the machine's limit, not the
 			// code's; equal CPU per delivery on both sides means the instances do not contend.
 			cores: CORES,
