@@ -72,8 +72,10 @@ export async function benchScaleOut(): Promise<void> {
 		await hold(DELIVERIES_COLLECTION).where({ status: 'pending' }).forUpdate().select('id');
 		const running = dispatchers.slice(0, count);
 		await Promise.all(running.map((instance) => instance.start()));
-		const caps: CpuCap[] = CPU_CAP === null ? [] : running.map((instance, index) => capCpu(instance.pid!, CPU_CAP, `directus-webhooks-bench-${process.pid}-${index}`));
+		const caps: CpuCap[] = [];
 		try {
+			// Capped once booted: the warm-up and the measured drain run within the quota.
+			if (CPU_CAP !== null) running.forEach((instance, index) => caps.push(capCpu(instance.pid!, CPU_CAP, `directus-webhooks-bench-${process.pid}-${index}`)));
 			// Warm-up, not measured: fresh processes would otherwise JIT-compile the send path on
 			// the clock, once per instance, which weighs on two instances twice.
 			const warmupMark = receiver.requests.length;
