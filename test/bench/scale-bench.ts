@@ -14,25 +14,37 @@ import { connect } from '../harness/databases.ts';
 import type { DirectusProcess } from '../harness/directus.ts';
 import { Receiver } from '../harness/receiver.ts';
 import { instanceEnv } from '../harness/stack.ts';
-import { capCpu, type CpuCap } from './cpu-cap.ts';
+import { capCpu, cpuCapAvailable, type CpuCap } from './cpu-cap.ts';
 import { CORES, cpuMs, hostBusy, hostCpu } from './process-stats.ts';
 import { BENCH_ENV, COLLECTION, DB, createCollection, createWebhooks, median, round3, row, sleep, writeItems } from './shared.ts';
 
 const DELIVERIES = Number(process.env.BENCH_SCALE_DELIVERIES ?? 10_000);
 // Rounds alternate one and two instances; the median of the per-round ratios is reported.
-const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? 5);
 // Spread over several webhooks so one instance can use all its WEBHOOKS_CONCURRENCY (64) within
 // the per-webhook limit (16): with a single webhook, a second instance would double the allowed
 // in-flight requests and flatter the ratio.
 const WEBHOOKS = Number(process.env.BENCH_SCALE_WEBHOOKS ?? 4);
 const KIND: ServerKind = DB === 'mariadb' ? 'mariadb' : 'postgres';
-// Items written (and delivered to every webhook) after the instances started, before the clock.
-const WARMUP_ITEMS = 500;
+// Deliveries each instance sends after it started, before the clock: V8 compiles the send path as
+// it runs hot, once per process, and with a short warm-up that compiling (a fifth of the CPU in
+// profiles) still ran during the measured drain, twice as much with two instances.
+const WARMUP_PER_INSTANCE = Number(process.env.BENCH_SCALE_WARMUP ?? 5000);
 // How long a round waits after the last expected delivery for late duplicates.
 const DUPLICATE_WINDOW_MS = 2000;
-// BENCH_SCALE_CPU=0.5: each dispatching instance gets at most this many cores (cgroup quota), as if
-// every instance had a machine of its own; unset, they share whatever the host has.
-const CPU_CAP = process.env.BENCH_SCALE_CPU ? Number(process.env.BENCH_SCALE_CPU) : null;
+// Each dispatching instance is capped at a share of a core (a cgroup quota), as if it had a machine
+// of its own: on a small host the database, Redis, the receiver and the bench share the same cores,
+// and two uncapped instances would measure how many cores are left, not how the instances scale.
+// BENCH_SCALE_CPU sets the share (e.g. 0.5) or `none`; by default hosts with fewer than 4 cores cap
+// at 0.35 (two instances then leave more than half the host to the rest) when the cgroup v1 cpu
+// controller is there to do it.
+const CPU_CAP = scaleCpuCap(process.env.BENCH_SCALE_CPU);
+
+function scaleCpuCap(setting: string | undefined): number | null {
+	if (setting === 'none') return null;
+	if (setting) return Number(setting);
+	return CORES < 4 && cpuCapAvailable() ? 0.35 : null;
+}
 
 interface Drain {
 	perSecond: number;
@@ -79,8 +91,9 @@ export async function benchScaleOut(): Promise<void> {
 			// Warm-up, not measured: fresh processes would otherwise JIT-compile the send path on
 			// the clock, once per instance, which weighs on two instances twice.
 			const warmupMark = receiver.requests.length;
-			await writeItems(new ApiClient(writer.url, token), WARMUP_ITEMS, 500, items);
-			await receiver.waitFor(warmupMark + WARMUP_ITEMS * WEBHOOKS, 60_000);
+			const warmupItems = Math.ceil((WARMUP_PER_INSTANCE * count) / WEBHOOKS);
+			await writeItems(new ApiClient(writer.url, token), warmupItems, 500, items);
+			await receiver.waitFor(warmupMark + warmupItems * WEBHOOKS, 120_000);
 			await sleep(1000); // outcomes recorded, instances idle
 			const pids = running.map((instance) => instance.pid!);
 			const cpuBefore = pids.map(cpuMs);

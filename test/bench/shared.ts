@@ -7,7 +7,14 @@ export const DB = parseDatabaseKind(process.env.BENCH_DB);
 export const COLLECTION = 'bench_items';
 // Server settings every bench instance runs with: the pressure limiter would turn a saturated
 // loop into 503s instead of a rate.
-export const BENCH_ENV = { LOG_LEVEL: 'warn', PRESSURE_LIMITER_ENABLED: 'false' };
+// BENCH_DIRECTUS_ENV (a JSON object) adds settings, e.g. '{"WEBHOOKS_CONCURRENCY_PER_WEBHOOK":"32"}';
+// BENCH_NODE_OPTIONS becomes NODE_OPTIONS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile.
+export const BENCH_ENV: Record<string, string> = {
+	LOG_LEVEL: 'warn',
+	PRESSURE_LIMITER_ENABLED: 'false',
+	...(JSON.parse(process.env.BENCH_DIRECTUS_ENV ?? '{}') as Record<string, string>),
+	...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+};
 
 /** One row of output: a JSON line. */
 export function row(values: Record<string, unknown>): void {

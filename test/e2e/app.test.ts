@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		receiver = await Receiver.start();
 		await api.createCollection(COLLECTION, { title: 'string' });
 		browser = await launchBrowser();
-		context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+		context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
 		await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: info.url });
 		page = await context.newPage();
 		await logIn(page, info.url);
@@ -54,6 +54,12 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 	const drawer = () => page.locator('.v-drawer').last();
 	const field = (label: string) => drawer().locator('.field', { has: page.locator('.field-label, .label, .type-label', { hasText: new RegExp(`^\\s*${label}\\s*\\*?\\s*$`) }) }).first();
 	const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+	/** Opens an app page once `text` shows and the app's loading overlay (a blur over the page) is gone. */
+	async function visit(path: string, text: string): Promise<void> {
+		await page.goto(`${info.url}${path}`);
+		await page.getByText(text).first().waitFor();
+		await page.locator('.hydrating').waitFor({ state: 'hidden' });
+	}
 
 	it('opens the module from the sidebar, with an empty state', async () => {
 		const link = page.locator('.module-bar a[href="/admin/webhooks"]');
@@ -98,6 +104,9 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		const stored = await api.get('/webhooks?fields=id,secret');
 		expect(JSON.stringify(stored.body)).not.toContain(secret);
 
+		// The receiver holds its answer, so the log first shows the delivery being sent; it then
+		// follows it to 'succeeded' by itself, without the refresh button.
+		receiver.respond(() => ({ status: 200, body: 'ok', delayMs: 3_000 }));
 		const item = await api.post(`/items/${COLLECTION}`, { title: 'from the app test' });
 		expect(item.status).toBe(200);
 		await receiver.waitFor(1, 20_000);
@@ -106,10 +115,14 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 			await page.locator('[data-test="refresh-deliveries"]').click();
 			await page.waitForTimeout(500);
 		}
+		await rows.first().getByText(/pending|sending/).waitFor({ timeout: 2_000 });
+		receiver.respond(() => ({ status: 200, body: 'ok' }));
 		await rows.first().getByText('succeeded').waitFor({ timeout: 15_000 });
+		await page.locator('.legend', { hasText: 'Succeeded 1' }).waitFor();
 		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-detail.png') });
 		await rows.first().click();
 		await page.locator('[data-test="delivery"]').getByText(/Attempt 1 · 200/).waitFor();
+		await page.waitForTimeout(600); // the drawer slides in
 		await page.screenshot({ path: join(SCREENSHOTS, 'delivery.png') });
 		await page.locator('[data-test="resend"]').click();
 		await receiver.waitFor(2, 20_000);
@@ -119,8 +132,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 	});
 
 	it('creates an incoming endpoint with live suffix validation, copies its URL, and lists a received request', async () => {
-		await page.goto(`${info.url}/admin/webhooks/incoming`);
-		await page.getByText('No incoming endpoints yet').waitFor();
+		await visit('/admin/webhooks/incoming', 'No incoming endpoints yet');
 		await page.locator('[data-test="create-endpoint"]').click();
 		await field('Name').locator('input').fill('Shop orders');
 		await field('Suffix').locator('input').fill('shop orders');
@@ -145,11 +157,9 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await page.locator('.legend', { hasText: 'Inbound requests 2' }).waitFor();
 		await page.screenshot({ path: join(SCREENSHOTS, 'incoming-detail.png') });
 
-		await page.goto(`${info.url}/admin/webhooks/incoming`);
-		await page.getByText(url).waitFor();
+		await visit('/admin/webhooks/incoming', url);
 		await page.screenshot({ path: join(SCREENSHOTS, 'incoming-list.png') });
-		await page.goto(`${info.url}/admin/webhooks/outgoing`);
-		await page.getByText('Orders to the warehouse').waitFor();
+		await visit('/admin/webhooks/outgoing', 'Orders to the warehouse');
 		await page.getByText('100%').waitFor();
 		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-list.png') });
 	});
@@ -175,8 +185,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 	});
 
 	it('is keyboard reachable: Tab reaches the create button and Enter opens the drawer', async () => {
-		await page.goto(`${info.url}/admin/webhooks/outgoing`);
-		await page.getByText('Orders to the warehouse').waitFor();
+		await visit('/admin/webhooks/outgoing', 'Orders to the warehouse');
 		let reached = false;
 		for (let presses = 0; presses < 60 && !reached; presses += 1) {
 			await page.keyboard.press('Tab');
@@ -191,8 +200,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 	it('follows the dark theme', async () => {
 		const me = await api.patch('/users/me', { appearance: 'dark' });
 		expect(me.status).toBe(200);
-		await page.goto(`${info.url}/admin/webhooks/outgoing`);
-		await page.getByText('Orders to the warehouse').waitFor();
+		await visit('/admin/webhooks/outgoing', 'Orders to the warehouse');
 		const background = await page.locator('.v-table').first().evaluate((element) => {
 			for (let node: Element | null = element; node; node = node.parentElement) {
 				const color = getComputedStyle(node).backgroundColor;

@@ -70,6 +70,9 @@ describe('outgoing webhooks: delivery', () => {
 		for (const request of requestsFor(path)) {
 			expect(request.method).toBe('POST');
 			expect(request.headers['content-type']).toBe('application/json');
+			// A known length, not chunked: some receivers (and proxies) refuse chunked request bodies.
+			expect(request.headers['content-length']).toBe(String(Buffer.byteLength(request.body)));
+			expect(request.headers['transfer-encoding']).toBeUndefined();
 			expect(String(request.headers['webhook-id'])).toMatch(/^msg_/);
 			expect(Math.abs(Number(request.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
 			expect(() => verify(hook.secret, request)).not.toThrow();

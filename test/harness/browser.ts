@@ -23,13 +23,21 @@ export async function logIn(page: Page, baseUrl: string): Promise<void> {
 	await dismissStartupDialogs(page);
 }
 
-/** Directus 12 asks a new project for a license key and a project owner: postpone both. */
+/**
+ * Directus asks a new project for a license key and a project owner (12), or shows a license banner
+ * (11.17): postpone them. In one CI run Playwright kept finding the button detached from the page
+ * until the hook timed out, so each click is short, falls back to an in-page click, and the loop
+ * looks again until no dialog is left.
+ */
 async function dismissStartupDialogs(page: Page): Promise<void> {
 	const postpone = page.getByRole('button', { name: /^\s*(Skip|Remind Later)\s*$/ });
-	for (let round = 0; round < 3; round++) {
+	const deadline = Date.now() + 60_000;
+	while (Date.now() < deadline) {
 		const visible = await postpone.first().waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => false);
 		if (!visible) return;
-		await postpone.first().click();
+		const clicked = await postpone.first().click({ timeout: 3_000 }).then(() => true, () => false);
+		if (!clicked) await postpone.first().evaluate((button) => (button as HTMLElement).click(), undefined, { timeout: 3_000 }).catch(() => undefined);
 		await page.waitForTimeout(300);
 	}
+	throw new Error(`a startup dialog did not close within 60 s (page ${page.url()})`);
 }

@@ -1,40 +1,14 @@
 // The outbox SQL against a real SQLite database (knex, no Directus): claims, leases, outcomes, retention.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryStore, type ClaimedDelivery, type Outcome } from '../../extensions/src/api/outbound/delivery-store';
+import { outboxDatabase } from './outbox-database';
 
 let db: Knex;
 let store: DeliveryStore;
 
 beforeEach(async () => {
-	db = knex({ client: 'sqlite3', connection: { filename: join(mkdtempSync(join(tmpdir(), 'outbox-')), 'db.sqlite') }, useNullAsDefault: true });
-	await db.schema.createTable('webhooks_deliveries', (table) => {
-		table.increments('id');
-		table.integer('webhook');
-		table.string('message_id').unique();
-		table.string('event');
-		table.string('collection');
-		table.string('item_key');
-		table.json('event_data');
-		table.string('status').defaultTo('pending');
-		table.integer('attempts').defaultTo(0);
-		table.bigInteger('next_attempt_at');
-		table.bigInteger('lease_until');
-		table.string('lease_owner');
-		table.integer('last_status');
-		table.text('last_error');
-		table.bigInteger('created_at');
-		table.bigInteger('finished_at');
-	});
-	await db.schema.createTable('webhooks_attempts', (table) => {
-		table.increments('id');
-		for (const column of ['delivery', 'webhook', 'attempt', 'duration_ms', 'response_status']) table.integer(column);
-		table.bigInteger('started_at');
-		for (const column of ['request_url', 'request_headers', 'request_body', 'response_headers', 'response_body', 'error']) table.text(column);
-	});
+	db = await outboxDatabase();
 	store = new DeliveryStore(db);
 });
 
@@ -76,6 +50,34 @@ describe('DeliveryStore', () => {
 		expect(taken.map((row) => row.id)).toEqual([stored[0].id, stored[2].id]);
 		expect(stored.map((row) => [row.status, row.lease_owner])).toEqual([['sending', 'local'], ['pending', null], ['sending', 'local']]);
 		expect((await store.claim('other', 10, now + 30_000, [], now)).map((row) => row.message_id)).toEqual(['msg_2']);
+	});
+
+	it('claims by reading the earliest entries of the next_attempt_at index, not by sorting every pending row', async () => {
+		const now = Date.now();
+		await store.insert(Array.from({ length: 50 }, (_, n) => delivery(n)), now);
+		// The schema installer indexes status and next_attempt_at, as the test table does.
+		const sql = db('webhooks_deliveries')
+			.select('id')
+			.where('next_attempt_at', '<=', now)
+			.andWhere((where) => where.where('status', 'pending').orWhere('lease_until', '<', now))
+			.orderBy('next_attempt_at', 'asc')
+			.limit(10)
+			.toSQL()
+			.toNative();
+		const plan = (await db.raw(`explain query plan ${sql.sql}`, sql.bindings)).map((step: { detail: string }) => step.detail).join('; ');
+		expect(plan).toMatch(/USING INDEX \S*next_attempt_at/);
+		expect(plan).not.toMatch(/TEMP B-TREE/);
+		const [claimed] = await store.claim('me', 1, now + 30_000, [], now);
+		// Leased, the row waits in the index until its lease ends.
+		expect(Number((await db('webhooks_deliveries').where({ id: claimed!.id }).first()).next_attempt_at)).toBe(now + 30_000);
+	});
+
+	it('leaves a row leased by an older version (due time not moved to the lease end) until its lease expires', async () => {
+		const now = Date.now();
+		await store.insert([delivery(1)], now);
+		await db('webhooks_deliveries').update({ status: 'sending', lease_owner: 'old', lease_until: now + 1000 });
+		expect(await store.claim('me', 10, now + 30_000, [], now + 500)).toEqual([]);
+		expect(await store.claim('me', 10, now + 30_000, [], now + 1001)).toHaveLength(1);
 	});
 
 	it('lets another owner take over deliveries whose lease expired (crashed instance)', async () => {
@@ -125,7 +127,7 @@ describe('DeliveryStore', () => {
 		await store.insert([delivery(1)], now);
 		const [claimed] = await store.claim('me', 10, now + 30_000, [], now);
 		expect(await store.resend(claimed!.id, now)).toBe(false); // being sent
-		await store.release('me', [claimed!.id]);
+		await store.release('me', [claimed!.id], now);
 		const [again] = await store.claim('me', 10, now + 30_000, [], now);
 		await store.record('me', [outcome(again!, 'failed')], now);
 		expect(await store.resend(again!.id, now)).toBe(true);

@@ -23,6 +23,21 @@ export interface Delivery {
 	finished_at: number | null;
 }
 
+/** How far ahead the app looks for a delivery about to change status on its own. */
+export const SETTLES_SOON_MS = 60_000;
+
+/**
+ * Whether a listed delivery will change status soon without anyone acting: being sent, or due within
+ * SETTLES_SOON_MS. The delivery log refreshes itself while one does, and not for a retry hours away.
+ */
+export function settlesSoon(delivery: { status?: string; next_attempt_at?: number | string | null }, now: number): boolean {
+	if (delivery.status === 'sending') return true;
+	if (delivery.status !== 'pending') return false;
+	// Numbers come back as strings from bigint columns on some databases.
+	const due = Number(delivery.next_attempt_at ?? now);
+	return !Number.isFinite(due) || due <= now + SETTLES_SOON_MS;
+}
+
 export interface Attempt {
 	id: number;
 	delivery: number;

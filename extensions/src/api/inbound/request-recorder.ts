@@ -5,6 +5,7 @@
 // is caught by the unique index on delivery_id and answered from the original row.
 import { isDirectusError } from '@directus/errors';
 import type { ExtensionContext, SchemaOverview } from '../context';
+import { pipelinedItemsService } from './pipelined-items';
 import { ensureStorage, storageChanges, type StorageTarget } from './storage-collection';
 
 type Row = Record<string, unknown>;
@@ -45,9 +46,11 @@ export class RequestRecorder {
 	private schema: { value: SchemaOverview; at: number; changes: number } | null = null;
 
 	private readonly parallelGroups: number;
+	private readonly ItemsService: ReturnType<typeof pipelinedItemsService>;
 
 	constructor(context: ExtensionContext) {
 		this.context = context;
+		this.ItemsService = pipelinedItemsService(context.services.ItemsService);
 		this.parallelGroups = String(context.database.client.config.client).startsWith('sqlite') ? 1 : PARALLEL_GROUPS;
 	}
 
@@ -116,9 +119,8 @@ export class RequestRecorder {
 	}
 
 	private items(collection: string, schema: SchemaOverview) {
-		const { ItemsService } = this.context.services;
 		// Full rights: the endpoint's own authentication has already decided who may store.
-		return new ItemsService(collection, { knex: this.context.database, schema, accountability: null });
+		return new this.ItemsService(collection, { knex: this.context.database, schema, accountability: null });
 	}
 
 	private async currentSchema(): Promise<SchemaOverview> {

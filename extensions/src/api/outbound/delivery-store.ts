@@ -6,6 +6,7 @@ import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../shared/collect
 import type { Attempt, Delivery, DeliveryStatus } from '../../shared/delivery';
 import { databaseClient, type DatabaseClient } from '../database-client';
 import { retryOnLockConflict } from '../lock-conflicts';
+import { insertRows } from '../multi-row-insert';
 import { toJson, toNumber } from '../rows';
 
 export type NewDelivery = Pick<Delivery, 'webhook' | 'message_id' | 'event' | 'collection' | 'item_key' | 'event_data'> & {
@@ -78,15 +79,15 @@ export class DeliveryStore {
 					lease_owner: mine ? lease!.owner : null,
 					lease_until: mine ? lease!.until : null,
 					attempts: 0,
-					next_attempt_at: row.next_attempt_at ?? now,
+					next_attempt_at: mine ? lease!.until : (row.next_attempt_at ?? now),
 					created_at: now,
 				};
 			});
 			if (!lease || !this.leasesOnInsert || !records.some((record) => record.lease_owner !== null)) {
-				await this.knex(DELIVERIES_COLLECTION).insert(records);
+				await insertRows(this.knex, DELIVERIES_COLLECTION, records);
 				continue;
 			}
-			const inserted: { id: unknown; message_id: string }[] = await this.knex(DELIVERIES_COLLECTION).insert(records).returning(['id', 'message_id']);
+			const inserted = await insertRows<{ id: unknown; message_id: string }>(this.knex, DELIVERIES_COLLECTION, records, ['id', 'message_id']);
 			const ids = new Map(inserted.map((row) => [row.message_id, Number(row.id)]));
 			chunk.forEach((row, offset) => {
 				if (records[offset]!.lease_owner === null) return;
@@ -100,17 +101,21 @@ export class DeliveryStore {
 	/**
 	 * Takes up to `limit` due deliveries (pending and due, or sending with an expired lease from
 	 * a crashed instance) and leases them to `owner` until `leaseUntil`.
+	 *
+	 * A leased row's next_attempt_at is its lease's end and finished rows have none, so every
+	 * claimable row lies in one range of the next_attempt_at index: the claim reads the `limit`
+	 * earliest entries instead of sorting every pending row (with a 10,000 backlog each claim
+	 * sorted 10,000 rows). The rest of the condition names no other indexed column, so no planner
+	 * picks the status index instead; it also keeps rows leased by older versions (due time not
+	 * moved) until their lease ends. Only leased rows have a lease_until.
 	 */
 	async claim(owner: string, limit: number, leaseUntil: number, excludeWebhooks: number[] = [], now = Date.now()): Promise<ClaimedDelivery[]> {
 		if (limit <= 0) return [];
-		const lease = { status: 'sending', lease_owner: owner, lease_until: leaseUntil };
+		const lease = { status: 'sending', lease_owner: owner, lease_until: leaseUntil, next_attempt_at: leaseUntil };
 		const due = (query: Knex.QueryBuilder) => {
 			query
-				.where((where) =>
-					where
-						.where((pending) => pending.where('status', 'pending').andWhere('next_attempt_at', '<=', now))
-						.orWhere((stale) => stale.where('status', 'sending').andWhere('lease_until', '<', now)),
-				)
+				.where('next_attempt_at', '<=', now)
+				.andWhere((where) => where.where('status', 'pending').orWhere('lease_until', '<', now))
 				.orderBy('next_attempt_at', 'asc')
 				.limit(limit);
 			if (excludeWebhooks.length > 0) query.whereNotIn('webhook', excludeWebhooks);
@@ -157,7 +162,9 @@ export class DeliveryStore {
 	private async recordOnce(owner: string, outcomes: Outcome[], now: number): Promise<void> {
 		await this.knex.transaction(async (trx) => {
 			for (let index = 0; index < outcomes.length; index += INSERT_CHUNK) {
-				await trx(ATTEMPTS_COLLECTION).insert(
+				await insertRows(
+					trx,
+					ATTEMPTS_COLLECTION,
 					outcomes.slice(index, index + INSERT_CHUNK).map(({ attempt }) => ({
 						...attempt,
 						request_headers: JSON.stringify(attempt.request_headers),
@@ -201,14 +208,14 @@ export class DeliveryStore {
 		return update;
 	}
 
-	/** Gives leased deliveries back untouched (shutdown, webhook saturated). */
-	async release(owner: string, ids: number[]): Promise<void> {
+	/** Gives leased deliveries back, due at once (shutdown, webhook saturated). */
+	async release(owner: string, ids: number[], now = Date.now()): Promise<void> {
 		if (ids.length === 0) return;
 		await retryOnLockConflict(() =>
 			this.knex(DELIVERIES_COLLECTION)
 				.whereIn('id', ids)
 				.andWhere({ status: 'sending', lease_owner: owner })
-				.update({ status: 'pending', lease_owner: null, lease_until: null }),
+				.update({ status: 'pending', lease_owner: null, lease_until: null, next_attempt_at: now }),
 		);
 	}
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { BatchWriter } from '../batch-writer';
 import { hostname } from 'node:os';
 import type { ClaimedDelivery, DeliveryStore, Outcome } from './delivery-store';
+import { HoldLimits } from './hold-limits';
 import type { HttpSender, SendResult } from './http-sender';
 import { SkipDelivery, type MessageBuilder } from './message-builder';
 import { parseRetryAfter, retryDelay } from './retry-schedule';
@@ -36,8 +37,10 @@ interface Logger {
 // Outcomes are written in batches: one transaction per flush instead of two writes per send.
 const RECORD_BATCH = 500;
 const RECORD_DELAY_MS = 50;
-// A webhook may hold twice its concurrency (in flight + waiting) so its pipeline stays full.
+// Every webhook may hold twice its concurrency (in flight + waiting) so its pipeline stays full;
+// a fast one up to this much of its work (see hold-limits).
 const HOLD_FACTOR = 2;
+const HOLD_WINDOW_MS = 100;
 const RESPONSE_LOG_BYTES = 16 * 1024;
 
 export class Dispatcher {
@@ -57,6 +60,7 @@ export class Dispatcher {
 	private held = 0;
 	private running = 0;
 	private readonly outcomes: BatchWriter<Outcome>;
+	private readonly holds: HoldLimits;
 	private pollTimer: NodeJS.Timeout | null = null;
 	private claiming = false;
 	private again = false;
@@ -81,6 +85,7 @@ export class Dispatcher {
 		this.health = parts.health;
 		this.options = parts.options;
 		this.logger = parts.logger;
+		this.holds = new HoldLimits({ perWebhook: parts.options.perWebhook, minFactor: HOLD_FACTOR, windowMs: HOLD_WINDOW_MS });
 		this.outcomes = new BatchWriter({
 			maxBatch: RECORD_BATCH,
 			delayMs: RECORD_DELAY_MS,
@@ -104,7 +109,10 @@ export class Dispatcher {
 		return budget - Math.max(0, this.outcomes.backlog - budget);
 	}
 
-	/** A lease outlives the longest wait: a full queue of timeouts ahead of a delivery, plus margin. */
+	/**
+	 * A lease outlives the usual longest wait: a slow webhook's full queue of timeouts ahead of a
+	 * delivery, plus margin. (A fast webhook's longer queue is checked when sent: see pump.)
+	 */
 	get leaseMs(): number {
 		return this.options.timeoutMs * (HOLD_FACTOR + 1) + 30_000;
 	}
@@ -155,14 +163,13 @@ export class Dispatcher {
 			this.moreDue = true;
 			return;
 		}
-		const holdLimit = this.options.perWebhook * HOLD_FACTOR;
-		const saturated = [...this.heldPerWebhook()].filter(([, count]) => count >= holdLimit).map(([id]) => id);
+		const saturated = [...this.heldPerWebhook()].filter(([webhook, count]) => count >= this.holdLimit(webhook)).map(([id]) => id);
 		const claimed = await this.store.claim(this.owner, capacity, Date.now() + this.leaseMs, saturated);
 		const giveBack: number[] = [];
 		const held = this.heldPerWebhook();
 		for (const delivery of claimed) {
 			const count = held.get(delivery.webhook) ?? 0;
-			if (count >= holdLimit) {
+			if (count >= this.holdLimit(delivery.webhook)) {
 				giveBack.push(delivery.id);
 				continue;
 			}
@@ -172,6 +179,10 @@ export class Dispatcher {
 		await this.store.release(this.owner, giveBack);
 		this.pump();
 		this.moreDue = claimed.length >= capacity && giveBack.length < claimed.length;
+	}
+
+	private holdLimit(webhook: number): number {
+		return this.holds.limit(webhook, this.options.concurrency * HOLD_FACTOR);
 	}
 
 	private heldPerWebhook(): Map<number, number> {
@@ -190,11 +201,10 @@ export class Dispatcher {
 	 */
 	reserve(webhooks: number[]): boolean[] {
 		if (this.stopped) return webhooks.map(() => false);
-		const holdLimit = this.options.perWebhook * HOLD_FACTOR;
 		const held = this.heldPerWebhook();
 		return webhooks.map((webhook) => {
 			const count = held.get(webhook) ?? 0;
-			if (this.held >= this.budget || count >= holdLimit) return false;
+			if (this.held >= this.budget || count >= this.holdLimit(webhook)) return false;
 			held.set(webhook, count + 1);
 			this.reserved.set(webhook, (this.reserved.get(webhook) ?? 0) + 1);
 			this.held++;
@@ -227,14 +237,26 @@ export class Dispatcher {
 
 	/** Starts waiting deliveries while global and per-webhook slots are free. */
 	private pump(): void {
+		const sendBy = Date.now() + this.options.timeoutMs;
+		const expiring: number[] = [];
 		for (const [webhook, queue] of this.waiting) {
 			while (queue.length > 0 && this.running < this.options.concurrency && (this.inFlight.get(webhook) ?? 0) < this.options.perWebhook) {
 				const delivery = queue.shift()!;
+				// A lease that could end during the send would let another instance send it too:
+				// it goes back to the outbox instead (a receiver turned slow under a long queue).
+				if (delivery.lease_until < sendBy) {
+					expiring.push(delivery.id);
+					this.held--;
+					continue;
+				}
 				this.running++;
 				this.inFlight.set(webhook, (this.inFlight.get(webhook) ?? 0) + 1);
 				void this.deliver(delivery).finally(() => this.finished(delivery));
 			}
 			if (queue.length === 0) this.waiting.delete(webhook);
+		}
+		if (expiring.length > 0) {
+			this.store.release(this.owner, expiring).catch((error) => this.logger.warn(error, `[webhooks] could not give back ${expiring.length} deliveries (their leases expire)`));
 		}
 	}
 
@@ -283,6 +305,7 @@ export class Dispatcher {
 			timeoutMs: this.options.timeoutMs,
 			maxResponseBytes: this.options.maxResponseBytes,
 		});
+		this.holds.observe(webhook.id, result.durationMs);
 		const attempt = {
 			...base,
 			duration_ms: Math.round(result.durationMs),

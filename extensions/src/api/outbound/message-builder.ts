@@ -32,7 +32,11 @@ export class MessageBuilder {
 		const body = webhook.data && webhook.method !== 'GET' ? JSON.stringify(await this.payload(webhook, delivery)) : null;
 		const headers: Record<string, string> = { 'user-agent': USER_AGENT };
 		const loggedHeaders: Record<string, string> = { 'user-agent': USER_AGENT };
-		if (body !== null) headers['content-type'] = loggedHeaders['content-type'] = 'application/json';
+		if (body !== null) {
+			headers['content-type'] = loggedHeaders['content-type'] = 'application/json';
+			// A known length rather than chunked encoding, which some receivers and proxies refuse.
+			headers['content-length'] = loggedHeaders['content-length'] = String(Buffer.byteLength(body));
+		}
 		for (const header of webhook.headers) {
 			headers[header.header.toLowerCase()] = header.value;
 			loggedHeaders[header.header.toLowerCase()] = header.secret ? MASK : header.value;

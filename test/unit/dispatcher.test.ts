@@ -1,0 +1,88 @@
+// The dispatcher with the real outbox SQL (SQLite), real HTTP and a real local receiver; only the
+// webhook registry is a fixed list here (no Directus).
+import type { Knex } from 'knex';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeliveryStore } from '../../extensions/src/api/outbound/delivery-store';
+import { Dispatcher } from '../../extensions/src/api/outbound/dispatcher';
+import { HttpSender } from '../../extensions/src/api/outbound/http-sender';
+import { MessageBuilder } from '../../extensions/src/api/outbound/message-builder';
+import { generateSecret } from '../../extensions/src/api/outbound/signing';
+import { SsrfGuard } from '../../extensions/src/api/outbound/ssrf-guard';
+import type { RegisteredWebhook, WebhookRegistry } from '../../extensions/src/api/outbound/webhook-registry';
+import { Receiver } from '../harness/receiver';
+import { until } from '../harness/wait';
+import { outboxDatabase } from './outbox-database';
+
+const TIMEOUT_MS = 1000;
+
+let db: Knex;
+let store: DeliveryStore;
+let receiver: Receiver;
+let sender: HttpSender;
+let dispatcher: Dispatcher;
+const warnings: unknown[] = [];
+
+function webhook(url: string): RegisteredWebhook {
+	return {
+		id: 1, name: 'test', method: 'POST', url, active: true, data: true, actions: ['create'], collections: ['a'], headers: [], filter: null,
+		watchFields: [], fields: [], payload: 'event', itemRole: null, includePrevious: false, secrets: [generateSecret()], failingSince: null,
+	};
+}
+
+beforeEach(async () => {
+	db = await outboxDatabase();
+	store = new DeliveryStore(db);
+	receiver = await Receiver.start();
+	sender = new HttpSender({ guard: new SsrfGuard({ allowList: '127.0.0.1' }) });
+	const hook = webhook(receiver.url());
+	dispatcher = new Dispatcher({
+		store,
+		registry: { get: (id: number) => (id === hook.id ? hook : undefined) } as WebhookRegistry,
+		// Event payloads are built from the outbox row alone: no Directus services needed.
+		builder: new MessageBuilder({} as never),
+		sender,
+		health: { disable: async () => {}, failed: async () => {}, succeeded: async () => {} },
+		options: { concurrency: 4, perWebhook: 2, timeoutMs: TIMEOUT_MS, pollMs: 50, schedule: [1000], maxResponseBytes: 1024 },
+		logger: { warn: (error) => warnings.push(error), error: (error) => warnings.push(error) },
+	});
+});
+
+afterEach(async () => {
+	await dispatcher.stop();
+	sender.close();
+	await receiver.close();
+	await db.destroy();
+});
+
+const delivery = (n: number) => ({ webhook: 1, message_id: `msg_${n}`, event: 'a.items.create', collection: 'a', item_key: String(n), event_data: { event: 'a.items.create', key: n } });
+const statusOf = async (messageId: string) => (await db('webhooks_deliveries').where({ message_id: messageId }).first()) as Record<string, unknown>;
+
+describe('Dispatcher', () => {
+	it('gives back, unsent, a held delivery whose lease could end during the send; it is sent once under a new lease', async () => {
+		const now = Date.now();
+		const [short] = await store.insert([delivery(1)], now, { owner: dispatcher.owner, until: now + TIMEOUT_MS / 2, leased: [true] });
+		const [long] = await store.insert([delivery(2)], now, { owner: dispatcher.owner, until: now + 60_000, leased: [true] });
+		dispatcher.adopt([short!, long!]);
+		await until(() => statusOf('msg_2'), (row) => row.status === 'succeeded');
+		expect(receiver.requests.map((request) => request.headers['webhook-id'])).toEqual(['msg_2']);
+		expect(await statusOf('msg_1')).toMatchObject({ status: 'pending', lease_owner: null, lease_until: null, attempts: 0 });
+		expect(await statusOf('msg_2')).toMatchObject({ status: 'succeeded', attempts: 1 });
+
+		dispatcher.start();
+		await receiver.waitFor(2);
+		await dispatcher.stop();
+		expect(receiver.requests.map((request) => request.headers['webhook-id'])).toEqual(['msg_2', 'msg_1']);
+		expect(await statusOf('msg_1')).toMatchObject({ status: 'succeeded', attempts: 1 });
+		expect(warnings).toEqual([]);
+	});
+
+	it('drains a backlog larger than any claim, each delivery once', async () => {
+		await store.insert(Array.from({ length: 300 }, (_, n) => delivery(n)));
+		dispatcher.start();
+		await receiver.waitFor(300, 20_000);
+		await dispatcher.stop();
+		expect(new Set(receiver.requests.map((request) => request.headers['webhook-id'])).size).toBe(300);
+		expect(receiver.requests).toHaveLength(300);
+		expect(await db('webhooks_deliveries').whereNot({ status: 'succeeded' }).count({ n: '*' })).toEqual([{ n: 0 }]);
+	});
+});
