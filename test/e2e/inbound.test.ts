@@ -490,6 +490,28 @@ describe('inbound endpoints: Flows and lifecycle', () => {
 		await api.delete(`/collections/${marks.name}`);
 	});
 
+	it('a redelivery in a group of requests without delivery ids leaves each of them stored once', async () => {
+		// The failed group is rolled back and written again row by row: no row of it may have
+		// been committed anyway (on SQLite, a statement still queued when the ROLLBACK went out).
+		const endpoint = await createEndpoint({ dedupe_header: 'X-Delivery' });
+		const redelivery = (n: string) => call(endpoint.url, { body: JSON.stringify({ n }), headers: { 'content-type': 'application/json', 'x-delivery': 'd-first' } });
+		expect((await redelivery('first')).status).toBe(200);
+		const ROUNDS = 5;
+		const PER_ROUND = 60;
+		for (let round = 0; round < ROUNDS; round += 1) {
+			const plain = Array.from({ length: PER_ROUND }, (_, index) => call(endpoint.url, json({ n: `${round}-${index}` })));
+			// In the middle: the rows after it in its group are what the rollback must catch.
+			plain.splice(PER_ROUND / 2, 0, redelivery('again'));
+			const answers = await Promise.all(plain);
+			expect(answers.map((answer) => answer.status)).toEqual(Array(PER_ROUND + 1).fill(200));
+		}
+		const rows = await stored(endpoint);
+		const counts = new Map<string, number>();
+		for (const row of rows) counts.set(row.body.n, (counts.get(row.body.n) ?? 0) + 1);
+		expect([...counts].filter(([, count]) => count > 1)).toEqual([]);
+		expect(rows.length).toBe(1 + ROUNDS * PER_ROUND);
+	});
+
 	it('deleting an endpoint keeps its stored requests unless asked; a new endpoint with the suffix takes them over', async () => {
 		const endpoint = await createEndpoint();
 		await call(endpoint.url, json({ keep: true }));

@@ -63,14 +63,29 @@ export function pipelinedItemsService(ItemsService: ItemsServiceClass) {
 			const index = this.group ? this.group.indexOf(data) : -1;
 			// Only the options createMany gives every item alike can be shared by all of them.
 			if (!this.group || index === -1 || !sharedOptions(opts)) return super.createOne(data, opts);
-			this.started ??= this.group.map((row) => {
-				const write = super.createOne(row, opts);
-				// createMany awaits each in turn; after a failure it stops awaiting and the
-				// transaction rolls back, so the rest must not surface as unhandled rejections.
-				write.catch(() => undefined);
-				return write;
-			});
+			this.started ??= this.startAll(this.group, opts);
 			return this.started[index]!;
+		}
+
+		/**
+		 * Starts every row's write. A failure surfaces only once every row has settled: the failure
+		 * makes createMany roll back, and node-sqlite3 runs statements sent at once on its one
+		 * connection in any order, so a row's INSERT still queued could run after the ROLLBACK,
+		 * outside the transaction, and stay committed (then be written again by the caller's retry).
+		 */
+		private startAll(rows: Row[], opts: CreateOptions): Promise<unknown>[] {
+			const writes = rows.map((row) => super.createOne(row, opts));
+			const settled = Promise.allSettled(writes);
+			return writes.map((write) => {
+				const held = write.catch(async (error: unknown) => {
+					await settled;
+					throw error;
+				});
+				// createMany stops awaiting at the first failure: the rest must not surface as
+				// unhandled rejections.
+				held.catch(() => undefined);
+				return held;
+			});
 		}
 	}
 
