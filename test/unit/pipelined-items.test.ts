@@ -138,7 +138,7 @@ describe('pipelinedItemsService', () => {
 				fork(opts: { knex: Knex }) {
 					return new ItemsService(this.collection, opts);
 				}
-				async createOne(data: Row): Promise<unknown> {
+				async createOne(data: Row, _opts?: Record<string, unknown>): Promise<unknown> {
 					if (data.delivery_id) {
 						try {
 							return await this.knex('rows').insert(data);
