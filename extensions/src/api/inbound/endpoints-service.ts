@@ -184,7 +184,7 @@ export class EndpointsService {
 export async function ensureStorageFor(context: ExtensionContext, keys: (string | number)[]): Promise<void> {
 	const rows: Item[] = await context.database(ENDPOINTS_COLLECTION).select('name', 'suffix', 'collection', 'field_mappings').whereIn('id', keys);
 	for (const row of rows) {
-		if (typeof row.collection === 'string' && row.collection !== '') await ensureStorage(context, storageTarget(row));
+		if (typeof row.collection === 'string' && row.collection !== '') await ensureStorage(context, storageTarget(row), { onlyIfIncomplete: true });
 	}
 }
 

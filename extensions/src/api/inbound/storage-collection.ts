@@ -79,9 +79,15 @@ function mappedField(mapping: FieldMapping, sort: number): FieldDefinition {
 let queue: Promise<unknown> = Promise.resolve();
 let changes = 0;
 
-/** Creates the storage collection, or adds mapped fields it lacks. Idempotent. */
-export function ensureStorage(context: ExtensionContext, target: StorageTarget): Promise<void> {
-	const run = queue.then(() => new SchemaInstaller(context, [storageDefinition(target)], { moduleBar: false }).install());
+/**
+ * Creates the storage collection, or adds mapped fields it lacks. Idempotent. With `onlyIfIncomplete`,
+ * storage already complete in the database is left alone and Directus's schema cache is not asked
+ * (see SchemaInstaller.install): endpoint writes run this again from action hooks, after their response.
+ */
+export async function ensureStorage(context: ExtensionContext, target: StorageTarget, options: { onlyIfIncomplete?: boolean } = {}): Promise<void> {
+	const installer = new SchemaInstaller(context, [storageDefinition(target)], { moduleBar: false });
+	if (options.onlyIfIncomplete && (await installer.isComplete())) return;
+	const run = queue.then(() => installer.install());
 	queue = run.catch(() => undefined);
 	return run.then(() => {
 		changes += 1;

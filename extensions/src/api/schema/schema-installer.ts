@@ -27,8 +27,22 @@ export class SchemaInstaller {
 
 	async install(): Promise<InstallReport> {
 		const report = await withSchemaLock(this.context.database, () => this.installLocked());
-		await this.refreshStaleSchemaCache();
+		// What we created or added, Directus's services have already dropped from its schema cache.
+		// Only asked when we changed nothing: asking rebuilds an emptied cache, and on SQLite a
+		// rebuild from here (an action hook, beside other requests) waits for the one connection
+		// while a request holding it in a transaction may wait for the rebuild (Directus asks for
+		// the schema there when it counts seats on a /access write): 30 s, then a 500.
+		if (report.createdCollections.length + report.addedFields.length === 0) await this.refreshStaleSchemaCache();
 		return report;
+	}
+
+	/** True when every collection and field is already in the database (read directly, not from the schema cache). */
+	async isComplete(): Promise<boolean> {
+		for (const definition of this.definitions) {
+			const state = await this.readState(definition.collection);
+			if (!state.hasMeta || definition.fields.some((field) => !state.fields.has(field.field))) return false;
+		}
+		return true;
 	}
 
 	private async installLocked(): Promise<InstallReport> {
