@@ -2,8 +2,8 @@
 // each item's processing (hooks, payload checks) waits until the previous item's INSERT has come
 // back from the database. On SQLite's single connection that round trip per item is what bounds
 // how fast inbound requests can be stored. This service starts every item of the group at once
-// when createMany asks for the first one: their statements queue on the same transaction in order,
-// so one item's processing overlaps the others' INSERTs. createMany still awaits the items in
+// when createMany asks for the first one: their statements all go to the same transaction (in no
+// set order), so one item's processing overlaps the others' INSERTs. createMany still awaits the items in
 // order, commits (or rolls back) the whole group, and emits `items.create` for each after the
 // commit, exactly as it does for a plain ItemsService.
 import type { ExtensionContext } from '../context';

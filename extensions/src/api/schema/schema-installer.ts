@@ -3,7 +3,7 @@
 import { MODULE_ID } from '../../shared/collections';
 import { SYSTEM_ACCOUNTABILITY, type ExtensionContext, type SchemaOverview } from '../context';
 import { COLLECTIONS } from './collections';
-import type { CollectionDefinition } from './definition';
+import type { CollectionDefinition, FieldDefinition } from './definition';
 import { withModule, type ModuleBarEntry } from './module-bar';
 import { withSchemaLock } from './schema-lock';
 
@@ -40,7 +40,7 @@ export class SchemaInstaller {
 	async isComplete(): Promise<boolean> {
 		for (const definition of this.definitions) {
 			const state = await this.readState(definition.collection);
-			if (!state.hasMeta || definition.fields.some((field) => !state.fields.has(field.field))) return false;
+			if (!state.hasMeta || missingFields(definition, state).length > 0) return false;
 		}
 		return true;
 	}
@@ -55,8 +55,7 @@ export class SchemaInstaller {
 				report.createdCollections.push(definition.collection);
 				continue;
 			}
-			for (const field of definition.fields) {
-				if (state.fields.has(field.field)) continue;
+			for (const field of missingFields(definition, state)) {
 				const schema = await this.freshSchema();
 				const { FieldsService } = this.context.services;
 				await new FieldsService({ knex: this.context.database, schema, accountability: null }).createField(
@@ -135,4 +134,8 @@ export class SchemaInstaller {
 	private freshSchema(): Promise<SchemaOverview> {
 		return this.context.getSchema({ database: this.context.database, bypassCache: true });
 	}
+}
+
+function missingFields(definition: CollectionDefinition, state: { fields: Set<string> }): FieldDefinition[] {
+	return definition.fields.filter((field) => !state.fields.has(field.field));
 }
