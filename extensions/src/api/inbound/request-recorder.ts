@@ -1,10 +1,12 @@
 // Stores accepted requests through Directus's ItemsService, so `items.create` fires (Flows with an
 // event trigger on the collection run) and each row is committed before its caller hears 2xx.
 // Requests arriving while a write is under way are committed together in one transaction (group
-// commit): one commit instead of one per request, which is what bounds throughput. A redelivery
-// is caught by the unique index on delivery_id and answered from the original row.
+// commit): one commit instead of one per request, which is what bounds throughput. Where the
+// database has one writer, a group also waits briefly for more requests (see group-gathering).
+// A redelivery is caught by the unique index on delivery_id and answered from the original row.
 import { isDirectusError } from '@directus/errors';
 import type { ExtensionContext, SchemaOverview } from '../context';
+import { gatherDelay } from './group-gathering';
 import { pipelinedItemsService } from './pipelined-items';
 import { ensureStorage, storageChanges, type StorageTarget } from './storage-collection';
 
@@ -18,6 +20,8 @@ export interface Recorded {
 
 interface Pending {
 	row: Row;
+	/** When it arrived (performance.now()). */
+	at: number;
 	resolve: (recorded: Recorded) => void;
 	reject: (error: unknown) => void;
 }
@@ -27,6 +31,10 @@ interface Queue {
 	waiting: Pending[];
 	/** Groups being written now. */
 	writers: number;
+	/** When the last group ended: requests in play then (its own and those waiting), the time and how long it took (performance.now() ms). */
+	last: { expected: number; endedAt: number; durationMs: number };
+	/** Starts the next group once gathering is over. */
+	timer: NodeJS.Timeout | null;
 }
 
 // How often one instance may re-read the whole schema for a collection it does not know yet.
@@ -46,41 +54,70 @@ export class RequestRecorder {
 	private schema: { value: SchemaOverview; at: number; changes: number } | null = null;
 
 	private readonly parallelGroups: number;
+	/** One writer at a time (SQLite): each commit blocks every other write, so groups gather. */
+	private readonly gathers: boolean;
 	private readonly ItemsService: ReturnType<typeof pipelinedItemsService>;
 
 	constructor(context: ExtensionContext) {
 		this.context = context;
 		this.ItemsService = pipelinedItemsService(context.services.ItemsService);
-		this.parallelGroups = String(context.database.client.config.client).startsWith('sqlite') ? 1 : PARALLEL_GROUPS;
+		this.gathers = String(context.database.client.config.client).startsWith('sqlite');
+		this.parallelGroups = this.gathers ? 1 : PARALLEL_GROUPS;
 	}
 
 	record(target: StorageTarget, row: Row): Promise<Recorded> {
 		return new Promise((resolve, reject) => {
 			let queue = this.queues.get(target.collection);
 			if (!queue) {
-				queue = { target, waiting: [], writers: 0 };
+				queue = { target, waiting: [], writers: 0, last: { expected: 0, endedAt: 0, durationMs: 0 }, timer: null };
 				this.queues.set(target.collection, queue);
 			}
 			queue.target = target;
-			queue.waiting.push({ row, resolve, reject });
-			if (queue.writers < this.parallelGroups) void this.drain(queue);
+			queue.waiting.push({ row, at: performance.now(), resolve, reject });
+			if (queue.writers < this.parallelGroups) this.startWhenGathered(queue);
 		});
+	}
+
+	/** Starts writing now, or once the group has gathered (a timer, or the arrival that fills it). */
+	private startWhenGathered(queue: Queue): void {
+		const delay = this.gatherDelay(queue);
+		if (delay === 0) {
+			if (queue.timer) clearTimeout(queue.timer);
+			queue.timer = null;
+			void this.drain(queue);
+		} else {
+			queue.timer ??= setTimeout(() => {
+				queue.timer = null;
+				if (queue.writers < this.parallelGroups) this.startWhenGathered(queue);
+			}, delay);
+		}
+	}
+
+	private gatherDelay(queue: Queue): number {
+		if (!this.gathers || queue.waiting.length === 0) return 0;
+		const { expected, endedAt, durationMs } = queue.last;
+		return gatherDelay({ waiting: queue.waiting.length, oldestAt: queue.waiting[0]!.at, expected, lastEndedAt: endedAt, lastDurationMs: durationMs, now: performance.now() });
 	}
 
 	/** Writes what waits, group by group, until nothing does. Several groups overlap where the database has several connections. */
 	private async drain(queue: Queue): Promise<void> {
 		queue.writers += 1;
-		while (queue.waiting.length > 0) {
+		while (queue.waiting.length > 0 && this.gatherDelay(queue) === 0) {
 			const group = queue.waiting.splice(0, MAX_GROUP);
 			if (queue.waiting.length > 0 && queue.writers < this.parallelGroups) void this.drain(queue);
+			const startedAt = performance.now();
 			try {
 				const schema = await this.schemaWith(queue.target);
 				await this.writeGroup(queue.target.collection, schema, group);
 			} catch (error) {
 				for (const pending of group) pending.reject(error);
 			}
+			const endedAt = performance.now();
+			queue.last = { expected: group.length + queue.waiting.length, endedAt, durationMs: endedAt - startedAt };
 		}
 		queue.writers -= 1;
+		// Requests that came while the group was written and are still gathering.
+		if (queue.waiting.length > 0 && queue.writers < this.parallelGroups) this.startWhenGathered(queue);
 	}
 
 	private async writeGroup(collection: string, schema: SchemaOverview, group: Pending[]): Promise<void> {

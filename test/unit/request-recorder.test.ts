@@ -1,0 +1,105 @@
+// When the inbound recorder starts a group (group-gathering) and that every request it takes is
+// written, on a stand-in ItemsService. The real one runs in the inbound e2e and fuzz tests.
+import { describe, expect, it } from 'vitest';
+import { gatherDelay, MAX_GATHER_MS } from '../../extensions/src/api/inbound/group-gathering';
+import { RequestRecorder } from '../../extensions/src/api/inbound/request-recorder';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('gatherDelay', () => {
+	// A steady load: the last group (16 requests, 10 ms to write) ended at t=100.
+	const steady = { waiting: 1, oldestAt: 95, expected: 16, lastEndedAt: 100, lastDurationMs: 10, now: 100 };
+
+	it('waits, right after a group, for as many requests as were in play when it ended', () => {
+		expect(gatherDelay(steady)).toBe(MAX_GATHER_MS);
+		expect(gatherDelay({ ...steady, waiting: 15, now: 101 })).toBe(MAX_GATHER_MS - 1);
+		expect(gatherDelay({ ...steady, waiting: 16, now: 101 })).toBe(0);
+	});
+
+	it('never past the window: at most MAX_GATHER_MS, and at most half of a group write', () => {
+		expect(gatherDelay({ ...steady, now: 100 + MAX_GATHER_MS })).toBe(0);
+		expect(gatherDelay({ ...steady, now: 200 })).toBe(0);
+		expect(gatherDelay({ ...steady, lastDurationMs: 2 })).toBe(1);
+		// Nothing written yet (or writes that cost nothing): no gathering.
+		expect(gatherDelay({ ...steady, lastDurationMs: 0 })).toBe(0);
+	});
+
+	it('starts at once under light load, and with nothing waiting', () => {
+		// The request came long after the last group ended: not a caller coming back.
+		expect(gatherDelay({ ...steady, oldestAt: 150, now: 150 })).toBe(0);
+		expect(gatherDelay({ ...steady, waiting: 0 })).toBe(0);
+	});
+
+	it('counts the window from the arrival when the request came shortly after the group ended', () => {
+		expect(gatherDelay({ ...steady, oldestAt: 101, now: 101 })).toBe(MAX_GATHER_MS);
+	});
+});
+
+/** A recorder on SQLite (one writer) whose ItemsService logs each group and takes `writeMs` to write it. */
+function recorder(writeMs: number) {
+	const groups: number[] = [];
+	const stored: unknown[] = [];
+	class ItemsService {
+		async createMany(rows: Record<string, unknown>[]): Promise<unknown[]> {
+			groups.push(rows.length);
+			await sleep(writeMs);
+			stored.push(...rows.map((row) => row.n));
+			return rows.map((row) => row.n);
+		}
+		async createOne(row: Record<string, unknown>): Promise<unknown> {
+			const [key] = await this.createMany([row]);
+			return key;
+		}
+	}
+	const context = {
+		services: { ItemsService },
+		database: { client: { config: { client: 'sqlite3' } } },
+		getSchema: async () => ({ collections: { inbound_test: {} }, relations: [] }),
+	};
+	const target = { name: 'test', suffix: 'test', collection: 'inbound_test', fieldMappings: [] };
+	const instance = new RequestRecorder(context as never);
+	return { groups, stored, record: (n: number) => instance.record(target, { n }) };
+}
+
+describe('RequestRecorder on a single-writer database', () => {
+	it('a steady round of callers shares one group instead of splitting into a lone request and the rest', async () => {
+		const { groups, record } = recorder(20);
+		// Eight callers, each sending again a moment (its round trip) after it is answered; the
+		// first one is ahead of the others, so its request starts a group of its own.
+		const caller = async (index: number) => {
+			if (index > 0) await sleep(1);
+			for (let round = 0; round < 6; round++) {
+				await record(index * 100 + round);
+				await sleep(1);
+			}
+		};
+		await Promise.all(Array.from({ length: 8 }, (_, index) => caller(index)));
+		// Starting as soon as one request waits keeps them split 1 + 7 for good.
+		expect(groups[0]).toBe(1);
+		// Then the lone one gathers with the rest; the last round lacks it (it finished first).
+		expect(groups.slice(1, -1)).toEqual([8, 8, 8, 8, 8]);
+		expect(groups.reduce((sum, size) => sum + size, 0)).toBe(48);
+	});
+
+	it('writes a gathering request once the window ends, when fewer callers come back', async () => {
+		const { groups, stored, record } = recorder(20);
+		await Promise.all([1, 2, 3, 4].map((n) => record(n)));
+		// Four were in play; one comes back.
+		const started = performance.now();
+		await record(5);
+		expect(performance.now() - started).toBeLessThan(20 + MAX_GATHER_MS + 50);
+		expect(stored.sort()).toEqual([1, 2, 3, 4, 5]);
+		expect(groups.at(-1)).toBe(1);
+	});
+
+	it('does not hold a request that comes after a quiet spell', async () => {
+		const { groups, record } = recorder(20);
+		await Promise.all([1, 2, 3].map((n) => record(n)));
+		await sleep(50);
+		const started = performance.now();
+		await record(4);
+		// Alone and at once: written in about one write's time, not after a gathering window.
+		expect(groups.at(-1)).toBe(1);
+		expect(performance.now() - started).toBeLessThan(20 + MAX_GATHER_MS);
+	});
+});
