@@ -35,7 +35,7 @@ describe('gatherDelay', () => {
 	});
 });
 
-/** A recorder on SQLite (one writer) whose ItemsService logs each group and takes `writeMs` to write it. */
+/** A recorder whose ItemsService logs each group and takes `writeMs` to write it. */
 function recorder(writeMs: number) {
 	const groups: number[] = [];
 	const stored: unknown[] = [];
@@ -61,7 +61,7 @@ function recorder(writeMs: number) {
 	return { groups, stored, record: (n: number) => instance.record(target, { n }) };
 }
 
-describe('RequestRecorder on a single-writer database', () => {
+describe('RequestRecorder', () => {
 	it('a steady round of callers shares one group instead of splitting into a lone request and the rest', async () => {
 		const { groups, record } = recorder(20);
 		// Eight callers, each sending again a moment (its round trip) after it is answered; the

@@ -1,8 +1,8 @@
-// When the next group of inbound requests starts writing, on a database with one writer (SQLite).
-// Every group pays one commit, and there a commit costs milliseconds during which nothing else
-// can be written. Starting a group as soon as one request waits splits a steady load into a
-// lone request and everyone else: two commits per round of callers, and the lone one's commit
-// blocks the others. Instead, right after a group, wait briefly until as many requests wait as
+// When the next group of inbound requests starts writing. Every group is one transaction: its
+// round trips and its commit (milliseconds on SQLite, where nothing else can be written
+// meanwhile). Starting a group as soon as one request waits splits a steady load into a lone
+// request and everyone else: two transactions per round of callers, and on SQLite the lone one's
+// commit holds up the rest. Instead, right after a group, wait briefly until as many requests wait as
 // were in play when it ended (its callers, who are about to come back, and those already
 // waiting), so a round of callers shares one commit. The wait is bounded (a share of what a
 // group takes to write), and under light load a request starts at once.

@@ -1,8 +1,8 @@
 // Stores accepted requests through Directus's ItemsService, so `items.create` fires (Flows with an
 // event trigger on the collection run) and each row is committed before its caller hears 2xx.
 // Requests arriving while a write is under way are committed together in one transaction (group
-// commit): one commit instead of one per request, which is what bounds throughput. Where the
-// database has one writer, a group also waits briefly for more requests (see group-gathering).
+// commit): one commit instead of one per request, which is what bounds throughput. A group also
+// waits briefly for the callers just answered to come back (see group-gathering).
 // A redelivery is caught by the unique index on delivery_id and answered from the original row.
 import { isDirectusError } from '@directus/errors';
 import type { ExtensionContext, SchemaOverview } from '../context';
@@ -54,15 +54,12 @@ export class RequestRecorder {
 	private schema: { value: SchemaOverview; at: number; changes: number } | null = null;
 
 	private readonly parallelGroups: number;
-	/** One writer at a time (SQLite): each commit blocks every other write, so groups gather. */
-	private readonly gathers: boolean;
 	private readonly ItemsService: ReturnType<typeof pipelinedItemsService>;
 
 	constructor(context: ExtensionContext) {
 		this.context = context;
 		this.ItemsService = pipelinedItemsService(context.services.ItemsService);
-		this.gathers = String(context.database.client.config.client).startsWith('sqlite');
-		this.parallelGroups = this.gathers ? 1 : PARALLEL_GROUPS;
+		this.parallelGroups = String(context.database.client.config.client).startsWith('sqlite') ? 1 : PARALLEL_GROUPS;
 	}
 
 	record(target: StorageTarget, row: Row): Promise<Recorded> {
@@ -94,7 +91,7 @@ export class RequestRecorder {
 	}
 
 	private gatherDelay(queue: Queue): number {
-		if (!this.gathers || queue.waiting.length === 0) return 0;
+		if (queue.waiting.length === 0) return 0;
 		const { expected, endedAt, durationMs } = queue.last;
 		return gatherDelay({ waiting: queue.waiting.length, oldestAt: queue.waiting[0]!.at, expected, lastEndedAt: endedAt, lastDurationMs: durationMs, now: performance.now() });
 	}
