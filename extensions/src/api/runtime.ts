@@ -10,9 +10,10 @@ import { RequestRecorder } from './inbound/request-recorder';
 import { DeliveryStore } from './outbound/delivery-store';
 import { Dispatcher } from './outbound/dispatcher';
 import { EventCapture } from './outbound/event-capture';
-import { HttpSender } from './outbound/http-sender';
+import type { Sender } from './outbound/http-sender';
 import { MessageBuilder } from './outbound/message-builder';
 import { Outbox } from './outbound/outbox';
+import { SendThread } from './outbound/send-thread';
 import { PreviousValues } from './outbound/previous-values';
 import { SsrfGuard } from './outbound/ssrf-guard';
 import { WebhookConfig } from './outbound/webhook-config';
@@ -30,7 +31,7 @@ export interface Runtime {
 	previous: PreviousValues;
 	config: WebhookConfig;
 	dispatcher: Dispatcher;
-	sender: HttpSender;
+	sender: Sender;
 	endpoints: EndpointRegistry;
 	endpointConfig: EndpointConfig;
 	inbound: InboundHandler;
@@ -55,7 +56,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const box = new SecretBox(encryptionKeyFromEnv(env));
 	const registry = new WebhookRegistry(knex, box, logger);
 	const store = new DeliveryStore(knex);
-	const sender = new HttpSender({ guard: SsrfGuard.fromEnv(env), maxSockets: settings.concurrency });
+	const sender = new SendThread({ guard: SsrfGuard.listsFromEnv(env), maxSockets: settings.concurrency }, logger);
 	const health = new WebhookHealthTracker({
 		knex,
 		registry,

@@ -6,7 +6,7 @@ import { BatchWriter } from '../batch-writer';
 import { hostname } from 'node:os';
 import type { ClaimedDelivery, DeliveryStore, Outcome } from './delivery-store';
 import { HoldLimits } from './hold-limits';
-import type { HttpSender, SendResult } from './http-sender';
+import type { Sender, SendResult } from './http-sender';
 import { SkipDelivery, type MessageBuilder } from './message-builder';
 import { parseRetryAfter, retryDelay } from './retry-schedule';
 import { SSRF_ERROR_CODE } from './ssrf-guard';
@@ -48,7 +48,7 @@ export class Dispatcher {
 	private readonly store: DeliveryStore;
 	private readonly registry: WebhookRegistry;
 	private readonly builder: MessageBuilder;
-	private readonly sender: HttpSender;
+	private readonly sender: Sender;
 	private readonly health: WebhookHealth;
 	private readonly options: DispatcherOptions;
 	private readonly logger: Logger;
@@ -73,7 +73,7 @@ export class Dispatcher {
 		store: DeliveryStore;
 		registry: WebhookRegistry;
 		builder: MessageBuilder;
-		sender: HttpSender;
+		sender: Sender;
 		health: WebhookHealth;
 		options: DispatcherOptions;
 		logger: Logger;

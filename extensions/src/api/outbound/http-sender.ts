@@ -31,6 +31,13 @@ export interface SendResult {
 	errorCode: string | null;
 }
 
+/** What the dispatcher sends through: HttpSender here, or SendThread for another thread. */
+export interface Sender {
+	send(request: SendRequest): Promise<SendResult>;
+	/** Closes pooled connections; sends still in flight fail. */
+	close(): void;
+}
+
 export interface HttpSenderOptions {
 	guard: SsrfGuard;
 	/** Per origin, per protocol; Node's default (unlimited) when absent. */
@@ -45,7 +52,7 @@ const MAX_DRAIN_BYTES = 1024 * 1024;
 // mangle ordinary words in error messages.
 const MIN_REDACTED_LENGTH = 4;
 
-export class HttpSender {
+export class HttpSender implements Sender {
 	private readonly guard: SsrfGuard;
 	private readonly httpAgent: http.Agent;
 	private readonly httpsAgent: https.Agent;

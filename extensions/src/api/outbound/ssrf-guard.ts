@@ -26,11 +26,14 @@ export type Resolver = (
 	callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
 ) => void;
 
-export interface SsrfGuardOptions {
+export interface GuardLists {
 	/** WEBHOOKS_IP_ALLOW_LIST: IPs, CIDRs, ranges (a-b) or host names; allow beats deny. */
 	allowList?: string | readonly string[];
 	/** IMPORT_IP_DENY_LIST: IPs, CIDRs or ranges (a-b); `0.0.0.0` = this machine's addresses. */
 	denyList?: string | readonly string[];
+}
+
+export interface SsrfGuardOptions extends GuardLists {
 	resolve?: Resolver;
 	networkInterfaces?: () => NodeJS.Dict<os.NetworkInterfaceInfo[]>;
 }
@@ -132,12 +135,13 @@ export class SsrfGuard {
 
 	/** Reads Directus's env; an absent IMPORT_IP_DENY_LIST gets Directus's default. */
 	static fromEnv(env: Record<string, unknown>, options: Omit<SsrfGuardOptions, 'allowList' | 'denyList'> = {}): SsrfGuard {
+		return new SsrfGuard({ ...options, ...SsrfGuard.listsFromEnv(env) });
+	}
+
+	/** The allow and deny lists as plain values (they can cross to a worker thread; a guard cannot). */
+	static listsFromEnv(env: Record<string, unknown>): GuardLists {
 		const deny = env[DENY_LIST_ENV];
-		return new SsrfGuard({
-			...options,
-			allowList: envList(env[ALLOW_LIST_ENV]),
-			denyList: deny === undefined ? DIRECTUS_DEFAULT_DENY_LIST : envList(deny),
-		});
+		return { allowList: envList(env[ALLOW_LIST_ENV]), denyList: deny === undefined ? DIRECTUS_DEFAULT_DENY_LIST : envList(deny) };
 	}
 
 	/** `hostname` is the name the connection asked for, matched against host name allow entries. */
