@@ -101,9 +101,12 @@ describe('SendThread', () => {
 		expect(warnings[0]).toContain('1 sends in flight will be retried');
 	});
 
-	it('sends on the main thread when the thread cannot start, losing nothing', async () => {
+	it.each([
+		['a file that does not load', fileURLToPath(new URL('./no-such-entry.js', import.meta.url))],
+		['a path Worker refuses at once', 'not-absolute.js'],
+	])('sends on the main thread when the thread cannot start (%s), losing nothing', async (_case, entry) => {
 		const server = await startServer((_req, res) => res.end('ok'));
-		const { sender, warnings } = thread({ entry: fileURLToPath(new URL('./no-such-entry.js', import.meta.url)) });
+		const { sender, warnings } = thread({ entry });
 		const results = await Promise.all([sender.send(request(server.url('/a'))), sender.send(request(server.url('/b')))]);
 		expect(results.map((result) => result.status)).toEqual([200, 200]);
 		expect((await sender.send(request(server.url('/c')))).status).toBe(200);

@@ -52,7 +52,7 @@ export function serveSends(port: Port, sender: Pick<Sender, 'send'>): void {
 		for (const { id, request } of batch) {
 			sender.send(request).then(
 				(result) => answer(id, result),
-				(error: unknown) => answer(id, failure(error instanceof Error ? error.message : String(error), 'EREQUEST')),
+				(error: unknown) => answer(id, failure(describe(error), 'EREQUEST')),
 			);
 		}
 	});
@@ -115,16 +115,20 @@ export class SendThread implements Sender {
 		const batch = this.outgoing;
 		this.outgoing = [];
 		if (batch.length === 0) return;
-		if (this.fallback) {
-			for (const { id } of batch) this.sendInProcess(id);
-			return;
-		}
-		this.start().postMessage(batch);
+		const worker = this.fallback ? null : this.start();
+		if (worker) worker.postMessage(batch);
+		else for (const { id } of batch) this.sendInProcess(id);
 	}
 
-	private start(): Worker {
+	private start(): Worker | null {
 		if (this.worker) return this.worker;
-		const worker = new Worker(this.entry, { workerData: { [WORKER_MARK]: this.init } });
+		let worker: Worker;
+		try {
+			worker = new Worker(this.entry, { workerData: { [WORKER_MARK]: this.init } });
+		} catch (error) {
+			this.useMainThread(describe(error));
+			return null;
+		}
 		// The thread must not keep a stopping process alive.
 		worker.unref();
 		worker.on('message', (message: FromThread) => {
@@ -138,7 +142,7 @@ export class SendThread implements Sender {
 				entry?.resolve(result);
 			}
 		});
-		worker.on('error', (error) => this.lost(worker, error.message));
+		worker.on('error', (error: unknown) => this.lost(worker, describe(error)));
 		worker.on('exit', (code) => this.lost(worker, `it exited with code ${code}`));
 		this.worker = worker;
 		this.ready = false;
@@ -151,8 +155,7 @@ export class SendThread implements Sender {
 		if (this.closed) return;
 		if (!this.ready) {
 			// It never started, so nothing it was given went out: send those here, and all after.
-			this.logger.warn(`[webhooks] the sending thread could not start (${reason}); sending on the main thread instead`);
-			this.fallback = new HttpSender({ guard: this.guard, maxSockets: this.init.maxSockets });
+			this.useMainThread(reason);
 			for (const id of [...this.pending.keys()]) this.sendInProcess(id);
 			return;
 		}
@@ -160,11 +163,16 @@ export class SendThread implements Sender {
 		this.failPending(`the sending thread stopped: ${reason}`);
 	}
 
+	private useMainThread(reason: string): void {
+		this.logger.warn(`[webhooks] the sending thread could not start (${reason}); sending on the main thread instead`);
+		this.fallback = new HttpSender({ guard: this.guard, maxSockets: this.init.maxSockets });
+	}
+
 	private sendInProcess(id: number): void {
 		const entry = this.pending.get(id);
 		if (!entry) return;
 		this.pending.delete(id);
-		void this.fallback!.send(entry.request).then(entry.resolve, (error: unknown) => entry.resolve(failure(String(error), 'EREQUEST')));
+		void this.fallback!.send(entry.request).then(entry.resolve, (error: unknown) => entry.resolve(failure(describe(error), 'EREQUEST')));
 	}
 
 	private failPending(reason: string): void {
@@ -172,6 +180,10 @@ export class SendThread implements Sender {
 		this.pending.clear();
 		for (const { resolve } of entries) resolve(failure(reason, THREAD_ERROR_CODE));
 	}
+}
+
+function describe(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
 }
 
 function failure(error: string, errorCode: string): SendResult {
