@@ -44,7 +44,7 @@ async function createFlow(api: ApiClient, url: string): Promise<string> {
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 // Creating and deleting 10,000 webhooks takes half a minute a round.
-const ROUNDS_10K = Number(process.env.BENCH_10K_ROUNDS ?? 3);
+const ROUNDS_10K = Number(process.env.BENCH_10K_ROUNDS ?? 5);
 
 /** Waits until the outbox has nothing left to send or record, so a round's tail does not slow the next. */
 async function outboxSettled(api: ApiClient): Promise<void> {
