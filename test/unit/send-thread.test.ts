@@ -78,11 +78,13 @@ describe('SendThread', () => {
 
 	it('applies the SSRF lists in the thread: loopback is refused unless allowed', async () => {
 		const server = await startServer((_req, res) => res.end('ok'));
-		const { sender } = thread({ allowList: '' });
+		const { sender, warnings } = thread({ allowList: '' });
 		const result = await sender.send(request(server.url('/blocked')));
 		expect(result).toMatchObject({ status: null, errorCode: 'ESSRF' });
 		expect(result.error).toContain('loopback');
 		expect(server.received).toEqual([]);
+		// Refused by the thread, not by the main-thread fallback.
+		expect(warnings).toEqual([]);
 	});
 
 	it('fails the sends of a thread that dies, and starts a new one for the next send', async () => {
@@ -119,9 +121,15 @@ describe('SendThread', () => {
 		expect(() => new SendThread({ guard: { allowList: 'not a host!' } }, { warn: () => undefined }, BUNDLE)).toThrow(/WEBHOOKS_IP_ALLOW_LIST/);
 	});
 
-	it('answers sends after close() with a failure instead of hanging', async () => {
+	it('answers sends after close() with a failure instead of hanging, also after a fallback', async () => {
 		const { sender } = thread();
 		sender.close();
 		expect(await sender.send(request('http://127.0.0.1:9/'))).toMatchObject({ status: null, errorCode: THREAD_ERROR_CODE });
+		const server = await startServer((_req, res) => res.end('ok'));
+		const fellBack = thread({ entry: 'not-absolute.js' }).sender;
+		expect((await fellBack.send(request(server.url('/before')))).status).toBe(200);
+		fellBack.close();
+		expect(await fellBack.send(request(server.url('/after')))).toMatchObject({ status: null, errorCode: THREAD_ERROR_CODE });
+		expect(server.received).toEqual(['/before']);
 	});
 });

@@ -88,9 +88,9 @@ export class SendThread implements Sender {
 	}
 
 	send(request: SendRequest): Promise<SendResult> {
+		if (this.closed) return Promise.resolve(failure('the sender is closed', THREAD_ERROR_CODE));
 		const wire: WireRequest = { ...request, url: String(request.url) };
 		if (this.fallback) return this.fallback.send(wire);
-		if (this.closed) return Promise.resolve(failure('the sender is closed', THREAD_ERROR_CODE));
 		return new Promise((resolve) => {
 			const id = this.nextId++;
 			this.pending.set(id, { request: wire, resolve });
