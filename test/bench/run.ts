@@ -8,8 +8,8 @@ import { benchFanOut } from './fanout-bench.ts';
 import { benchInbound } from './inbound-bench.ts';
 import { benchRss } from './rss-bench.ts';
 import { benchScaleOut } from './scale-bench.ts';
-import { DELIVERIES_COLLECTION } from '../../extensions/src/shared/collections.ts';
-import { BENCH_ENV, COLLECTION, DB, bracketedRatios, createCollection, createWebhooks, deleteWebhooks, median, percentile, round3, row, sleep, writeItems } from './shared.ts';
+import { benchTwinWrites } from './twin-bench.ts';
+import { BENCH_ENV, COLLECTION, DB, createCollection, createWebhooks, percentile, row, writeItems } from './shared.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2000);
 const BATCH = 100;
@@ -42,19 +42,6 @@ async function createFlow(api: ApiClient, url: string): Promise<string> {
 	return flow.body.data.id;
 }
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-// Creating and deleting 10,000 webhooks takes half a minute a round.
-const ROUNDS_10K = Number(process.env.BENCH_10K_ROUNDS ?? 5);
-
-/** Waits until the outbox has nothing left to send or record, so a round's tail does not slow the next. */
-async function outboxSettled(api: ApiClient): Promise<void> {
-	for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(100)) {
-		const response = await api.get(`/items/${DELIVERIES_COLLECTION}?aggregate[count]=id&filter[status][_in]=pending,sending`);
-		if (Number(response.body.data[0].count.id ?? response.body.data[0].count) === 0) return;
-	}
-	throw new Error('the outbox did not settle within 60 s');
-}
-
 /** The write-path rows (batch-create, commit-to-receipt) on one Directus. */
 async function benchWrites(): Promise<void> {
 	const stack = await startStack(DB, {
@@ -72,35 +59,15 @@ async function benchWrites(): Promise<void> {
 		row({ bench: 'batch-create', db: DB, webhooks: 'none', items: ITEMS, batch: BATCH, items_per_s: Math.round(baseline), ratio: 1 });
 
 		const flowId = await createFlow(api, receiver.url('/flow'));
-		let before = receiver.requests.length;
+		const before = receiver.requests.length;
 		const withFlow = await batchCreate(api);
 		// Flows send after commit; give them time to finish, then report what arrived.
 		await receiver.waitFor(before + ITEMS, 60_000).catch(() => undefined);
 		row({ bench: 'batch-create', webhooks: 'flow', items: ITEMS, items_per_s: Math.round(withFlow), ratio: Number((withFlow / baseline).toFixed(3)), delivered: receiver.requests.length - before });
 		await api.delete(`/flows/${flowId}`);
 
-		// One matching managed webhook: the outbox write is the only cost on the write path. Rounds
-		// alternate without and with it (an inactive webhook matches nothing), and each round's write
-		// with it is compared with the writes without it right before and right after, so a slow
-		// spell of this shared machine, or a drift, hits both sides; the median of the rounds' ratios
-		// is reported.
-		const [matching] = await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION], status: 'inactive' }]);
-		const withouts = [await batchCreate(api)];
-		const rates: number[] = [];
-		before = receiver.requests.length;
-		for (let round = 0; round < ROUNDS; round += 1) {
-			await api.patch(`/webhooks/${matching}`, { status: 'active' });
-			const sent = receiver.requests.length;
-			rates.push(await batchCreate(api));
-			// Deliveries are sent and recorded before the next write without them, so they do not slow it down.
-			await receiver.waitFor(sent + ITEMS, 60_000).catch(() => undefined);
-			await outboxSettled(api);
-			await api.patch(`/webhooks/${matching}`, { status: 'inactive' });
-			withouts.push(await batchCreate(api));
-		}
-		const ratios = bracketedRatios(rates, withouts);
-		row({ bench: 'batch-create', webhooks: 'one matching', items: ITEMS, rounds: ROUNDS, items_per_s: Math.round(median(rates)), ratio: round3(median(ratios)), ratios: ratios.map(round3), target: '>= 0.85', delivered: receiver.requests.length - before, baseline_items_per_s: withouts.map(Math.round) });
-		await api.patch(`/webhooks/${matching}`, { status: 'active' });
+		// The ratios with one matching webhook and with 10,000 non-matching ones: twin-bench.ts.
+		await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION] }]);
 
 		// Commit-to-receipt latency when idle: one item at a time.
 		const latencies: number[] = [];
@@ -115,25 +82,6 @@ async function benchWrites(): Promise<void> {
 			await new Promise((wait) => setTimeout(wait, 50));
 		}
 		row({ bench: 'commit-to-receipt', measured_from: 'write request start', samples: latencies.length, p50_ms: Math.round(percentile(latencies, 50)), p99_ms: Math.round(percentile(latencies, 99)), target: 'p50 <= 50, p99 <= 250' });
-		await deleteWebhooks(api, [matching!]);
-
-		// 10,000 webhooks on another collection: matching must stay a lookup, not a scan. Each round
-		// writes without them, creates them, writes, deletes them; a round's ratio compares its write
-		// with the baselines right before and right after it (the next round's), and the median of
-		// the rounds' ratios is reported, so a slow spell of the machine does not decide the row.
-		const baselines = [await batchCreate(api)];
-		const withMany: number[] = [];
-		for (let round = 0; round < ROUNDS_10K; round++) {
-			const others = await createWebhooks(
-				api,
-				Array.from({ length: 10_000 }, (_, index) => ({ name: `other ${index}`, url: receiver.url('/never'), actions: ['create', 'update', 'delete'], collections: ['directus_users'] })),
-			);
-			withMany.push(await batchCreate(api));
-			await deleteWebhooks(api, others);
-			baselines.push(await batchCreate(api));
-		}
-		const ratios10k = bracketedRatios(withMany, baselines);
-		row({ bench: 'batch-create', webhooks: '10000 non-matching', items: ITEMS, rounds: ROUNDS_10K, items_per_s: Math.round(median(withMany)), ratio: round3(median(ratios10k)), ratios: ratios10k.map(round3), target: '>= 0.95', baseline_items_per_s: baselines.map(Math.round) });
 	} finally {
 		await receiver.close();
 		await stack.stop();
@@ -173,7 +121,10 @@ async function benchDrain(): Promise<void> {
 
 // Rows by group; BENCH_ONLY=scale,fanout (any of these names, comma-separated) runs only those.
 const GROUPS: Record<string, () => Promise<void>> = {
-	write: benchWrites,
+	write: async () => {
+		await benchWrites();
+		await benchTwinWrites();
+	},
 	drain: benchDrain,
 	scale: benchScaleOut,
 	fanout: benchFanOut,

@@ -68,11 +68,6 @@ export function median(values: number[]): number {
 	return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** Each rate against the mean of the baselines measured right before and right after it (`baselines` has one more). */
-export function bracketedRatios(rates: number[], baselines: number[]): number[] {
-	return rates.map((rate, round) => rate / ((baselines[round]! + baselines[round + 1]!) / 2));
-}
-
 export function percentile(values: number[], p: number): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
