@@ -2,10 +2,11 @@
 // databases of the same kind) take short turns at the same batch writes, and the one not
 // writing is frozen (SIGSTOP). A frozen instance runs nothing, so the background work the
 // webhooks cause (sending, recording, config polls) waits for that instance's own turns and is
-// charged to it; the last request of a turn leaves its deliveries to the next turn, as the
-// request before it did, so every turn carries one request's worth of tail, as in a steady
-// stream. Turns of both twins sit seconds apart, so a slow spell of this shared machine hits
-// both sides alike. Blocks swap the roles, and the geometric mean of the blocks cancels any
+// charged to it: each turn first finishes the deliveries the previous one left (about one
+// request's worth) and leaves as many to the next, as in a steady stream. (Only the receiver,
+// in this process, may answer a frozen twin's last sends during the other's turn.) A twin's
+// turns sit within a second of the other's, so a slow spell of this shared machine hits both
+// sides alike. Blocks swap the roles, and the geometric mean of the blocks cancels any
 // difference between the twins themselves; a first block with no webhooks on either side shows
 // what is left of the method's own error in the same run.
 import { ApiClient } from '../harness/client.ts';
