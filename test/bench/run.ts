@@ -13,6 +13,7 @@ import { BENCH_ENV, COLLECTION, DB, createCollection, createWebhooks, percentile
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2000);
 const BATCH = 100;
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 300);
 
 /** Batch-creates ITEMS items, BATCH per request, one request at a time; returns items/s. */
 async function batchCreate(api: ApiClient): Promise<number> {
@@ -69,9 +70,10 @@ async function benchWrites(): Promise<void> {
 		// The ratios with one matching webhook and with 10,000 non-matching ones: twin-bench.ts.
 		await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION] }]);
 
-		// Commit-to-receipt latency when idle: one item at a time.
+		// Commit-to-receipt latency when idle: one item at a time. Of 60 samples the p99 is the
+		// slowest one; of 300, two lie above it, as a 99th percentile should have some.
 		const latencies: number[] = [];
-		for (let index = 0; index < 60; index++) {
+		for (let index = 0; index < LATENCY_SAMPLES; index++) {
 			const count = receiver.requests.length;
 			// The commit happens inside this request: timing from its start over-states the latency slightly.
 			const started = Date.now();
@@ -81,7 +83,7 @@ async function benchWrites(): Promise<void> {
 			latencies.push(receiver.requests[count]!.at - started);
 			await new Promise((wait) => setTimeout(wait, 50));
 		}
-		row({ bench: 'commit-to-receipt', measured_from: 'write request start', samples: latencies.length, p50_ms: Math.round(percentile(latencies, 50)), p99_ms: Math.round(percentile(latencies, 99)), target: 'p50 <= 50, p99 <= 250' });
+		row({ bench: 'commit-to-receipt', measured_from: 'write request start', samples: latencies.length, p50_ms: Math.round(percentile(latencies, 50)), p99_ms: Math.round(percentile(latencies, 99)), max_ms: Math.round(Math.max(...latencies)), target: 'p50 <= 50, p99 <= 250' });
 	} finally {
 		await receiver.close();
 		await stack.stop();
