@@ -67,11 +67,10 @@ async function benchWrites(): Promise<void> {
 		row({ bench: 'batch-create', webhooks: 'flow', items: ITEMS, items_per_s: Math.round(withFlow), ratio: Number((withFlow / baseline).toFixed(3)), delivered: receiver.requests.length - before });
 		await api.delete(`/flows/${flowId}`);
 
-		// The ratios with one matching webhook and with 10,000 non-matching ones: twin-bench.ts.
+		// Commit-to-receipt latency when idle: one item at a time, to one matching webhook. Of 60
+		// samples the p99 is the slowest one; of 300, two lie above it, as a 99th percentile should
+		// have some. (The write ratios with webhooks are measured on twin instances: twin-bench.ts.)
 		await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION] }]);
-
-		// Commit-to-receipt latency when idle: one item at a time. Of 60 samples the p99 is the
-		// slowest one; of 300, two lie above it, as a 99th percentile should have some.
 		const latencies: number[] = [];
 		for (let index = 0; index < LATENCY_SAMPLES; index++) {
 			const count = receiver.requests.length;
