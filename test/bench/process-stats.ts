@@ -1,6 +1,6 @@
 // What the kernel says about a process and the host (Linux /proc): resident memory, CPU time,
 // and how busy all cores were, to tell code limits from a saturated machine.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 // USER_HZ: 100 on every Linux build that matters (getconf CLK_TCK).
@@ -13,12 +13,37 @@ export function rssKb(pid: number): number {
 	return Number(match[1]);
 }
 
-/** CPU time (user + system, all threads) a process has used so far, in ms. */
-export function cpuMs(pid: number): number {
-	const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU time (user + system) in ms from a /proc …/stat line. */
+function statCpuMs(stat: string): number {
 	// Fields after the parenthesised command name; utime and stime are fields 14 and 15.
 	const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 	return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in ms. */
+export function cpuMs(pid: number): number {
+	return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/**
+ * CPU time so far (ms) of a Node process's threads by kind: `main` (the event loop), `libuv`
+ * (the thread pool: SQLite's queries, file system, DNS) and `other` (V8's helper threads and
+ * worker threads, which Node names alike).
+ */
+export function threadCpuMs(pid: number): Record<'main' | 'libuv' | 'other', number> {
+	const totals = { main: 0, libuv: 0, other: 0 };
+	for (const tid of readdirSync(`/proc/${pid}/task`)) {
+		let stat: string;
+		let name: string;
+		try {
+			stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+			name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+		} catch {
+			continue; // the thread ended meanwhile
+		}
+		totals[tid === String(pid) ? 'main' : name === 'libuv-worker' ? 'libuv' : 'other'] += statCpuMs(stat);
+	}
+	return totals;
 }
 
 export interface HostCpu {

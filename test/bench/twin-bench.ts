@@ -9,9 +9,11 @@
 // sides alike. Blocks swap the roles, and the geometric mean of the blocks cancels any
 // difference between the twins themselves; a first block with no webhooks on either side shows
 // what is left of the method's own error in the same run.
+import { existsSync } from 'node:fs';
 import { ApiClient } from '../harness/client.ts';
 import { Receiver } from '../harness/receiver.ts';
 import { startStack, type Stack } from '../harness/stack.ts';
+import { threadCpuMs } from './process-stats.ts';
 import { DELIVERIES_COLLECTION } from '../../extensions/src/shared/collections.ts';
 import { BENCH_ENV, COLLECTION, DB, createCollection, createWebhooks, deleteWebhooks, round3, row, sleep, writeItems } from './shared.ts';
 
@@ -21,6 +23,28 @@ const BATCH = 100;
 const ITEMS_PER_TURN = REQUESTS_PER_TURN * BATCH;
 
 type Pair<T> = [T, T];
+type CpuMs = Record<'main' | 'libuv' | 'other' | 'bench', number>;
+interface Turns {
+	ms: number;
+	items: number;
+	cpu: CpuMs | null;
+}
+
+const emptyTurns = (): Turns => ({ ms: 0, items: 0, cpu: existsSync('/proc/self/task') ? { main: 0, libuv: 0, other: 0, bench: 0 } : null });
+
+function addCpu(turns: Turns, before: CpuMs | null, after: CpuMs | null): void {
+	turns.items += ITEMS_PER_TURN;
+	if (!turns.cpu || !before || !after) return;
+	for (const kind of Object.keys(turns.cpu) as (keyof CpuMs)[]) turns.cpu[kind] += after[kind] - before[kind];
+}
+
+/** CPU µs per item written, by thread kind, over several blocks' turns. */
+function cpuPerItem(turns: Turns[]): Record<string, number> | null {
+	const items = turns.reduce((sum, turn) => sum + turn.items, 0);
+	if (turns.some((turn) => !turn.cpu) || items === 0) return null;
+	const kinds = Object.keys(turns[0]!.cpu!) as (keyof CpuMs)[];
+	return Object.fromEntries(kinds.map((kind) => [kind, Math.round((turns.reduce((sum, turn) => sum + turn.cpu![kind], 0) * 1000) / items)]));
+}
 
 class Twins {
 	readonly apis: Pair<ApiClient>;
@@ -50,21 +74,23 @@ class Twins {
 
 	/**
 	 * PAIRS turns each (ABBA order, so neither twin always goes first); per twin, the ms spent
-	 * writing in its turns.
+	 * writing in its turns and the CPU time used meanwhile.
 	 */
-	async turns(): Promise<Pair<number>> {
-		const spent: Pair<number> = [0, 0];
+	async turns(): Promise<Pair<Turns>> {
+		const spent: Pair<Turns> = [emptyTurns(), emptyTurns()];
 		this.signal(0, 'SIGSTOP');
 		this.signal(1, 'SIGSTOP');
 		try {
 			for (let pair = 0; pair < PAIRS; pair++) {
 				for (const twin of pair % 2 === 0 ? [0, 1] : [1, 0]) {
 					this.signal(twin, 'SIGCONT');
+					const before = this.cpu(twin);
 					const started = performance.now();
 					await writeItems(this.apis[twin]!, ITEMS_PER_TURN, BATCH, this.written);
-					spent[twin] += performance.now() - started;
+					spent[twin]!.ms += performance.now() - started;
 					this.written += ITEMS_PER_TURN;
 					this.signal(twin, 'SIGSTOP');
+					addCpu(spent[twin]!, before, this.cpu(twin));
 				}
 			}
 		} finally {
@@ -74,14 +100,21 @@ class Twins {
 		return spent;
 	}
 
+	/** A twin's CPU by thread kind and this process's (the receiver and the load), in ms; null off Linux. */
+	private cpu(twin: number): CpuMs | null {
+		if (!existsSync('/proc/self/task')) return null;
+		const usage = process.cpuUsage();
+		return { ...threadCpuMs(this.stacks[twin]!.directus.pid!), bench: (usage.user + usage.system) / 1000 };
+	}
+
 	async stop(): Promise<void> {
 		for (const stack of this.stacks) await stack.stop();
 	}
 }
 
 /** Items/s of `subject` against its twin's, from one block of turns. */
-function blockRatio(spent: Pair<number>, subject: number): number {
-	return spent[1 - subject]! / spent[subject]!;
+function blockRatio(spent: Pair<Turns>, subject: number): number {
+	return spent[1 - subject]!.ms / spent[subject]!.ms;
 }
 
 const geometricMean = (values: number[]) => Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
@@ -114,17 +147,24 @@ export async function benchTwinWrites(): Promise<void> {
 			twins.apis.map(async (api) => (await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION], status: 'inactive' }]))[0]!),
 		);
 		const matching: number[] = [];
+		const withWebhook: Turns[] = [];
+		const without: Turns[] = [];
 		const before = receiver.requests.length;
 		for (const subject of [0, 1, 0, 1]) {
 			await twins.apis[subject]!.patch(`/webhooks/${hooks[subject]}`, { status: 'active' });
 			const sent = receiver.requests.length;
-			matching.push(blockRatio(await twins.turns(), subject));
+			const spent = await twins.turns();
+			matching.push(blockRatio(spent, subject));
+			withWebhook.push(spent[subject]!);
+			without.push(spent[1 - subject]!);
 			// Its deliveries finish before it writes as the twin without the webhook.
 			await receiver.waitFor(sent + PAIRS * ITEMS_PER_TURN, 60_000).catch(() => undefined);
 			await outboxSettled(twins.apis[subject]!);
 			await twins.apis[subject]!.patch(`/webhooks/${hooks[subject]}`, { status: 'inactive' });
 		}
-		row({ bench: 'batch-create', webhooks: 'one matching', ...common, ratio: round3(geometricMean(matching)), blocks: matching.map(round3), target: '>= 0.85', delivered: receiver.requests.length - before, expected: 4 * PAIRS * ITEMS_PER_TURN });
+		row({ bench: 'batch-create', webhooks: 'one matching', ...common, ratio: round3(geometricMean(matching)), blocks: matching.map(round3), target: '>= 0.85', delivered: receiver.requests.length - before, expected: 4 * PAIRS * ITEMS_PER_TURN,
+			// Where the time goes: the bench process holds the receiver and the load generator.
+			cpu_us_per_item: { with_webhook: cpuPerItem(withWebhook), without: cpuPerItem(without) } });
 
 		// 10,000 webhooks on another collection: matching must stay a lookup, not a scan.
 		const many: number[] = [];
