@@ -10,7 +10,7 @@ import { generateSecret } from '../../extensions/src/api/outbound/signing';
 import { SsrfGuard } from '../../extensions/src/api/outbound/ssrf-guard';
 import type { RegisteredWebhook, WebhookRegistry } from '../../extensions/src/api/outbound/webhook-registry';
 import { Receiver } from '../harness/receiver';
-import { until } from '../harness/wait';
+import { sleep, until } from '../harness/wait';
 import { outboxDatabase } from './outbox-database';
 
 const TIMEOUT_MS = 1000;
@@ -84,5 +84,35 @@ describe('Dispatcher', () => {
 		expect(new Set(receiver.requests.map((request) => request.headers['webhook-id'])).size).toBe(300);
 		expect(receiver.requests).toHaveLength(300);
 		expect(await db('webhooks_deliveries').whereNot({ status: 'succeeded' }).count({ n: '*' })).toEqual([{ n: 0 }]);
+	});
+
+	it('stops sending while its outcomes cannot be recorded, and resumes when the database catches up', { timeout: 30_000 }, async () => {
+		const total = 1000;
+		let open!: () => void;
+		const recorded = new Promise<void>((resolve) => (open = resolve));
+		const record = store.record.bind(store);
+		store.record = async (...args) => {
+			await recorded;
+			return record(...args);
+		};
+		await store.insert(Array.from({ length: total }, (_, n) => delivery(n)));
+		dispatcher.start();
+		try {
+			// Unrecorded outcomes keep their rows leased: a crash now would send them all again.
+			let sent = -1;
+			await until(async () => {
+				const before = sent;
+				sent = receiver.requests.length;
+				await sleep(300);
+				return before === sent;
+			}, (stalled) => stalled);
+			expect(sent).toBeGreaterThan(0);
+			expect(sent).toBeLessThan(total / 4);
+		} finally {
+			open();
+		}
+		await receiver.waitFor(total, 20_000);
+		await until(async () => Number((await db('webhooks_deliveries').where({ status: 'succeeded' }).count({ n: '*' }))[0]!.n), (n) => n === total);
+		expect(new Set(receiver.requests.map((request) => request.headers['webhook-id'])).size).toBe(total);
 	});
 });
