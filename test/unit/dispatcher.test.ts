@@ -108,6 +108,10 @@ describe('Dispatcher', () => {
 			}, (stalled) => stalled);
 			expect(sent).toBeGreaterThan(0);
 			expect(sent).toBeLessThan(total / 4);
+			// A stall, not a pause: nothing more goes out, and every sent row is still leased.
+			await sleep(500);
+			expect(receiver.requests.length).toBe(sent);
+			expect(Number((await db('webhooks_deliveries').where({ status: 'sending' }).count({ n: '*' }))[0]!.n)).toBeGreaterThanOrEqual(sent);
 		} finally {
 			open();
 		}
