@@ -73,7 +73,10 @@ describe('outgoing webhooks: delivery', () => {
 			// A known length, not chunked: some receivers (and proxies) refuse chunked request bodies.
 			expect(request.headers['content-length']).toBe(String(Buffer.byteLength(request.body)));
 			expect(request.headers['transfer-encoding']).toBeUndefined();
-			expect(String(request.headers['webhook-id'])).toMatch(/^msg_/);
+			// msg_, the time the event was written (ms, 12 hex digits), then 128 random bits.
+			const id = /^msg_([0-9a-f]{12})[A-Za-z0-9_-]{22}$/.exec(String(request.headers['webhook-id']));
+			expect(id).not.toBeNull();
+			expect(Math.abs(parseInt(id![1]!, 16) - Date.now())).toBeLessThan(60_000);
 			expect(Math.abs(Number(request.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
 			expect(() => verify(hook.secret, request)).not.toThrow();
 			expect(() => verify('whsec_' + Buffer.alloc(32, 1).toString('base64'), request)).toThrow();

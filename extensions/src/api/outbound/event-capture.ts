@@ -4,7 +4,7 @@ import type { WebhookAction } from '../../shared/webhook';
 import type { NewDelivery } from './delivery-store';
 import type { Outbox } from './outbox';
 import type { PreviousValues } from './previous-values';
-import { messageId } from './signing';
+import { messageId } from './message-id';
 import type { RegisteredWebhook, WebhookRegistry } from './webhook-registry';
 
 export interface ItemEvent {

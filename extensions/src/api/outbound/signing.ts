@@ -1,14 +1,13 @@
 // Standard Webhooks signing (https://www.standardwebhooks.com): receivers verify deliveries with
 // any Standard Webhooks library. While a secret is being rotated a message carries one signature
 // per secret, so receivers that still know only the old secret keep accepting it.
-import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const SECRET_PREFIX = 'whsec_';
 const SIGNATURE_VERSION = 'v1';
 // The spec's bounds for the decoded key.
 const MIN_SECRET_BYTES = 24;
 const MAX_SECRET_BYTES = 64;
-const MESSAGE_ID_BYTES = 16;
 
 export interface WebhookSignatureInput {
 	id: string;
@@ -92,22 +91,6 @@ export function verifySignatureHeader(header: string, secrets: readonly string[]
 		for (const signature of received) matched = sameText(signature, expected) || matched;
 	}
 	return matched;
-}
-
-// Random bytes for message ids, drawn in bulk: every item event takes one, and a call into the
-// system's generator per id showed in profiles of batch writes. Each id uses its own bytes.
-const ID_POOL = Buffer.alloc(MESSAGE_ID_BYTES * 256);
-let idOffset = ID_POOL.length;
-
-/** A unique message id: `msg_` and 22 url-safe characters (128 random bits). */
-export function messageId(): string {
-	if (idOffset === ID_POOL.length) {
-		randomFillSync(ID_POOL);
-		idOffset = 0;
-	}
-	const id = ID_POOL.toString('base64url', idOffset, idOffset + MESSAGE_ID_BYTES);
-	idOffset += MESSAGE_ID_BYTES;
-	return `msg_${id}`;
 }
 
 export function webhookHeaders(input: WebhookSignatureInput): Record<string, string> {

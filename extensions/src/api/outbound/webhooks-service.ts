@@ -6,7 +6,8 @@ import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from 
 import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
 import type { Runtime } from '../runtime';
 import { WebhookValidationError } from '../errors';
-import { generateSecret, messageId } from './signing';
+import { messageId } from './message-id';
+import { generateSecret } from './signing';
 
 type Query = Record<string, unknown>;
 type Item = Record<string, unknown>;
