@@ -128,18 +128,30 @@ describe('inbound endpoints: configuration', () => {
 		expect((await api.get(`/webhooks/endpoints?filter[suffix][_eq]=${suffix}`)).body.data).toEqual([]);
 	});
 
-	it('an endpoint created through /items gets its storage collection too', async () => {
+	// Through /items and GraphQL the storage collection is made after the response, by an action:
+	// the client's next request must wait for it, not race it.
+	it('an endpoint created through /items or GraphQL has its storage collection by the next request', async () => {
 		const suffix = `items-${randomBytes(3).toString('hex')}`;
 		const response = await api.post('/items/webhooks_endpoints', { name: 'via items', suffix });
 		expect(response.status, JSON.stringify(response.body)).toBe(200);
 		created.push(response.body.data.id);
-		const url = `${info.url}/webhooks/in/${suffix}`;
-		let answer = await call(url, json({ a: 1 }));
-		for (let tries = 0; answer.status !== 200 && tries < 40; tries += 1) {
-			await new Promise((wait) => setTimeout(wait, 100));
-			answer = await call(url, json({ a: 1 }));
-		}
-		expect(answer.status).toBe(200);
+		expect((await call(`${info.url}/webhooks/in/${suffix}`, json({ a: 1 }))).status).toBe(200);
+
+		const graphqlSuffix = `graphql-${randomBytes(3).toString('hex')}`;
+		const viaGraphql = await api.post('/graphql', {
+			query: `mutation { create_webhooks_endpoints_item(data: { name: "via graphql", suffix: "${graphqlSuffix}", strict: false, methods: ["POST"] }) { id collection } }`,
+		});
+		expect(viaGraphql.body.errors, JSON.stringify(viaGraphql.body.errors)).toBeUndefined();
+		const endpoint = viaGraphql.body.data.create_webhooks_endpoints_item;
+		created.push(Number(endpoint.id));
+		// A write that reads the schema inside its transaction (Directus's seat count on a new user):
+		// on SQLite it used to stall 30 s behind the collection being made, then fail with a 500.
+		const started = Date.now();
+		const user = await api.post('/users', { email: `${graphqlSuffix}@example.com`, status: 'draft' });
+		expect(user.status, JSON.stringify(user.body)).toBe(200);
+		expect(Date.now() - started).toBeLessThan(10_000);
+		await api.delete(`/users/${user.body.data.id}`);
+		expect((await api.get(`/collections/${endpoint.collection}`)).status).toBe(200);
 	});
 
 	it('non-admins and the public cannot read or change endpoints', async () => {

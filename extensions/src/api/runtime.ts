@@ -19,6 +19,7 @@ import { SsrfGuard } from './outbound/ssrf-guard';
 import { WebhookConfig } from './outbound/webhook-config';
 import { WebhookHealthTracker } from './outbound/webhook-health';
 import { WebhookRegistry } from './outbound/webhook-registry';
+import { SchemaChangeGate } from './schema/schema-change-gate';
 import { SecretBox, encryptionKeyFromEnv } from './secret-box';
 import { readSettings, type Settings } from './settings';
 
@@ -36,6 +37,7 @@ export interface Runtime {
 	endpointConfig: EndpointConfig;
 	inbound: InboundHandler;
 	recorder: RequestRecorder;
+	schemaGate: SchemaChangeGate;
 	/** Writes what is buffered and stops the worker; deliveries still in flight then are retried later. */
 	shutdown(): Promise<void>;
 }
@@ -98,6 +100,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 		endpoints,
 		endpointConfig: new EndpointConfig(box, settings.secretOverlapMs),
 		recorder,
+		schemaGate: new SchemaChangeGate(),
 		inbound: new InboundHandler({
 			registry: endpoints,
 			recorder,

@@ -30,8 +30,10 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 		}
 	});
 
-	// Inbound endpoints run ahead of Directus's body parser and auth: they need the exact bytes.
+	// Requests wait for our schema changes in progress (see schema-change-gate). Inbound endpoints
+	// run ahead of Directus's body parser and auth: they need the exact bytes.
 	init('middlewares.before', ({ app }) => {
+		app.use(runtime().schemaGate.middleware);
 		app.use(INBOUND_PATH, runtime().inbound.middleware);
 	});
 
@@ -68,10 +70,12 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 		runtime().endpointConfig.prepareUpdate(payload, meta.keys ?? [], database ?? context.database),
 	);
 	filter(`${ENDPOINTS_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => withUrl(item, runtime().settings.publicUrl)) : items));
-	const endpointsChanged = async (keys: (string | number)[]) => {
-		await ensureStorageFor(context, keys);
-		await runtime().endpoints.reload();
-	};
+	// These run after the response: the gate holds the client's next request until they are done.
+	const endpointsChanged = (keys: (string | number)[]) =>
+		runtime().schemaGate.hold(async () => {
+			await ensureStorageFor(context, keys);
+			await runtime().endpoints.reload();
+		});
 	action(`${ENDPOINTS_COLLECTION}.items.create`, ({ key }) => endpointsChanged([key as string | number]));
 	action(`${ENDPOINTS_COLLECTION}.items.update`, ({ keys }) => endpointsChanged(keys as (string | number)[]));
 	action(`${ENDPOINTS_COLLECTION}.items.delete`, () => runtime().endpoints.reload());
