@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { messageId } from '../../extensions/src/api/outbound/message-id';
 
 describe('messageId', () => {
-	it('is msg_ and at least 22 url-safe characters', () => {
-		expect(messageId()).toMatch(/^msg_[A-Za-z0-9_-]{22,}$/);
+	it('is msg_, 12 hex digits of time, then 22 url-safe characters', () => {
+		expect(messageId()).toMatch(/^msg_[0-9a-f]{12}[A-Za-z0-9_-]{22}$/);
 	});
 
 	it('is unique, also within one millisecond', () => {
