@@ -6,6 +6,7 @@ import { DeliveryStore } from '../../extensions/src/api/outbound/delivery-store'
 import { Dispatcher } from '../../extensions/src/api/outbound/dispatcher';
 import { HttpSender } from '../../extensions/src/api/outbound/http-sender';
 import { MessageBuilder } from '../../extensions/src/api/outbound/message-builder';
+import { Outbox } from '../../extensions/src/api/outbound/outbox';
 import { generateSecret } from '../../extensions/src/api/outbound/signing';
 import { SsrfGuard } from '../../extensions/src/api/outbound/ssrf-guard';
 import type { RegisteredWebhook, WebhookRegistry } from '../../extensions/src/api/outbound/webhook-registry';
@@ -30,6 +31,7 @@ function webhook(url: string): RegisteredWebhook {
 }
 
 beforeEach(async () => {
+	warnings.length = 0;
 	db = await outboxDatabase();
 	store = new DeliveryStore(db);
 	receiver = await Receiver.start();
@@ -118,5 +120,61 @@ describe('Dispatcher', () => {
 		await receiver.waitFor(total, 20_000);
 		await until(async () => Number((await db('webhooks_deliveries').where({ status: 'succeeded' }).count({ n: '*' }))[0]!.n), (n) => n === total);
 		expect(new Set(receiver.requests.map((request) => request.headers['webhook-id'])).size).toBe(total);
+	});
+
+	describe('with the outbox', () => {
+		let outbox: Outbox;
+		let recordCalls: number;
+		let sent: Promise<void>;
+
+		beforeEach(() => {
+			outbox = new Outbox(store, { warn: (error) => warnings.push(error), error: (error) => warnings.push(error) }, dispatcher);
+			recordCalls = 0;
+			const record = store.record.bind(store);
+			store.record = async (...args) => {
+				recordCalls++;
+				return record(...args);
+			};
+			// Resolves once the first send's result is back with the dispatcher (its outcome pushed).
+			const send = sender.send.bind(sender);
+			let resolveSent!: () => void;
+			sent = new Promise((resolve) => (resolveSent = resolve));
+			sender.send = async (request) => {
+				const result = await send(request);
+				setImmediate(resolveSent);
+				return result;
+			};
+			dispatcher.start();
+		});
+
+		it('records waiting outcomes in the transaction of its next insert', async () => {
+			outbox.add([delivery(1)]);
+			await sent;
+			outbox.add([delivery(2)]);
+			await outbox.flush();
+			// Well within the dispatcher's own recording delay, and without it.
+			expect(await statusOf('msg_1')).toMatchObject({ status: 'succeeded', attempts: 1, lease_owner: null });
+			expect(recordCalls).toBe(0);
+			await receiver.waitFor(2);
+			expect(warnings).toEqual([]);
+		});
+
+		it('still writes the new rows when that transaction fails, and records the outcomes on its own', async () => {
+			const insert = store.insert.bind(store);
+			store.insert = async (rows, now, lease, record) => {
+				if (record) throw new Error('the attempts table is gone');
+				return insert(rows, now, lease);
+			};
+			outbox.add([delivery(1)]);
+			await sent;
+			outbox.add([delivery(2)]);
+			await outbox.flush();
+			expect(await statusOf('msg_2')).toBeDefined();
+			await until(() => statusOf('msg_1'), (row) => row.status === 'succeeded');
+			expect(recordCalls).toBeGreaterThan(0);
+			await receiver.waitFor(2);
+			await until(() => statusOf('msg_2'), (row) => row.status === 'succeeded');
+			expect(String(warnings[0])).toContain('the attempts table is gone');
+		});
 	});
 });

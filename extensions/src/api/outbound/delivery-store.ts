@@ -21,6 +21,13 @@ export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at'> {
 
 export type AttemptRecord = Omit<Attempt, 'id'>;
 
+/** Which new rows are written already leased to `owner` (see insert). */
+export interface Lease {
+	owner: string;
+	until: number;
+	leased: boolean[];
+}
+
 export interface Outcome {
 	delivery: ClaimedDelivery;
 	attempt: AttemptRecord;
@@ -61,8 +68,22 @@ export class DeliveryStore {
 	/**
 	 * Writes new deliveries. Rows marked in `leased` are written already leased to `lease.owner`
 	 * (the local dispatcher takes them without a claim round trip) and come back as claimed.
+	 * `record` adds outcomes of `record.owner`'s sends, recorded as record() does.
 	 */
-	async insert(rows: NewDelivery[], now = Date.now(), lease?: { owner: string; until: number; leased: boolean[] }): Promise<ClaimedDelivery[]> {
+	async insert(rows: NewDelivery[], now = Date.now(), lease?: Lease, record?: { owner: string; outcomes: Outcome[] }): Promise<ClaimedDelivery[]> {
+		if (!record || record.outcomes.length === 0) return this.insertWith(this.knex, rows, now, lease);
+		// Outcomes waiting to be recorded go in the same transaction: one commit for both, and on
+		// SQLite every commit waits for the disk while item writes wait for the one connection.
+		return retryOnLockConflict(() =>
+			this.knex.transaction(async (trx) => {
+				const claimed = await this.insertWith(trx, rows, now, lease);
+				await this.recordWith(trx, record.owner, record.outcomes, now);
+				return claimed;
+			}, this.transactionConfig),
+		);
+	}
+
+	private async insertWith(db: Knex | Knex.Transaction, rows: NewDelivery[], now: number, lease?: Lease): Promise<ClaimedDelivery[]> {
 		const claimed: ClaimedDelivery[] = [];
 		for (let index = 0; index < rows.length; index += INSERT_CHUNK) {
 			const chunk = rows.slice(index, index + INSERT_CHUNK);
@@ -84,10 +105,10 @@ export class DeliveryStore {
 				};
 			});
 			if (!lease || !this.leasesOnInsert || !records.some((record) => record.lease_owner !== null)) {
-				await insertRows(this.knex, DELIVERIES_COLLECTION, records);
+				await insertRows(db, DELIVERIES_COLLECTION, records);
 				continue;
 			}
-			const inserted = await insertRows<{ id: unknown; message_id: string }>(this.knex, DELIVERIES_COLLECTION, records, ['id', 'message_id']);
+			const inserted = await insertRows<{ id: unknown; message_id: string }>(db, DELIVERIES_COLLECTION, records, ['id', 'message_id']);
 			const ids = new Map(inserted.map((row) => [row.message_id, Number(row.id)]));
 			chunk.forEach((row, offset) => {
 				if (records[offset]!.lease_owner === null) return;
@@ -156,36 +177,34 @@ export class DeliveryStore {
 	/** Records a batch of outcomes in one transaction; only rows still leased by `owner` change. */
 	async record(owner: string, outcomes: Outcome[], now = Date.now()): Promise<void> {
 		if (outcomes.length === 0) return;
-		await retryOnLockConflict(() => this.recordOnce(owner, outcomes, now));
+		await retryOnLockConflict(() => this.knex.transaction((trx) => this.recordWith(trx, owner, outcomes, now), this.transactionConfig));
 	}
 
-	private async recordOnce(owner: string, outcomes: Outcome[], now: number): Promise<void> {
-		await this.knex.transaction(async (trx) => {
-			for (let index = 0; index < outcomes.length; index += INSERT_CHUNK) {
-				await insertRows(
-					trx,
-					ATTEMPTS_COLLECTION,
-					outcomes.slice(index, index + INSERT_CHUNK).map(({ attempt }) => ({
-						...attempt,
-						request_headers: JSON.stringify(attempt.request_headers),
-						response_headers: attempt.response_headers === null ? null : JSON.stringify(attempt.response_headers),
-					})),
-				);
-			}
-			// One UPDATE per chunk whatever the outcomes: retries each carry their own next attempt
-			// time, and a statement per row would let recording fall behind sending.
-			const latest = new Map<number, Record<string, unknown>>();
-			for (const outcome of outcomes) latest.set(outcome.delivery.id, outcomeValues(outcome, now));
-			// Rows locked in key order, as every other statement here takes them.
-			const ids = [...latest.keys()].sort((x, y) => x - y);
-			for (let index = 0; index < ids.length; index += INSERT_CHUNK) {
-				const chunk = ids.slice(index, index + INSERT_CHUNK);
-				await trx(DELIVERIES_COLLECTION)
-					.whereIn('id', chunk)
-					.andWhere({ lease_owner: owner })
-					.update(this.perRowValues(trx, chunk, latest));
-			}
-		}, this.transactionConfig);
+	private async recordWith(trx: Knex.Transaction, owner: string, outcomes: Outcome[], now: number): Promise<void> {
+		for (let index = 0; index < outcomes.length; index += INSERT_CHUNK) {
+			await insertRows(
+				trx,
+				ATTEMPTS_COLLECTION,
+				outcomes.slice(index, index + INSERT_CHUNK).map(({ attempt }) => ({
+					...attempt,
+					request_headers: JSON.stringify(attempt.request_headers),
+					response_headers: attempt.response_headers === null ? null : JSON.stringify(attempt.response_headers),
+				})),
+			);
+		}
+		// One UPDATE per chunk whatever the outcomes: retries each carry their own next attempt
+		// time, and a statement per row would let recording fall behind sending.
+		const latest = new Map<number, Record<string, unknown>>();
+		for (const outcome of outcomes) latest.set(outcome.delivery.id, outcomeValues(outcome, now));
+		// Rows locked in key order, as every other statement here takes them.
+		const ids = [...latest.keys()].sort((x, y) => x - y);
+		for (let index = 0; index < ids.length; index += INSERT_CHUNK) {
+			const chunk = ids.slice(index, index + INSERT_CHUNK);
+			await trx(DELIVERIES_COLLECTION)
+				.whereIn('id', chunk)
+				.andWhere({ lease_owner: owner })
+				.update(this.perRowValues(trx, chunk, latest));
+		}
 	}
 
 	/** Column values for an UPDATE of `ids`: a plain value where all rows agree, else CASE id WHEN … END. */

@@ -35,8 +35,12 @@ interface Logger {
 }
 
 // Outcomes are written in batches: one transaction per flush instead of two writes per send.
+// While items are being written they ride along with the outbox's next insert (see Outbox), one
+// commit for both; alone, they wait at most this long.
 const RECORD_BATCH = 500;
-const RECORD_DELAY_MS = 50;
+const RECORD_DELAY_MS = 200;
+// How many budgets of outcomes may wait unrecorded before claims slow down (see budget).
+const UNRECORDED_BUDGETS = 4;
 // Every webhook may hold twice its concurrency (in flight + waiting) so its pipeline stays full;
 // a fast one up to this much of its work (see hold-limits).
 const HOLD_FACTOR = 2;
@@ -101,12 +105,13 @@ export class Dispatcher {
 
 	/**
 	 * How many deliveries this instance may hold (in flight or waiting). Outcomes not yet recorded
-	 * count too once they exceed one budget: while the database lags, their rows stay leased, and a
-	 * crash would send them again, so claiming slows to the pace of recording.
+	 * count too once they exceed a few budgets (a record window's worth): while the database lags,
+	 * their rows stay leased, and a crash would send them again, so claiming slows to the pace of
+	 * recording.
 	 */
 	private get budget(): number {
 		const budget = this.options.concurrency * HOLD_FACTOR;
-		return budget - Math.max(0, this.outcomes.backlog - budget);
+		return budget - Math.max(0, this.outcomes.backlog - budget * UNRECORDED_BUDGETS);
 	}
 
 	/**
@@ -343,6 +348,16 @@ export class Dispatcher {
 
 	private push(outcome: Outcome): void {
 		this.outcomes.add(outcome);
+	}
+
+	/** Outcomes waiting to be recorded, for the outbox to write with its rows; settle them after. */
+	takeOutcomes(): Outcome[] {
+		return this.outcomes.take();
+	}
+
+	/** Ends takeOutcomes(): written, or back in the queue to be recorded here. */
+	settleOutcomes(outcomes: Outcome[], written: boolean): void {
+		this.outcomes.settle(outcomes, written);
 	}
 
 	flushOutcomes(): Promise<void> {

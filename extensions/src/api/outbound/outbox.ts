@@ -2,10 +2,11 @@
 // with one multi-row INSERT, so a batch write of items costs one extra statement, not one
 // per item, and nothing on the write path waits for the network.
 import { BatchWriter } from '../batch-writer';
-import type { DeliveryStore, NewDelivery } from './delivery-store';
+import type { ClaimedDelivery, DeliveryStore, Lease, NewDelivery } from './delivery-store';
 import type { Dispatcher } from './dispatcher';
 
 interface Logger {
+	warn(obj: unknown, msg?: string): void;
 	error(obj: unknown, msg?: string): void;
 }
 
@@ -15,8 +16,18 @@ const MAX_BUFFER = 1000;
 export class Outbox {
 	private readonly writer: BatchWriter<NewDelivery>;
 
-	/** With a running local dispatcher, rows it has room for are handed to it as they are written. */
+	private readonly store: DeliveryStore;
+	private readonly logger: Logger;
+	private readonly dispatcher: Dispatcher;
+
+	/**
+	 * With a running local dispatcher, rows it has room for are handed to it as they are written,
+	 * and its outcomes waiting to be recorded are written in the same transaction.
+	 */
 	constructor(store: DeliveryStore, logger: Logger, dispatcher: Dispatcher) {
+		this.store = store;
+		this.logger = logger;
+		this.dispatcher = dispatcher;
 		this.writer = new BatchWriter({
 			maxBatch: MAX_BUFFER,
 			delayMs: FLUSH_DELAY_MS,
@@ -25,7 +36,7 @@ export class Outbox {
 				const leased = store.leasesOnInsert ? dispatcher.reserve(webhooks) : webhooks.map(() => false);
 				let taken;
 				try {
-					taken = await store.insert(rows, Date.now(), { owner: dispatcher.owner, until: Date.now() + dispatcher.leaseMs, leased });
+					taken = await this.insert(rows, { owner: dispatcher.owner, until: Date.now() + dispatcher.leaseMs, leased });
 				} finally {
 					dispatcher.forfeit(webhooks.filter((_, index) => leased[index]));
 				}
@@ -34,6 +45,22 @@ export class Outbox {
 			},
 			onError: (error, rows) => logger.error(error, `[webhooks] could not write ${rows.length} deliveries to the outbox`),
 		});
+	}
+
+	private async insert(rows: NewDelivery[], lease: Lease): Promise<ClaimedDelivery[]> {
+		const outcomes = this.dispatcher.takeOutcomes();
+		if (outcomes.length === 0) return this.store.insert(rows, Date.now(), lease);
+		try {
+			const taken = await this.store.insert(rows, Date.now(), lease, { owner: this.dispatcher.owner, outcomes });
+			this.dispatcher.settleOutcomes(outcomes, true);
+			return taken;
+		} catch (error) {
+			// Whatever failed, the new rows must not go down with it: they are written alone, and
+			// the outcomes go back to the dispatcher's own recording.
+			this.dispatcher.settleOutcomes(outcomes, false);
+			this.logger.warn(error, `[webhooks] could not write ${rows.length} deliveries with ${outcomes.length} outcomes; writing them apart`);
+			return this.store.insert(rows, Date.now(), lease);
+		}
 	}
 
 	add(rows: NewDelivery[]): void {
