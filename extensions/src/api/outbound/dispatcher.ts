@@ -105,9 +105,9 @@ export class Dispatcher {
 
 	/**
 	 * How many deliveries this instance may hold (in flight or waiting). Outcomes not yet recorded
-	 * count too once they exceed a few budgets (a record window's worth): while the database lags,
-	 * their rows stay leased, and a crash would send them again, so claiming slows to the pace of
-	 * recording.
+	 * count too once they exceed four budgets (they may wait for an outbox insert to ride with):
+	 * while the database lags, their rows stay leased, and a crash would send them again, so
+	 * claiming slows to the pace of recording.
 	 */
 	private get budget(): number {
 		const budget = this.options.concurrency * HOLD_FACTOR;

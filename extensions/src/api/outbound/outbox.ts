@@ -31,20 +31,23 @@ export class Outbox {
 		this.writer = new BatchWriter({
 			maxBatch: MAX_BUFFER,
 			delayMs: FLUSH_DELAY_MS,
-			write: async (rows) => {
-				const webhooks = rows.map((row) => row.webhook);
-				const leased = store.leasesOnInsert ? dispatcher.reserve(webhooks) : webhooks.map(() => false);
-				let taken;
-				try {
-					taken = await this.insert(rows, { owner: dispatcher.owner, until: Date.now() + dispatcher.leaseMs, leased });
-				} finally {
-					dispatcher.forfeit(webhooks.filter((_, index) => leased[index]));
-				}
-				dispatcher.adopt(taken);
-				if (taken.length < rows.length) dispatcher.wake();
-			},
+			write: (rows) => this.write(rows),
 			onError: (error, rows) => logger.error(error, `[webhooks] could not write ${rows.length} deliveries to the outbox`),
 		});
+	}
+
+	private async write(rows: NewDelivery[]): Promise<void> {
+		const dispatcher = this.dispatcher;
+		const webhooks = rows.map((row) => row.webhook);
+		const leased = this.store.leasesOnInsert ? dispatcher.reserve(webhooks) : webhooks.map(() => false);
+		let taken;
+		try {
+			taken = await this.insert(rows, { owner: dispatcher.owner, until: Date.now() + dispatcher.leaseMs, leased });
+		} finally {
+			dispatcher.forfeit(webhooks.filter((_, index) => leased[index]));
+		}
+		dispatcher.adopt(taken);
+		if (taken.length < rows.length) dispatcher.wake();
 	}
 
 	private async insert(rows: NewDelivery[], lease: Lease): Promise<ClaimedDelivery[]> {
