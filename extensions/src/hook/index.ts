@@ -3,6 +3,7 @@ import { ENDPOINTS_COLLECTION, INBOUND_PATH, OUTGOING_COLLECTION } from '../shar
 import { ensureStorageFor, withUrl } from '../api/inbound/endpoints-service';
 import { beforeItemWrite, onItemAction } from '../api/outbound/event-handlers';
 import { guardHeadersQuery } from '../api/outbound/header-query-guard';
+import { DELIVERY_LOG_COLLECTIONS, DELIVERY_LOG_EVENTS, guardDeliveryLog } from '../api/outbound/delivery-log-guard';
 import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/event-sources';
 import { useRuntime } from '../api/runtime';
 import { beforeDatabaseCloses } from '../api/shutdown';
@@ -60,6 +61,10 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 		await runtime().store.deleteForWebhooks((keys as (string | number)[]).map(Number));
 		await runtime().registry.reload();
 	});
+
+	for (const collection of DELIVERY_LOG_COLLECTIONS) {
+		for (const event of DELIVERY_LOG_EVENTS) filter(`${collection}.items.${event}`, (input, _meta, { accountability }) => guardDeliveryLog(input, accountability));
+	}
 
 	// Every write of inbound endpoint config; /items writes get their storage collection here too.
 	// Reads go through the write's own transaction: SQLite has a single connection.
