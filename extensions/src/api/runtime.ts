@@ -84,7 +84,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 		},
 	});
 	const outbox = new Outbox(store, logger, dispatcher);
-	const previous = new PreviousValues();
+	const previous = new PreviousValues(context);
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
 	return {
