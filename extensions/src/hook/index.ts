@@ -1,4 +1,5 @@
 import { defineHook } from '@directus/extensions-sdk';
+import type { Accountability } from '../api/context';
 import { ENDPOINTS_COLLECTION, INBOUND_PATH, OUTGOING_COLLECTION } from '../shared/collections';
 import { ensureStorageFor, withUrl } from '../api/inbound/endpoints-service';
 import { beforeItemWrite, onItemAction } from '../api/outbound/event-handlers';
@@ -49,9 +50,12 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 	}
 
 	// Every write of webhook config, whichever API it comes through.
-	filter(`${OUTGOING_COLLECTION}.items.create`, (payload, _meta, { schema }) => runtime().config.prepareCreate(payload, schema!));
-	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema }) =>
-		runtime().config.prepareUpdate(payload, meta.keys ?? [], context.database, schema!),
+	// The caller's accountability limits what a non-admin's webhook may name (delegate-check).
+	filter(`${OUTGOING_COLLECTION}.items.create`, (payload, _meta, { schema, database, accountability }) =>
+		runtime().config.prepareCreate(payload, database ?? context.database, schema!, (accountability as Accountability | null) ?? null),
+	);
+	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema, database, accountability }) =>
+		runtime().config.prepareUpdate(payload, meta.keys ?? [], database ?? context.database, schema!, (accountability as Accountability | null) ?? null),
 	);
 	filter(`${OUTGOING_COLLECTION}.items.query`, (query) => guardHeadersQuery(query));
 	filter(`${OUTGOING_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => runtime().config.maskItem(item)) : items));
