@@ -1,5 +1,6 @@
 // Builds the HTTP request of a delivery: the body (legacy event shape, or the item read at
 // delivery time with a chosen role's permissions) and the headers, signed per Standard Webhooks.
+// A webhook created or last changed by a non-admin sends only what they may read (owner-scope).
 import type { ExtensionContext, SchemaOverview } from '../context';
 import { SYSTEM_ACCOUNTABILITY, type Accountability } from '../context';
 import type { ClaimedDelivery } from './delivery-store';

@@ -54,9 +54,10 @@ export class OwnerAccountability {
 	private async rolesFrom(role: string | null): Promise<string[]> {
 		const roles: string[] = [];
 		for (let current = role; current && !roles.includes(current); ) {
-			roles.unshift(current);
-			const row = await this.knex('directus_roles').first('parent').where({ id: current });
-			current = (row?.parent as string | null | undefined) ?? null;
+			const row = await this.knex('directus_roles').first('id', 'parent').where({ id: current });
+			if (!row) break;
+			roles.unshift(String(row.id));
+			current = (row.parent as string | null | undefined) ?? null;
 		}
 		return roles;
 	}
