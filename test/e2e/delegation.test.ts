@@ -147,11 +147,12 @@ describe('delegation: what a delegate may configure', () => {
 	it('cannot name an unreadable field in fields, watch_fields or filter, nor an item_role they do not hold: every problem at once', async () => {
 		const response = await delegate.post(
 			'/webhooks',
-			usersHook(`/${hex()}`, { fields: ['first_name', 'token'], watch_fields: ['external_identifier'], filter: { auth_data: { _nnull: true } }, item_role: adminRole }),
+			// A relational path is read as such: role.name is readable (the delegate's own role).
+			usersHook(`/${hex()}`, { fields: ['first_name', 'token', 'role.name'], watch_fields: ['external_identifier'], filter: { auth_data: { _nnull: true } }, item_role: adminRole }),
 		);
 		expect(response.status, JSON.stringify(response.body)).toBe(400);
 		const message = response.body.errors[0].message as string;
-		for (const expected of ['fields: you cannot read "token"', 'watch_fields: you cannot read "external_identifier"', 'filter: you cannot read "auth_data"', 'item_role: you may only name a role you hold']) {
+		for (const expected of ['fields: you cannot read "token";', 'watch_fields: you cannot read "external_identifier"', 'filter: you cannot read "auth_data"', 'item_role: you may only name a role you hold']) {
 			expect(message).toContain(expected);
 		}
 		// Its own role and readable fields are fine.

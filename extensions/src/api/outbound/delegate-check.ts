@@ -103,7 +103,8 @@ export class DelegateCheck {
 		const bad: string[] = [];
 		for (const field of new Set(fields)) {
 			for (const collection of collections) {
-				if (!(field in write.schema.collections[collection]!.fields)) continue;
+				// A relational path ("author.email") is read as such: Directus checks every step.
+				if (!(field.split('.')[0]! in write.schema.collections[collection]!.fields)) continue;
 				if (!(await this.canRead(write, collection, { fields: [field] }))) {
 					bad.push(field);
 					break;
