@@ -336,17 +336,28 @@ describe('access: an admin', () => {
 	});
 });
 
+/** Grants the editor role a policy with read on these collections for the length of `run`. */
+async function withReadPolicy(name: string, collections: string[], run: () => Promise<void>): Promise<void> {
+	const policy = await setup.post('/policies', { name: `${TAG} ${name}`, app_access: false, admin_access: false });
+	expect(policy.status, JSON.stringify(policy.body)).toBe(200);
+	for (const collection of collections) {
+		const permission = await setup.post('/permissions', { policy: policy.body.data.id, collection, action: 'read', fields: ['*'], permissions: {} });
+		expect(permission.status, JSON.stringify(permission.body)).toBe(200);
+	}
+	const access = await setup.post('/access', { role: editorRole, policy: policy.body.data.id });
+	expect(access.status, JSON.stringify(access.body)).toBe(200);
+	try {
+		await run();
+	} finally {
+		await setup.delete(`/access/${access.body.data.id}`);
+		await setup.delete(`/policies/${policy.body.data.id}`);
+	}
+}
+
 describe('access: granted by a policy', () => {
-	it('read permissions let a role read config, deliveries and attempts, with every secret masked', async () => {
-		const policy = await setup.post('/policies', { name: `${TAG} readers`, app_access: false, admin_access: false });
-		expect(policy.status, JSON.stringify(policy.body)).toBe(200);
-		for (const collection of ['webhooks_outgoing', 'webhooks_deliveries', 'webhooks_attempts', 'webhooks_endpoints']) {
-			const permission = await setup.post('/permissions', { policy: policy.body.data.id, collection, action: 'read', fields: ['*'], permissions: {} });
-			expect(permission.status, JSON.stringify(permission.body)).toBe(200);
-		}
-		const access = await setup.post('/access', { role: editorRole, policy: policy.body.data.id });
-		expect(access.status, JSON.stringify(access.body)).toBe(200);
-		try {
+	it('read permissions let a role read config and, through /webhooks, deliveries and attempts, with every secret masked', async () => {
+		// Read on the log collections too: even granted, they stay closed through /items and GraphQL.
+		await withReadPolicy('readers', ['webhooks_outgoing', 'webhooks_deliveries', 'webhooks_attempts', 'webhooks_endpoints'], async () => {
 			const f = fixture;
 			const viaItems = await editor.get(`/items/webhooks_outgoing/${f.webhook}`);
 			expect(viaItems.status, JSON.stringify(viaItems.body)).toBe(200);
@@ -358,8 +369,8 @@ describe('access: granted by a policy', () => {
 			expect(endpoint.status).toBe(200);
 			expect(endpoint.body.data.secrets).toBe(MASK);
 
-			const deliveries = await editor.get(`/items/webhooks_deliveries?filter[webhook][_eq]=${f.webhook}`);
-			expect(deliveries.status).toBe(200);
+			const deliveries = await editor.get(`/webhooks/${f.webhook}/deliveries`);
+			expect(deliveries.status, JSON.stringify(deliveries.body)).toBe(200);
 			expect(deliveries.body.data.map((row: { id: number }) => row.id)).toContain(f.delivery);
 			const detail = await editor.get(`/webhooks/${f.webhook}/deliveries/${f.delivery}`);
 			expect(detail.status).toBe(200);
@@ -367,12 +378,27 @@ describe('access: granted by a policy', () => {
 			expect(detail.body.data.attempts[0].request_headers['x-api-key']).toBe(MASK);
 			expect(detail.body.data.attempts[0].request_headers['webhook-signature']).toMatch(/^v1,/);
 
+			// The log's bodies carry other collections' data: /items and GraphQL refuse non-admins.
+			for (const path of [
+				`/items/webhooks_deliveries?filter[webhook][_eq]=${f.webhook}`,
+				`/items/webhooks_deliveries/${f.delivery}`,
+				`/items/webhooks_deliveries?aggregate[count]=*`,
+				`/items/webhooks_attempts?filter[delivery][_eq]=${f.delivery}`,
+				`/items/webhooks_attempts/${f.attempt}`,
+			]) {
+				const response = await editor.get(path);
+				expect(response.status, `${path}: ${JSON.stringify(response.body)}`).toBe(403);
+				expect(response.body.data, path).toBeUndefined();
+			}
+			const logViaGraphql = await editor.post('/graphql', { query: `{ webhooks_deliveries(filter: { webhook: { _eq: ${f.webhook} } }) { id event_data } webhooks_attempts { id request_body } }` });
+			expect(logViaGraphql.body.errors?.length ?? 0, JSON.stringify(logViaGraphql.body)).toBeGreaterThan(0);
+			expect(graphqlValues(logViaGraphql.body)).toEqual([]);
+
 			const graphql = await editor.post('/graphql', {
-				query: `{ webhooks_outgoing_by_id(id: ${f.webhook}) { id secret secret_previous headers } webhooks_deliveries(filter: { webhook: { _eq: ${f.webhook} } }) { id } webhooks_endpoints_by_id(id: ${f.endpoint}) { id secrets } }`,
+				query: `{ webhooks_outgoing_by_id(id: ${f.webhook}) { id secret secret_previous headers } webhooks_endpoints_by_id(id: ${f.endpoint}) { id secrets } }`,
 			});
 			expect(graphql.body.errors, JSON.stringify(graphql.body.errors)).toBeUndefined();
 			expect(graphql.body.data.webhooks_outgoing_by_id).toMatchObject({ secret: MASK, secret_previous: MASK, headers: [{ value: MASK }] });
-			expect(graphql.body.data.webhooks_deliveries.map((row: { id: unknown }) => Number(row.id))).toContain(f.delivery);
 			expect(graphql.body.data.webhooks_endpoints_by_id.secrets).toBe(MASK);
 
 			// Read is all it grants: no writes, no secrets, and not the stored requests.
@@ -381,12 +407,37 @@ describe('access: granted by a policy', () => {
 			}
 			expect((await editor.get(`/webhooks/endpoints/${f.endpoint}/requests`)).status).toBe(403);
 			expect((await editor.get(`/items/${f.collection}`)).status).toBe(403);
-		} finally {
-			await setup.delete(`/access/${access.body.data.id}`);
-			await setup.delete(`/policies/${policy.body.data.id}`);
-		}
+		});
 		// Taking the policy away closes access again.
 		expect((await editor.get(`/items/webhooks_outgoing/${fixture.webhook}`)).status).toBe(403);
+		expect((await editor.get(`/webhooks/${fixture.webhook}/deliveries`)).status).toBe(403);
+	});
+
+	it('read on the webhook alone is enough for its delivery log through /webhooks', async () => {
+		await withReadPolicy('webhook readers', ['webhooks_outgoing'], async () => {
+			const list = await editor.get(`/webhooks/${fixture.webhook}/deliveries`);
+			expect(list.status, JSON.stringify(list.body)).toBe(200);
+			expect(list.body.data.map((row: { id: number }) => row.id)).toContain(fixture.delivery);
+			const detail = await editor.get(`/webhooks/${fixture.webhook}/deliveries/${fixture.delivery}`);
+			expect(detail.status, JSON.stringify(detail.body)).toBe(200);
+			expect(detail.body.data.attempts.length).toBeGreaterThan(0);
+		});
+	});
+
+	it("read on the log collections without read on the webhook gives none of that webhook's deliveries", async () => {
+		await withReadPolicy('log readers', ['webhooks_deliveries', 'webhooks_attempts'], async () => {
+			for (const route of [
+				{ method: 'GET', path: `/webhooks/${fixture.webhook}/deliveries` },
+				{ method: 'GET', path: `/webhooks/${fixture.webhook}/deliveries/${fixture.delivery}` },
+				{ method: 'POST', path: `/webhooks/${fixture.webhook}/deliveries/${fixture.delivery}/resend` },
+				{ method: 'GET', path: `/items/webhooks_deliveries/${fixture.delivery}` },
+				{ method: 'GET', path: `/items/webhooks_attempts/${fixture.attempt}` },
+			]) {
+				const response = await editor.request(route.method, route.path);
+				expect(response.status, `${route.method} ${route.path}: ${JSON.stringify(response.body)}`).toBe(403);
+				expect(response.body?.data, route.path).toBeUndefined();
+			}
+		});
 	});
 });
 

@@ -26,7 +26,7 @@ const warnings: unknown[] = [];
 function webhook(url: string): RegisteredWebhook {
 	return {
 		id: 1, name: 'test', method: 'POST', url, active: true, data: true, actions: ['create'], collections: ['a'], headers: [], filter: null,
-		watchFields: [], fields: [], payload: 'event', itemRole: null, includePrevious: false, secrets: [generateSecret()], failingSince: null,
+		watchFields: [], fields: [], payload: 'event', itemRole: null, includePrevious: false, secrets: [generateSecret()], failingSince: null, owners: [],
 	};
 }
 
@@ -40,8 +40,8 @@ beforeEach(async () => {
 	dispatcher = new Dispatcher({
 		store,
 		registry: { get: (id: number) => (id === hook.id ? hook : undefined) } as WebhookRegistry,
-		// Event payloads are built from the outbox row alone: no Directus services needed.
-		builder: new MessageBuilder({} as never),
+		// Event payloads of admin-owned webhooks are built from the outbox row alone: no Directus services needed.
+		builder: new MessageBuilder({} as never, {} as never),
 		sender,
 		health: { disable: async () => {}, failed: async () => {}, succeeded: async () => {} },
 		options: { concurrency: 4, perWebhook: 2, timeoutMs: TIMEOUT_MS, pollMs: 50, schedule: [1000], maxResponseBytes: 1024 },

@@ -14,6 +14,9 @@ import type { Sender } from './outbound/http-sender';
 import { MessageBuilder } from './outbound/message-builder';
 import { Outbox } from './outbound/outbox';
 import { PreviousValues } from './outbound/previous-values';
+import { OwnerAccountability } from './outbound/owner-accountability';
+import { OwnerScope } from './outbound/owner-scope';
+import { DelegateCheck } from './outbound/delegate-check';
 import { SendThread } from './outbound/send-thread';
 import { SsrfGuard } from './outbound/ssrf-guard';
 import { WebhookConfig } from './outbound/webhook-config';
@@ -70,7 +73,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const dispatcher = new Dispatcher({
 		store,
 		registry,
-		builder: new MessageBuilder(context),
+		builder: new MessageBuilder(context, new OwnerScope(context, new OwnerAccountability(knex))),
 		sender,
 		health,
 		logger,
@@ -84,7 +87,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 		},
 	});
 	const outbox = new Outbox(store, logger, dispatcher);
-	const previous = new PreviousValues();
+	const previous = new PreviousValues(context);
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
 	return {
@@ -94,7 +97,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 		outbox,
 		previous,
 		capture: new EventCapture(registry, outbox, previous),
-		config: new WebhookConfig(box, settings.secretOverlapMs),
+		config: new WebhookConfig(box, settings.secretOverlapMs, new DelegateCheck(context.services)),
 		dispatcher,
 		sender,
 		endpoints,

@@ -1,8 +1,10 @@
 import { defineHook } from '@directus/extensions-sdk';
+import type { Accountability } from '../api/context';
 import { ENDPOINTS_COLLECTION, INBOUND_PATH, OUTGOING_COLLECTION } from '../shared/collections';
 import { ensureStorageFor, withUrl } from '../api/inbound/endpoints-service';
 import { beforeItemWrite, onItemAction } from '../api/outbound/event-handlers';
 import { guardHeadersQuery } from '../api/outbound/header-query-guard';
+import { DELIVERY_LOG_COLLECTIONS, DELIVERY_LOG_EVENTS, guardDeliveryLog } from '../api/outbound/delivery-log-guard';
 import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/event-sources';
 import { useRuntime } from '../api/runtime';
 import { beforeDatabaseCloses } from '../api/shutdown';
@@ -48,9 +50,12 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 	}
 
 	// Every write of webhook config, whichever API it comes through.
-	filter(`${OUTGOING_COLLECTION}.items.create`, (payload, _meta, { schema }) => runtime().config.prepareCreate(payload, schema!));
-	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema }) =>
-		runtime().config.prepareUpdate(payload, meta.keys ?? [], context.database, schema!),
+	// The caller's accountability limits what a non-admin's webhook may name (delegate-check).
+	filter(`${OUTGOING_COLLECTION}.items.create`, (payload, _meta, { schema, database, accountability }) =>
+		runtime().config.prepareCreate(payload, database ?? context.database, schema!, (accountability as Accountability | null) ?? null),
+	);
+	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema, database, accountability }) =>
+		runtime().config.prepareUpdate(payload, meta.keys ?? [], database ?? context.database, schema!, (accountability as Accountability | null) ?? null),
 	);
 	filter(`${OUTGOING_COLLECTION}.items.query`, (query) => guardHeadersQuery(query));
 	filter(`${OUTGOING_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => runtime().config.maskItem(item)) : items));
@@ -60,6 +65,10 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 		await runtime().store.deleteForWebhooks((keys as (string | number)[]).map(Number));
 		await runtime().registry.reload();
 	});
+
+	for (const collection of DELIVERY_LOG_COLLECTIONS) {
+		for (const event of DELIVERY_LOG_EVENTS) filter(`${collection}.items.${event}`, (input, _meta, { accountability }) => guardDeliveryLog(input, accountability));
+	}
 
 	// Every write of inbound endpoint config; /items writes get their storage collection here too.
 	// Reads go through the write's own transaction: SQLite has a single connection.

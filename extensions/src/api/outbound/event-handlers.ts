@@ -14,7 +14,7 @@ interface HookMeta {
 interface HookContext {
 	database: import('knex').Knex;
 	schema: SchemaOverview | null;
-	accountability: { user?: string | null; role?: string | null } | null;
+	accountability: { user?: string | null; role?: string | null; admin?: boolean } | null;
 }
 
 export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMeta, context: HookContext): void {
@@ -41,10 +41,9 @@ function typedKeys(keys: (string | number)[], schema: SchemaOverview | null, col
 /** Filter phase of update/delete: remember the items' values when a webhook wants them. */
 export async function beforeItemWrite(runtime: Runtime, source: EventSource, input: unknown, meta: HookMeta, context: HookContext): Promise<void> {
 	const collection = meta.collection;
-	if (!collection || !runtime.capture.wantsPrevious(collection, source.action)) return;
+	if (!collection || !context.schema || !runtime.capture.wantsPrevious(collection, source.action)) return;
 	// Update filters get the keys in meta; delete filters get them as the payload.
 	const keys = source.action === 'delete' ? (Array.isArray(input) ? input : []) : (meta.keys ?? []);
-	const primary = context.schema?.collections[collection]?.primary;
-	if (!primary) return;
-	await runtime.previous.remember(context.database, collection, primary, keys as (string | number)[], secretFields(context.schema, collection));
+	const write = { knex: context.database, schema: context.schema, accountability: context.accountability as never };
+	await runtime.previous.remember(write, collection, source.action as 'update' | 'delete', keys as (string | number)[], secretFields(context.schema, collection));
 }

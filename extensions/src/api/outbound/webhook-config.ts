@@ -5,26 +5,33 @@ import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
 import { validateWebhook } from '../../shared/validate-webhook';
 import { MASK, type WebhookHeader } from '../../shared/webhook';
-import type { SchemaOverview } from '../context';
+import type { Accountability, SchemaOverview } from '../context';
 import { WebhookValidationError } from '../errors';
 import { toJson } from '../rows';
 import { SecretBox } from '../secret-box';
 import { generateSecret } from './signing';
+import { scopeOf, type DelegateCheck } from './delegate-check';
 
 const INTERNAL_COLLECTIONS = [OUTGOING_COLLECTION, DELIVERIES_COLLECTION, ATTEMPTS_COLLECTION];
 
 export class WebhookConfig {
 	private readonly box: SecretBox;
 	private readonly secretOverlapMs: number;
+	private readonly delegates: DelegateCheck;
 
-	constructor(box: SecretBox, secretOverlapMs: number) {
+	constructor(box: SecretBox, secretOverlapMs: number, delegates: DelegateCheck) {
 		this.box = box;
 		this.secretOverlapMs = secretOverlapMs;
+		this.delegates = delegates;
 	}
 
 	/** Validates a new webhook and gives it a sealed signing secret (generated unless supplied). */
-	prepareCreate(input: unknown, schema: SchemaOverview): Record<string, unknown> {
+	async prepareCreate(input: unknown, knex: Knex, schema: SchemaOverview, accountability: Accountability | null = null): Promise<Record<string, unknown>> {
 		const payload = this.validate(input, 'create', schema);
+		if (accountability && !accountability.admin) {
+			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'create');
+			await this.checkDelegate([payload], knex, schema, accountability);
+		}
 		if (SecretBox.isSealed(payload.secret)) return payload;
 		return { ...payload, secret: this.box.seal(typeof payload.secret === 'string' ? payload.secret : generateSecret()) };
 	}
@@ -33,8 +40,16 @@ export class WebhookConfig {
 	 * Validates an update. A new secret rotates: the old one stays valid for the overlap. Masked
 	 * header values sent back unchanged (the app does) keep their stored value.
 	 */
-	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex, schema: SchemaOverview): Promise<Record<string, unknown>> {
+	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex, schema: SchemaOverview, accountability: Accountability | null = null): Promise<Record<string, unknown>> {
 		const payload = this.validate(input, 'update', schema);
+		if (accountability && !accountability.admin && keys.length > 0) {
+			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'update');
+			// What the webhooks will be after the update: stored values with the change applied.
+			const stored: Record<string, unknown>[] = await knex(OUTGOING_COLLECTION)
+				.select('collections', 'fields', 'watch_fields', 'filter', 'include_previous', 'item_role')
+				.whereIn('id', keys);
+			await this.checkDelegate(stored.map((row) => ({ ...row, ...payload })), knex, schema, accountability);
+		}
 		if (payload.status === 'active') Object.assign(payload, { disabled_reason: null, failing_since: null });
 		const rotating = typeof payload.secret === 'string' && !SecretBox.isSealed(payload.secret);
 		const headers = payload.headers as WebhookHeader[] | undefined;
@@ -58,6 +73,14 @@ export class WebhookConfig {
 			secret_previous: current?.secret ?? null,
 			secret_previous_expires: current?.secret ? Date.now() + this.secretOverlapMs : null,
 		};
+	}
+
+	/** A non-admin's webhooks may only name what they may read themselves (delegate-check). */
+	private async checkDelegate(configs: Record<string, unknown>[], knex: Knex, schema: SchemaOverview, accountability: Accountability): Promise<void> {
+		for (const config of configs) {
+			const errors = await this.delegates.problems(scopeOf(config), { knex, schema, accountability });
+			if (errors.length > 0) throw new WebhookValidationError({ errors });
+		}
 	}
 
 	/** Masks header values marked secret (the signing secret itself is concealed by Directus). */
@@ -86,7 +109,8 @@ export class WebhookConfig {
  */
 function userInput(input: unknown): { fields: unknown; sealed: string | null } {
 	if (!input || typeof input !== 'object' || Array.isArray(input)) return { fields: input, sealed: null };
-	const { date_created: _c, date_updated: _u, secret_previous: _p, secret_previous_expires: _e, ...fields } = input as Record<string, unknown>;
+	// user_created/user_updated decide what deliveries may send: only Directus sets them.
+	const { date_created: _c, date_updated: _u, user_created: _uc, user_updated: _uu, secret_previous: _p, secret_previous_expires: _e, ...fields } = input as Record<string, unknown>;
 	if (!SecretBox.isSealed(fields.secret)) return { fields, sealed: null };
 	const { secret, ...rest } = fields;
 	return { fields: rest, sealed: secret as string };

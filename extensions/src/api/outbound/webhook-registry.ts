@@ -26,6 +26,8 @@ export interface RegisteredWebhook {
 	/** Signing secrets in clear: the current one first, then a rotated one still in its overlap. */
 	secrets: string[];
 	failingSince: number | null;
+	/** Creator and last editor (user_created, user_updated), when recorded: deliveries send only what they may read. */
+	owners: string[];
 }
 
 export class WebhookRegistry extends PolledRegistry {
@@ -119,6 +121,7 @@ export class WebhookRegistry extends PolledRegistry {
 			includePrevious: toBool(row.include_previous),
 			secrets,
 			failingSince: toNumber(row.failing_since),
+			owners: [...new Set([row.user_created, row.user_updated].filter((user): user is string => typeof user === 'string' && user !== ''))],
 		};
 	}
 }

@@ -31,6 +31,15 @@ export class WebhooksService {
 		return new context.services.ItemsService(collection, { knex: context.database, schema, accountability });
 	}
 
+	/**
+	 * The delivery log with system rights: it is closed to non-admins through /items (see
+	 * delivery-log-guard), so callers reach it only here, after the webhook was read as them.
+	 */
+	private log(collection: typeof DELIVERIES_COLLECTION | typeof ATTEMPTS_COLLECTION) {
+		const { context, schema } = this.options;
+		return new context.services.ItemsService(collection, { knex: context.database, schema, accountability: null });
+	}
+
 	list(query: Query): Promise<Item[]> {
 		return this.items(OUTGOING_COLLECTION).readByQuery(query);
 	}
@@ -83,27 +92,36 @@ export class WebhooksService {
 		return { secret, previous_valid_until: Date.now() + this.options.runtime.settings.secretOverlapMs };
 	}
 
-	deliveries(id: number, query: Query): Promise<Item[]> {
+	/** A webhook's deliveries: for those who may read the webhook (403 otherwise). */
+	async deliveries(id: number, query: Query): Promise<Item[]> {
+		await this.read(id, { fields: ['id'] });
 		const filter = { _and: [{ webhook: { _eq: id } }, ...(query.filter ? [query.filter] : [])] } as never;
-		return this.items(DELIVERIES_COLLECTION).readByQuery({ sort: ['-id'], limit: 50, ...query, filter });
+		return this.log(DELIVERIES_COLLECTION).readByQuery({ sort: ['-id'], limit: 50, ...query, filter });
 	}
 
 	async delivery(id: number, deliveryId: number): Promise<Item> {
-		const delivery: Item = await this.items(DELIVERIES_COLLECTION).readOne(deliveryId);
-		if (Number(delivery.webhook) !== id) throw new ForbiddenError();
-		const attempts = await this.items(ATTEMPTS_COLLECTION).readByQuery({ filter: { delivery: { _eq: deliveryId } }, sort: ['attempt'], limit: -1 });
+		await this.read(id, { fields: ['id'] });
+		return this.deliveryOf(id, deliveryId);
+	}
+
+	/** A delivery with its attempts, once the caller's right to the webhook was checked. */
+	private async deliveryOf(id: number, deliveryId: number): Promise<Item> {
+		const [delivery] = (await this.log(DELIVERIES_COLLECTION).readByQuery({ filter: { _and: [{ id: { _eq: deliveryId } }, { webhook: { _eq: id } }] }, limit: 1 })) as Item[];
+		// Another webhook's delivery or none: the same answer, so ids reveal nothing.
+		if (!delivery) throw new ForbiddenError();
+		const attempts = await this.log(ATTEMPTS_COLLECTION).readByQuery({ filter: { delivery: { _eq: deliveryId } }, sort: ['attempt'], limit: -1 });
 		return { ...delivery, attempts };
 	}
 
 	/** Sends a delivery again, with the same webhook-id so receivers can recognise it. */
 	async resend(id: number, deliveryId: number): Promise<Item> {
 		await this.assertCanManage(id);
-		await this.delivery(id, deliveryId);
+		await this.deliveryOf(id, deliveryId);
 		if (!(await this.options.runtime.store.resend(deliveryId))) {
 			throw new InvalidPayloadError({ reason: 'the delivery is being sent right now; try again in a moment' });
 		}
 		this.options.runtime.dispatcher.wake();
-		return this.delivery(id, deliveryId);
+		return this.deliveryOf(id, deliveryId);
 	}
 
 	/** Queues a test event (`webhook.test`) for the webhook, whatever its collections. */
@@ -122,7 +140,7 @@ export class WebhooksService {
 			},
 		]);
 		dispatcher.wake();
-		const [delivery] = await this.items(DELIVERIES_COLLECTION).readByQuery({ filter: { message_id: { _eq: message } }, limit: 1 });
+		const [delivery] = await this.log(DELIVERIES_COLLECTION).readByQuery({ filter: { message_id: { _eq: message } }, limit: 1 });
 		return delivery as Item;
 	}
 

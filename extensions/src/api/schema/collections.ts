@@ -225,6 +225,9 @@ const outgoing: CollectionDefinition = {
 			note: 'Epoch milliseconds of the first failure in the current run of failures',
 		}),
 		...timestamps(),
+		// Deliveries send only what both may read (admins: everything); Directus fills them on every write.
+		field('user_created', 'uuid', { special: ['user-created'], interface: 'input', readonly: true, width: 'half', note: 'Owner: the user who created the webhook' }),
+		field('user_updated', 'uuid', { special: ['user-updated'], interface: 'input', readonly: true, width: 'half', note: 'The user who last changed the webhook' }),
 	],
 };
 

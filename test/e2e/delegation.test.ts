@@ -1,0 +1,252 @@
+// Delegated webhook management, as an attacker holding it: a role with create/read/update on
+// webhooks_outgoing and partial read elsewhere must never receive, through a webhook, anything it
+// could not read itself. Admins' webhooks keep sending everything.
+// Directus 12.4 refuses custom field lists and row rules in permissions without a licence
+// (403 RESOURCE_RESTRICTED), so the partial read used here is the one every app-access policy
+// gets: directus_users, its own row only and without token, auth_data, external_identifier...
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ApiClient } from '../harness/client.ts';
+import { Receiver, type ReceivedRequest } from '../harness/receiver.ts';
+import { sleep, until } from '../harness/wait.ts';
+
+const info = inject('directus');
+const TAG = `deleg_${randomBytes(3).toString('hex')}`;
+/** Readable by the delegate, until a test takes that away. */
+const ARTICLES = `${TAG}_articles`;
+/** Not readable by the delegate at all. */
+const PRIVATE = `${TAG}_private`;
+const admin = new ApiClient(info.url, info.token);
+const delegateToken = randomBytes(24).toString('hex');
+const delegate = new ApiClient(info.url, delegateToken);
+
+let receiver: Receiver;
+let delegateUser: string;
+/** Another user: its row is not readable by the delegate. */
+let otherUser: string;
+let delegateRole: string;
+let delegatePolicy: string;
+let adminRole: string;
+let articlesReadPermission: number;
+const cleanup: (() => Promise<unknown>)[] = [];
+
+const hex = () => randomBytes(3).toString('hex');
+
+function received(path: string): ReceivedRequest[] {
+	return receiver.requests.filter((request) => request.path === path);
+}
+
+/** A webhook body the delegate could legitimately create, at a receiver path of its own. */
+function hook(path: string, overrides: Record<string, unknown> = {}) {
+	return { name: `${TAG} ${path}`, url: receiver.url(path), actions: ['create', 'update'], collections: [ARTICLES], ...overrides };
+}
+
+/** Update events of users, the collection the delegate reads partially. */
+function usersHook(path: string, overrides: Record<string, unknown> = {}) {
+	return hook(path, { actions: ['update'], collections: ['directus_users'], ...overrides });
+}
+
+async function updateUser(id: string, values: Record<string, unknown>): Promise<void> {
+	const response = await admin.patch(`/users/${id}`, values);
+	expect(response.status, JSON.stringify(response.body)).toBe(200);
+}
+
+async function createAs(client: ApiClient, body: Record<string, unknown>): Promise<number> {
+	const response = await client.post('/webhooks', body);
+	expect(response.status, JSON.stringify(response.body)).toBe(200);
+	return response.body.data.id;
+}
+
+async function article(values: Record<string, unknown>): Promise<number> {
+	const response = await admin.post(`/items/${ARTICLES}`, values);
+	expect(response.status, JSON.stringify(response.body)).toBe(200);
+	return response.body.data.id;
+}
+
+const SETTLED = ['succeeded', 'skipped', 'failed'];
+
+/** The settled delivery of `webhook` for the item (sent, skipped or failed). */
+async function deliveryOf(webhook: number, key: number | string): Promise<{ status: string; last_error: string | null }> {
+	const row = await until(
+		async () => (await admin.get(`/webhooks/${webhook}/deliveries?filter[item_key][_eq]=${key}`)).body.data?.[0],
+		(found: { status?: string } | undefined) => found !== undefined && SETTLED.includes(found.status ?? ''),
+	);
+	return row as { status: string; last_error: string | null };
+}
+
+beforeAll(async () => {
+	receiver = await Receiver.start();
+	await admin.createCollection(ARTICLES, { title: 'string', status: 'string', internal: 'string' });
+	await admin.createCollection(PRIVATE, { title: 'string' });
+
+	const policy = await admin.post('/policies', { name: `${TAG} delegate`, app_access: true, admin_access: false });
+	expect(policy.status, JSON.stringify(policy.body)).toBe(200);
+	delegatePolicy = policy.body.data.id;
+	const grant = async (collection: string, action: string, fields: string[], permissions: Record<string, unknown> = {}) => {
+		const response = await admin.post('/permissions', { policy: policy.body.data.id, collection, action, fields, permissions });
+		expect(response.status, JSON.stringify(response.body)).toBe(200);
+		return response.body.data.id as number;
+	};
+	for (const action of ['create', 'read', 'update']) await grant('webhooks_outgoing', action, ['*']);
+	articlesReadPermission = await grant(ARTICLES, 'read', ['*']);
+
+	const role = await admin.post('/roles', { name: `${TAG} delegate` });
+	delegateRole = role.body.data.id;
+	expect((await admin.post('/access', { role: delegateRole, policy: policy.body.data.id })).status).toBe(200);
+	const user = await admin.post('/users', { email: `${TAG}@example.com`, password: randomBytes(12).toString('hex'), role: delegateRole, token: delegateToken });
+	expect(user.status, JSON.stringify(user.body)).toBe(200);
+	delegateUser = user.body.data.id;
+	const other = await admin.post('/users', { email: `${TAG}-other@example.com`, password: randomBytes(12).toString('hex') });
+	otherUser = other.body.data.id;
+	adminRole = (await admin.get('/users/me?fields=role')).body.data.role;
+
+	cleanup.push(
+		() => admin.delete(`/users/${delegateUser}`),
+		() => admin.delete(`/users/${otherUser}`),
+		() => admin.delete(`/roles/${delegateRole}`),
+		() => admin.delete(`/policies/${policy.body.data.id}`),
+		() => admin.delete(`/collections/${ARTICLES}`),
+		() => admin.delete(`/collections/${PRIVATE}`),
+	);
+});
+
+afterAll(async () => {
+	const hooks = await admin.get(`/webhooks?filter[name][_starts_with]=${TAG}&fields=id&limit=-1`);
+	const ids = (hooks.body.data ?? []).map((row: { id: number }) => row.id);
+	if (ids.length > 0) await admin.delete('/webhooks', ids);
+	for (const step of cleanup.reverse()) await step();
+	await receiver?.close();
+});
+
+describe('delegation: what a delegate may configure', () => {
+	it('cannot create a webhook on collections they cannot read: 400 naming each, through /webhooks and /items', async () => {
+		const collections = [PRIVATE, 'webhooks_endpoints', 'directus_permissions', 'directus_policies'];
+		for (const path of ['/webhooks', '/items/webhooks_outgoing']) {
+			const response = await delegate.post(path, hook(`/${hex()}`, { collections }));
+			expect(response.status, `${path}: ${JSON.stringify(response.body)}`).toBe(400);
+			const message = response.body.errors[0].message as string;
+			expect(message).toContain('collections: you cannot read');
+			for (const collection of collections) expect(message, path).toContain(`"${collection}"`);
+		}
+		const left = await admin.get(`/webhooks?filter[name][_starts_with]=${TAG}&fields=collections`);
+		expect(left.body.data).toEqual([]);
+	});
+
+	it('without app access, directus_users and directus_settings are unreadable too, so refused', async () => {
+		// App access is what lets a role read its own user row and part of the settings.
+		expect((await admin.patch(`/policies/${delegatePolicy}`, { app_access: false })).status).toBe(200);
+		try {
+			const response = await delegate.post('/webhooks', hook(`/${hex()}`, { collections: ['directus_users', 'directus_settings'] }));
+			expect(response.status, JSON.stringify(response.body)).toBe(400);
+			expect(response.body.errors[0].message).toContain('collections: you cannot read "directus_users", "directus_settings"');
+		} finally {
+			expect((await admin.patch(`/policies/${delegatePolicy}`, { app_access: true })).status).toBe(200);
+		}
+	});
+
+	it('cannot name an unreadable field in fields, watch_fields or filter, nor an item_role they do not hold: every problem at once', async () => {
+		const response = await delegate.post(
+			'/webhooks',
+			// A relational path is read as such: role.name is readable (the delegate's own role).
+			usersHook(`/${hex()}`, { fields: ['first_name', 'token', 'role.name'], watch_fields: ['external_identifier'], filter: { auth_data: { _nnull: true } }, item_role: adminRole }),
+		);
+		expect(response.status, JSON.stringify(response.body)).toBe(400);
+		const message = response.body.errors[0].message as string;
+		for (const expected of ['fields: you cannot read "token";', 'watch_fields: you cannot read "external_identifier"', 'filter: you cannot read "auth_data"', 'item_role: you may only name a role you hold']) {
+			expect(message).toContain(expected);
+		}
+		// Its own role and readable fields are fine.
+		const allowed = await delegate.post('/webhooks', usersHook(`/${hex()}`, { fields: ['first_name'], watch_fields: ['first_name'], filter: { first_name: { _nnull: true } }, item_role: delegateRole }));
+		expect(allowed.status, JSON.stringify(allowed.body)).toBe(200);
+	});
+
+	it("an update is checked as the webhook will be: a delegate cannot retarget an admin's webhook on a collection they cannot read", async () => {
+		const id = await createAs(admin, hook(`/${hex()}`, { collections: [PRIVATE] }));
+		const response = await delegate.patch(`/webhooks/${id}`, { url: receiver.url('/stolen-private') });
+		expect(response.status, JSON.stringify(response.body)).toBe(400);
+		expect(response.body.errors[0].message).toContain(`collections: you cannot read "${PRIVATE}"`);
+		// Ownership cannot be handed back to "nobody" (admin-owned) either.
+		const viaItems = await delegate.patch(`/items/webhooks_outgoing/${id}`, { user_created: null, user_updated: null, url: receiver.url('/stolen-private') });
+		expect(viaItems.status, JSON.stringify(viaItems.body)).toBe(400);
+		expect((await admin.get(`/webhooks/${id}?fields=url`)).body.data.url).not.toContain('stolen');
+	});
+});
+
+describe('delegation: what a delegate receives', () => {
+	it("a delegate's webhook sends only fields the delegate may read, of rows the delegate may read; other rows are skipped with the reason", async () => {
+		const eventHook = await createAs(delegate, usersHook('/delegate-event'));
+		const itemHook = await createAs(delegate, usersHook('/delegate-item', { payload: 'item' }));
+		await updateUser(delegateUser, { first_name: 'Delegate', external_identifier: 'secret-own-ext' });
+		await updateUser(otherUser, { first_name: 'Other', external_identifier: 'secret-other-ext' });
+
+		for (const webhook of [eventHook, itemHook]) {
+			expect((await deliveryOf(webhook, delegateUser)).status).toBe('succeeded');
+			expect(await deliveryOf(webhook, otherUser)).toMatchObject({ status: 'skipped', last_error: "the webhook's owner may not read this item" });
+		}
+		const [event] = received('/delegate-event');
+		expect(JSON.parse(event!.body).payload).toEqual({ first_name: 'Delegate' });
+		const [item] = received('/delegate-item');
+		const sent = JSON.parse(item!.body).item;
+		expect(sent).toMatchObject({ id: delegateUser, first_name: 'Delegate', email: `${TAG}@example.com` });
+		for (const hidden of ['external_identifier', 'token', 'auth_data', 'last_access']) expect(sent, hidden).not.toHaveProperty(hidden);
+		for (const request of [...received('/delegate-event'), ...received('/delegate-item')]) expect(request.body).not.toContain('secret-');
+	});
+
+	it("an admin's webhook sends everything; once a delegate retargets it, only what the delegate may read", async () => {
+		const id = await createAs(admin, usersHook('/admin-owned'));
+		await updateUser(otherUser, { external_identifier: 'secret-admin-sees' });
+		expect((await deliveryOf(id, otherUser)).status).toBe('succeeded');
+		expect(JSON.parse(received('/admin-owned')[0]!.body).payload).toMatchObject({ external_identifier: 'secret-admin-sees' });
+
+		const retarget = await delegate.patch(`/webhooks/${id}`, { url: receiver.url('/retargeted') });
+		expect(retarget.status, JSON.stringify(retarget.body)).toBe(200);
+		const deliveredBefore = (await admin.get(`/webhooks/${id}/deliveries?fields=id`)).body.data.length;
+		await updateUser(otherUser, { external_identifier: 'secret-after-retarget' });
+		await updateUser(delegateUser, { first_name: 'Retargeted', external_identifier: 'secret-own-2' });
+		const rows = await until(
+			async () => (await admin.get(`/webhooks/${id}/deliveries?fields=item_key,status,last_error&sort=id&limit=-1`)).body.data.slice(deliveredBefore),
+			(found: { status: string }[]) => found.length === 2 && found.every((row) => SETTLED.includes(row.status)),
+		);
+		expect(rows).toEqual([
+			{ item_key: otherUser, status: 'skipped', last_error: "the webhook's owner may not read this item" },
+			{ item_key: delegateUser, status: 'succeeded', last_error: null },
+		]);
+		const got = received('/retargeted');
+		expect(got).toHaveLength(1);
+		expect(JSON.parse(got[0]!.body).payload).toEqual({ first_name: 'Retargeted' });
+	});
+
+	it('a filter on a field the owner cannot read never decides a delivery, matching or not', async () => {
+		// Created by the delegate, then given the filter by an admin edit (admins are not checked).
+		const id = await createAs(delegate, usersHook('/oracle'));
+		const edit = await admin.patch(`/webhooks/${id}`, { filter: { external_identifier: { _eq: 'match' } } });
+		expect(edit.status, JSON.stringify(edit.body)).toBe(200);
+		for (const value of ['match', 'no match']) {
+			const before = (await admin.get(`/webhooks/${id}/deliveries?fields=id`)).body.data.length;
+			await updateUser(delegateUser, { external_identifier: value, first_name: `oracle ${value}` });
+			const [row] = await until(
+				async () => (await admin.get(`/webhooks/${id}/deliveries?fields=status,last_error`)).body.data,
+				(found: { status: string }[]) => found.length > before && SETTLED.includes(found[0]!.status),
+			);
+			expect(row, value).toEqual({ status: 'skipped', last_error: "the webhook's filter uses a field its owner may not read" });
+		}
+		expect(received('/oracle')).toHaveLength(0);
+	});
+
+	it('when the owner loses read access or is suspended, deliveries are skipped with the reason', async () => {
+		const id = await createAs(delegate, hook('/losing'));
+		const first = await article({ title: 'first', status: 'published' });
+		expect((await deliveryOf(id, first)).status).toBe('succeeded');
+
+		expect((await admin.delete(`/permissions/${articlesReadPermission}`)).status).toBe(204);
+		const second = await article({ title: 'second', status: 'published' });
+		expect(await deliveryOf(id, second)).toMatchObject({ status: 'skipped', last_error: "the webhook's owner may not read this item" });
+
+		expect((await admin.patch(`/users/${delegateUser}`, { status: 'suspended' })).status).toBe(200);
+		// Owners are looked up again after a few seconds.
+		await sleep(5_500);
+		const third = await article({ title: 'third', status: 'published' });
+		expect(await deliveryOf(id, third)).toMatchObject({ status: 'skipped', last_error: "the webhook's owner is suspended" });
+		expect(received('/losing')).toHaveLength(1);
+	});
+});
