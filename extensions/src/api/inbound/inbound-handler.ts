@@ -4,6 +4,8 @@
 // Every refusal stores nothing; every 2xx means the row is committed.
 import type { NextFunction, Request, Response } from 'express';
 import { endpointUrl, type FailureKind } from '../../shared/inbound-endpoint';
+import { INBOUND_SECURITY_HEADERS } from '../../shared/inbound-response';
+import { keptAnswer, renderAnswer, type Answer } from './answer';
 import { parseQueryString } from './body-parser';
 import { readBody } from './body-reader';
 import { unexpired } from './endpoint-secrets';
@@ -11,7 +13,6 @@ import type { EndpointRegistry, RegisteredEndpoint } from './endpoint-registry';
 import { unmetExpectations } from './expectations';
 import type { RateLimiter } from './rate-limiter';
 import type { RequestRecorder } from './request-recorder';
-import { renderTemplate } from './response-template';
 import { storedRequest } from './stored-request';
 import { VERIFIERS, type Verdict } from './verifiers';
 import { notConfigured } from './verifiers/verdict';
@@ -40,7 +41,6 @@ interface Refusal {
 	close?: boolean;
 }
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b|^text\/json\b/i;
 // Providers retry on 503; an admin pausing an endpoint should not lose their events.
 const PAUSED_RETRY_AFTER_SECONDS = '300';
 const CODES: Record<FailureKind, string> = {
@@ -116,13 +116,25 @@ export class InboundHandler {
 			mappings: endpoint.fieldMappings,
 			receivedAt: new Date(),
 			credentials: credentialsOf(endpoint),
+			maxJsonDepth: this.options.recorder.maxJsonDepth,
 		});
 		if (endpoint.strict) {
 			const reasons = unmetExpectations(endpoint, { headers, query, body: stored.request.body });
 			if (reasons.length > 0) return this.refuse(res, endpoint, 'validation', { message: `The request does not match what this endpoint expects: ${reasons.join('; ')}`, reasons });
 		}
+		// Requests with a delivery id keep their answer, so a redelivery gets it again. Rendered before
+		// the write (and kept in the same INSERT) unless the template shows the id the write assigns.
+		const keep = stored.row.delivery_id !== null && endpoint.storesResponse;
+		const context = { request: stored.request, item: stored.row, endpoint: this.describe(endpoint) };
+		let answer = keep && !endpoint.responseReadsId ? renderAnswer(endpoint, context) : null;
+		if (answer !== null) stored.row.response = answer;
 		const recorded = await this.options.recorder.record(endpoint, stored.row);
-		this.respond(res, endpoint, { request: stored.request, item: recorded.item, endpoint: this.describe(endpoint) }, recorded.duplicate);
+		if (recorded.duplicate) return this.answer(res, keptAnswer(endpoint, recorded.item.response), true);
+		if (answer === null) {
+			answer = renderAnswer(endpoint, { ...context, item: recorded.item });
+			if (keep) await this.options.recorder.keepAnswer(endpoint, recorded.item.id, answer);
+		}
+		this.answer(res, answer, false);
 	}
 
 	private verify(endpoint: RegisteredEndpoint, request: Parameters<typeof VERIFIERS.none.verify>[0]): Verdict {
@@ -137,18 +149,18 @@ export class InboundHandler {
 		return { id: endpoint.id, name: endpoint.name, suffix: endpoint.suffix, url: endpointUrl(this.options.publicUrl, endpoint.suffix) };
 	}
 
-	private respond(res: Response, endpoint: RegisteredEndpoint, context: object, duplicate: boolean): void {
-		res.status(endpoint.responseStatus);
-		for (const { header, value } of endpoint.responseHeaders) res.setHeader(header, value);
+	private answer(res: Response, answer: Answer, duplicate: boolean): void {
+		res.status(answer.status);
+		for (const [name, value] of INBOUND_SECURITY_HEADERS) res.setHeader(name, value);
+		for (const { header, value } of answer.headers) res.setHeader(header, value);
 		// Tells a curious caller why nothing new happened; providers ignore it.
 		if (duplicate) res.setHeader('x-webhook-duplicate', 'true');
-		if (endpoint.responseStatus === 204 || endpoint.responseBody === null) {
+		if (answer.body === null || answer.content_type === null) {
 			res.end();
 			return;
 		}
-		const mode = JSON_TYPE.test(endpoint.responseContentType) ? 'json' : 'text';
-		res.setHeader('content-type', endpoint.responseContentType);
-		res.end(renderTemplate(endpoint.responseBody, context, mode));
+		res.setHeader('content-type', answer.content_type);
+		res.end(answer.body);
 	}
 
 	private refuse(res: Response, endpoint: RegisteredEndpoint, kind: FailureKind, refusal: Omit<Refusal, 'status' | 'code'>): void {
@@ -159,6 +171,7 @@ export class InboundHandler {
 		const extensions: Record<string, unknown> = { code: refusal.code };
 		if (refusal.reasons) extensions.reasons = refusal.reasons;
 		res.status(refusal.status);
+		for (const [name, value] of INBOUND_SECURITY_HEADERS) res.setHeader(name, value);
 		for (const [name, value] of Object.entries(refusal.headers ?? {})) res.setHeader(name, value);
 		if (refusal.close) res.setHeader('connection', 'close');
 		res.json({ errors: [{ message: refusal.message, extensions }] });
