@@ -1,7 +1,9 @@
 // Serves inbound endpoints at INBOUND_PATH. Mounted before Directus's own middlewares (so the
 // body is still unread and its exact bytes can be verified) and checks, in order: endpoint,
-// status, method, rate limit, size, authentication, expected data; then stores and answers.
+// status, method, rate limit, header and query credentials, size, signatures, expected data; then
+// stores and answers.
 // Every refusal stores nothing; every 2xx means the row is committed.
+import { Buffer } from 'node:buffer';
 import type { NextFunction, Request, Response } from 'express';
 import { endpointUrl, type FailureKind } from '../../shared/inbound-endpoint';
 import { INBOUND_SECURITY_HEADERS } from '../../shared/inbound-response';
@@ -43,6 +45,9 @@ interface Refusal {
 
 // Providers retry on 503; an admin pausing an endpoint should not lose their events.
 const PAUSED_RETRY_AFTER_SECONDS = '300';
+// Presets whose credentials are in the headers or the query, not computed over the body.
+const HEADER_CREDENTIALS = new Set(['api_key', 'basic']);
+const NO_BODY = Buffer.alloc(0);
 const CODES: Record<FailureKind, string> = {
 	auth: 'INVALID_CREDENTIALS',
 	validation: 'UNPROCESSABLE_CONTENT',
@@ -86,6 +91,13 @@ export class InboundHandler {
 				return this.refuse(res, endpoint, 'rate_limited', { message: 'Too many requests', headers: { 'retry-after': String(decision.retryAfterSeconds) }, close: true });
 			}
 		}
+		const headers = singleValued(req.headers);
+		const query = parseQueryString(queryOf(req.originalUrl ?? req.url));
+		const request = { method, headers, query: query as Record<string, string | string[]>, rawBody: NO_BODY };
+		// A key or password in a header or the query is checked before the body is read: a wrong one
+		// costs nothing but the headers (the connection closes on the unread body).
+		const early = HEADER_CREDENTIALS.has(endpoint.auth) ? this.verify(endpoint, request) : null;
+		if (early !== null && !early.ok) return this.refuseUnverified(res, endpoint, early, true);
 		const read = await readBody(req, endpoint.maxBodyBytes, this.options.bodyTimeoutMs);
 		if (!read.ok) {
 			if (read.reason === 'too_large') return this.refuse(res, endpoint, 'too_large', { message: `The body is larger than ${endpoint.maxBodyBytes} bytes`, close: true });
@@ -93,14 +105,8 @@ export class InboundHandler {
 			res.destroy();
 			return;
 		}
-		const headers = singleValued(req.headers);
-		const query = parseQueryString(queryOf(req.originalUrl ?? req.url));
-		const verdict = this.verify(endpoint, { method, headers, query: query as Record<string, string | string[]>, rawBody: read.body });
-		if (!verdict.ok) {
-			this.options.logger.debug({ endpoint: endpoint.id, reason: verdict.reason }, '[webhooks] inbound request refused');
-			if (verdict.status === 403) return this.send(res, { status: 403, code: 'FORBIDDEN', message: verdict.reason });
-			return this.refuse(res, endpoint, 'auth', { message: verdict.reason });
-		}
+		const verdict = early ?? this.verify(endpoint, { ...request, rawBody: read.body });
+		if (!verdict.ok) return this.refuseUnverified(res, endpoint, verdict, false);
 		const dedupe = endpoint.dedupeHeader === null ? null : headers[endpoint.dedupeHeader] ?? null;
 		const stored = storedRequest({
 			endpointId: endpoint.id,
@@ -161,6 +167,12 @@ export class InboundHandler {
 		}
 		res.setHeader('content-type', answer.content_type);
 		res.end(answer.body);
+	}
+
+	private refuseUnverified(res: Response, endpoint: RegisteredEndpoint, verdict: Extract<Verdict, { ok: false }>, bodyUnread: boolean): void {
+		this.options.logger.debug({ endpoint: endpoint.id, reason: verdict.reason }, '[webhooks] inbound request refused');
+		if (verdict.status === 403) return this.send(res, { status: 403, code: 'FORBIDDEN', message: verdict.reason, close: bodyUnread });
+		return this.refuse(res, endpoint, 'auth', { message: verdict.reason, close: bodyUnread });
 	}
 
 	private refuse(res: Response, endpoint: RegisteredEndpoint, kind: FailureKind, refusal: Omit<Refusal, 'status' | 'code'>): void {

@@ -1,7 +1,10 @@
-// A body built to break the parser or the database (JSON nested thousands of levels deep) is stored
-// like any other unreadable body, as text with a parse_error, and never takes down the requests that
-// happen to be stored in the same group as it.
+// Bodies sent to hurt: one built to break the parser or the database (JSON nested thousands of
+// levels deep) is stored like any other unreadable body, as text with a parse_error, and never takes
+// down the requests stored in the same group as it; a big body behind a wrong key or password is
+// refused before it is read.
+import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
 
@@ -64,5 +67,47 @@ describe('deeply nested JSON bodies', () => {
 		const [newest] = await rows();
 		expect(newest!.parse_error).toBeNull();
 		expect(newest!.body.a.a.a).toBeTypeOf('object');
+	});
+});
+
+describe('credentials in headers or the query', () => {
+	/** Sends the headers and the first 64 KB of a declared 10 MB body, then waits for an answer without sending more. */
+	function partialPost(url: string, headers: Record<string, string>): Promise<number | 'no answer'> {
+		const target = new URL(url);
+		return new Promise((resolve) => {
+			const request = httpRequest({ host: target.hostname, port: Number(target.port), method: 'POST', path: `${target.pathname}${target.search}`, headers: { ...headers, 'content-type': 'application/json', 'content-length': String(10 * 1024 * 1024) } });
+			const timer = setTimeout(() => {
+				resolve('no answer');
+				request.destroy();
+			}, 5_000);
+			request.on('response', (response) => {
+				clearTimeout(timer);
+				resolve(response.statusCode ?? 0);
+				response.resume();
+				request.destroy();
+			});
+			request.on('error', () => undefined);
+			request.write(Buffer.alloc(64 * 1024, 0x20));
+		});
+	}
+
+	it('a wrong API key (header or query) or password gets 401 before the body is read', async () => {
+		const tag = randomBytes(3).toString('hex');
+		const configs = [
+			{ auth: 'api_key', auth_config: { header: 'X-Key' } },
+			{ auth: 'api_key', auth_config: { query: 'key' } },
+			{ auth: 'basic', secrets: [`hook:pw-${tag}`] },
+		];
+		for (const [index, config] of configs.entries()) {
+			const created = await api.post('/webhooks/endpoints', { name: 'early', suffix: `early-${tag}-${index}`, max_body_bytes: 10 * 1024 * 1024, ...config });
+			expect(created.status, JSON.stringify(created.body)).toBe(200);
+			const { id, url } = created.body.data;
+			try {
+				const wrong = { 'x-key': 'wrong', authorization: `Basic ${Buffer.from('hook:wrong').toString('base64')}` };
+				expect(await partialPost(config.auth_config?.query ? `${url}?key=wrong` : url, wrong), JSON.stringify(config)).toBe(401);
+			} finally {
+				await api.delete(`/webhooks/endpoints/${id}?drop_collection=true`);
+			}
+		}
 	});
 });
