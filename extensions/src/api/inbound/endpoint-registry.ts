@@ -51,6 +51,7 @@ export class EndpointRegistry extends PolledRegistry {
 	private readonly knex: Knex;
 	private readonly box: SecretBox;
 	private bySuffix = new Map<string, RegisteredEndpoint>();
+	private readonly warned = new Set<string>();
 
 	constructor(knex: Knex, box: SecretBox, logger: RegistryLogger) {
 		super('inbound endpoints', logger);
@@ -84,7 +85,7 @@ export class EndpointRegistry extends PolledRegistry {
 	/** Config stored before active types were refused (or written straight to the table) is answered as plain text. */
 	private servableType(id: unknown, type: string): string {
 		if (isPassiveResponseType(type)) return type;
-		this.logger.warn({ endpoint: id }, `[webhooks] inbound endpoint ${String(id)} answers with ${JSON.stringify(type)}, which may not be served from the Directus origin: answering as ${FALLBACK_RESPONSE_TYPE}`);
+		this.warnOnce(`${String(id)} type ${type}`, id, `[webhooks] inbound endpoint ${String(id)} answers with ${JSON.stringify(type)}, which may not be served from the Directus origin: answering as ${FALLBACK_RESPONSE_TYPE}`);
 		return FALLBACK_RESPONSE_TYPE;
 	}
 
@@ -92,9 +93,16 @@ export class EndpointRegistry extends PolledRegistry {
 	private servableHeaders(id: unknown, headers: ResponseHeader[]): ResponseHeader[] {
 		const kept = Array.isArray(headers) ? headers.filter((entry) => typeof entry?.header === 'string' && typeof entry.value === 'string' && refusedResponseHeader(entry.header) === null) : [];
 		if (kept.length !== (Array.isArray(headers) ? headers.length : 0)) {
-			this.logger.warn({ endpoint: id }, `[webhooks] inbound endpoint ${String(id)} has response headers that are no longer allowed; they are not sent`);
+			this.warnOnce(`${String(id)} headers ${JSON.stringify(headers)}`, id, `[webhooks] inbound endpoint ${String(id)} has response headers that are no longer allowed; they are not sent`);
 		}
 		return kept;
+	}
+
+	/** Config is read again on every change of any endpoint: each problem is told once per process. */
+	private warnOnce(key: string, id: unknown, message: string): void {
+		if (this.warned.has(key)) return;
+		this.warned.add(key);
+		this.logger.warn({ endpoint: id }, message);
 	}
 
 	private fromRow(row: Record<string, unknown>): RegisteredEndpoint {
