@@ -192,6 +192,19 @@ describe('a redelivery is answered with the original response', () => {
 		expect(rows.length).toBe(1);
 	});
 
+	it('storage made before answers were kept gets the field with its first request, and replays from then on get the original', async () => {
+		const endpoint = await createEndpoint({ dedupe_header: 'X-Delivery', response_body: '{"stored": {{ item.body }}}' });
+		// As an earlier version created it: no response field.
+		expect((await api.delete(`/fields/${endpoint.collection}/response`)).status).toBe(204);
+		await new Promise((done) => setTimeout(done, 1_500));
+		const send = (body: unknown) => call(endpoint.url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-delivery': 'upgraded' } });
+		const original = await send({ n: 'original' });
+		expect(original.status).toBe(200);
+		expect((await api.get(`/fields/${endpoint.collection}/response`)).status).toBe(200);
+		const replay = await send({ n: 'probe' });
+		expect(replay.text).toBe(original.text);
+	});
+
 	it('without a template the replay gets the same empty answer', async () => {
 		const endpoint = await createEndpoint({ dedupe_header: 'X-Delivery', response_status: 201 });
 		const send = (n: number) => call(endpoint.url, { body: JSON.stringify({ n }), headers: { 'content-type': 'application/json', 'x-delivery': 'same' } });
