@@ -88,6 +88,12 @@ const ENDPOINT_CASES: [string, unknown][] = [
 	['a system collection for storage', { ...endpointBase, collection: 'directus_users' }],
 	['an SQL-ish collection name', { ...endpointBase, collection: 'x; drop table y' }],
 	['suffix with unicode', { ...endpointBase, suffix: 'caf\u00e9' }],
+	['a collection SQLite keeps for itself', { ...endpointBase, collection: 'sqlite_sequence' }],
+	['a pg_ collection', { ...endpointBase, collection: 'pg_orders' }],
+	['an HTML response type', { ...endpointBase, response_content_type: 'text/html' }],
+	['an SVG response type', { ...endpointBase, response_content_type: 'image/svg+xml' }],
+	['a Set-Cookie response header', { ...endpointBase, response_headers: [{ header: 'Set-Cookie', value: 'a=1' }] }],
+	['a CORS response header', { ...endpointBase, response_headers: [{ header: 'Access-Control-Allow-Origin', value: '*' }] }],
 ];
 
 async function expectRefused(path: string, label: string, body: unknown): Promise<void> {

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { parseBody, parseMultipart, parseParameters, redactHeaders } from '../../extensions/src/api/inbound/body-parser';
+import { nestedDeeperThan, parseBody, parseMultipart, parseParameters, redactHeaders } from '../../extensions/src/api/inbound/body-parser';
 import { seededRandom } from '../support/seeded-random';
 
 const text = (value: string) => Buffer.from(value, 'utf8');
@@ -40,6 +40,17 @@ describe('parseBody: JSON', () => {
 		const result = parseBody(text('{"__proto__":{"polluted":true}}'), 'application/json');
 		expect(Object.hasOwn(result.body as object, '__proto__')).toBe(true);
 		expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+	});
+
+	it('keeps JSON nested deeper than the bound as text with an error, counting no bracket inside a string', () => {
+		const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+		expect(parseBody(text(nested(1000)), 'application/json').kind).toBe('json');
+		expect(parseBody(text(nested(1001)), 'application/json')).toEqual({ body: nested(1001), kind: 'text', error: 'JSON nested deeper than 1000 levels: kept as text' });
+		expect(parseBody(text(nested(32)), 'application/json', 31).error).toBe('JSON nested deeper than 31 levels: kept as text');
+		expect(parseBody(text(nested(31)), 'application/json', 31).kind).toBe('json');
+		const brackets = JSON.stringify({ s: '[[[[{{{{\\"[[[[', t: ['"]]]]'] });
+		expect(nestedDeeperThan(brackets, 2)).toBe(false);
+		expect(nestedDeeperThan('[[[]]]', 2)).toBe(true);
 	});
 
 	it('survives very deep nesting', () => {

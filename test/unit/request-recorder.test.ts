@@ -38,6 +38,9 @@ describe('gatherDelay', () => {
 	});
 });
 
+/** A row the stand-in database refuses. */
+const BAD = -1;
+
 /** A recorder whose ItemsService logs each group and takes `writeMs` to write it. */
 function recorder(writeMs: number) {
 	const groups: number[] = [];
@@ -46,6 +49,8 @@ function recorder(writeMs: number) {
 		async createMany(rows: Record<string, unknown>[]): Promise<unknown[]> {
 			groups.push(rows.length);
 			await sleep(writeMs);
+			// What a database driver throws for a row it cannot take (not a Directus error).
+			if (rows.some((row) => row.n === BAD)) throw new RangeError('Maximum call stack size exceeded');
 			stored.push(...rows.map((row) => row.n));
 			return rows.map((row) => row.n);
 		}
@@ -57,7 +62,7 @@ function recorder(writeMs: number) {
 	const context = {
 		services: { ItemsService },
 		database: { client: { config: { client: 'sqlite3' } } },
-		getSchema: async () => ({ collections: { inbound_test: {} }, relations: [] }),
+		getSchema: async () => ({ collections: { inbound_test: { fields: { response: {} } } }, relations: [] }),
 	};
 	const target = { name: 'test', suffix: 'test', collection: 'inbound_test', fieldMappings: [] };
 	const instance = new RequestRecorder(context as never);
@@ -92,6 +97,14 @@ describe('RequestRecorder', () => {
 		expect(performance.now() - started).toBeLessThan(20 + MAX_GATHER_MS + 50);
 		expect(stored.sort()).toEqual([1, 2, 3, 4, 5]);
 		expect(groups.at(-1)).toBe(1);
+	});
+
+	it('one row the database refuses with any error fails alone: the rest of its group is stored', async () => {
+		const { groups, stored, record } = recorder(5);
+		const results = await Promise.allSettled([1, 2, BAD, 3, 4].map((n) => record(n)));
+		expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+		expect(groups.some((size) => size > 1), 'the bad row was written in a group').toBe(true);
+		expect(stored.sort()).toEqual([1, 2, 3, 4]);
 	});
 
 	it('does not hold a request that comes after a quiet spell', async () => {

@@ -360,12 +360,23 @@ describe('validateEndpoint: response', () => {
 		expect(valueOf({ ...valid(), response_status: 204, response_body: '' }).response_body).toBeNull();
 	});
 
-	it.each(['text/plain', 'application/vnd.api+json', 'text/html; charset="utf-8"', 'application/json;charset=utf-8'])('accepts content type %j', (type) => {
+	it.each(['text/plain', 'application/vnd.api+json', 'text/plain; charset="utf-8"', 'application/json;charset=utf-8', 'application/xml', 'text/xml', 'application/x-www-form-urlencoded'])('accepts content type %j', (type) => {
 		expect(valueOf({ ...valid(), response_content_type: type }).response_content_type).toBe(type);
 	});
 
 	it.each(['json', '', 'text/plain\r\nX-Evil: 1', 'text/ plain', 'a/b; c', 5, `text/${'x'.repeat(260)}`])('rejects content type %j', (type) => {
 		expect(fieldsOf({ ...valid(), response_content_type: type })).toEqual(['response_content_type']);
+	});
+
+	it.each(['text/html', 'TEXT/HTML; charset=utf-8', 'image/svg+xml', 'application/xhtml+xml', 'application/javascript', 'text/css', 'application/pdf', 'multipart/x-mixed-replace; boundary=a'])('refuses the active or rendered content type %j', (type) => {
+		expect(errorsOf({ ...valid(), response_content_type: type })).toEqual([{ field: 'response_content_type', reason: expect.stringContaining('served from the Directus origin') }]);
+	});
+
+	it('refuses response headers that set cookies, redirect or change security policies, each at its index', () => {
+		const refused = ['Set-Cookie', 'refresh', 'Location', 'Link', 'Content-Security-Policy', 'Content-Security-Policy-Report-Only', 'X-Content-Type-Options', 'Access-Control-Allow-Origin', 'Cross-Origin-Resource-Policy', 'Strict-Transport-Security', 'X-Frame-Options', 'Permissions-Policy', 'Referrer-Policy', 'Clear-Site-Data', 'Origin-Agent-Cluster', 'Service-Worker-Allowed', 'Content-Disposition', 'WWW-Authenticate', 'TE'];
+		const errors = errorsOf({ ...valid(), response_headers: [{ header: 'Cache-Control', value: 'no-store' }, ...refused.map((header) => ({ header, value: 'x' })), { header: 'X-Request-Id', value: '1' }] });
+		expect(errors.map((error) => error.field)).toEqual(refused.map((_, index) => `response_headers[${index + 1}].header`));
+		expect(errors[0]!.reason).toContain('"Set-Cookie" is not allowed');
 	});
 });
 
@@ -406,7 +417,7 @@ describe('validateEndpoint: url', () => {
 });
 
 describe('validateEndpoint: collection', () => {
-	it.each(['inbound_orders', 'orders', 'a', 'o2_x', 'c'.repeat(64)])('accepts %j on create', (collection) => {
+	it.each(['inbound_orders', 'orders', 'a', 'o2_x', 'c'.repeat(64), 'system', 'mysql_orders', 'pgx'])('accepts %j on create', (collection) => {
 		expect(valueOf({ ...valid(), collection })).toEqual({ ...valid(), collection });
 	});
 
@@ -423,6 +434,7 @@ describe('validateEndpoint: collection', () => {
 		['directus_users', 'directus_ and webhooks_ names are reserved'],
 		['webhooks_endpoints', 'directus_ and webhooks_ names are reserved'],
 		['webhooks', 'directus_ and webhooks_ names are reserved'],
+		...['sqlite_sequence', 'sqlite_master', 'pg_orders', 'information_schema', 'mysql', 'performance_schema', 'sys'].map((name): [string, string] => [name, `"${name}" is reserved by the database (sqlite_, pg_, information_schema, mysql, performance_schema, sys)`]),
 	])('rejects %j on create', (collection, reason) => {
 		expect(errorsOf({ ...valid(), collection })).toEqual([{ field: 'collection', reason }]);
 	});

@@ -72,8 +72,8 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 
 	// Every write of inbound endpoint config; /items writes get their storage collection here too.
 	// Reads go through the write's own transaction: SQLite has a single connection.
-	filter(`${ENDPOINTS_COLLECTION}.items.create`, (payload, _meta, { schema, database }) =>
-		runtime().endpointConfig.prepareCreate(payload, database ?? context.database, schema!),
+	filter(`${ENDPOINTS_COLLECTION}.items.create`, (payload, _meta, { schema, database, accountability }) =>
+		runtime().endpointConfig.prepareCreate(payload, database ?? context.database, schema!, accountability ?? null),
 	);
 	filter(`${ENDPOINTS_COLLECTION}.items.update`, (payload, meta, { database }) =>
 		runtime().endpointConfig.prepareUpdate(payload, meta.keys ?? [], database ?? context.database),

@@ -9,6 +9,7 @@ import {
 	type AuthConfig, type AuthPreset, type EndpointInput, type EndpointMethod, type FailureKind, type FieldMapping, type HmacConfig,
 	type MappingType, type ResponseHeader,
 } from './inbound-endpoint';
+import { isPassiveResponseType, refusedResponseHeader } from './inbound-response';
 import { FORBIDDEN_SEGMENTS, pathSegments } from './json-path';
 import { MASK } from './webhook';
 import type { FieldError } from './webhook';
@@ -81,12 +82,18 @@ const COLLECTION_NAME = /^[a-z][a-z0-9_]*$/;
 const MAPPED_FIELD = /^[a-z][a-z0-9_]*$/;
 const MAPPING_ROOTS = ['body', 'headers', 'query'];
 const MAX_FIELD_NAME = 60;
+// Names the databases keep for their own tables and schemas, on any of them (a project may move).
+const DATABASE_RESERVED_PREFIXES = ['sqlite_', 'pg_'];
+const DATABASE_RESERVED_NAMES = new Set(['information_schema', 'mysql', 'performance_schema', 'sys']);
 
 export function collectionNameProblem(name: unknown): string | null {
 	if (typeof name !== 'string' || name === '') return 'must be a non-empty string';
 	if (name.length > MAX_COLLECTION_NAME) return `must be at most ${MAX_COLLECTION_NAME} characters`;
 	if (!COLLECTION_NAME.test(name)) return 'must start with a lower-case letter and hold only a-z, 0-9 and _';
 	if (name.startsWith('directus_') || name.startsWith('webhooks_') || name === 'webhooks') return 'directus_ and webhooks_ names are reserved';
+	if (DATABASE_RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix)) || DATABASE_RESERVED_NAMES.has(name)) {
+		return `${quote(name)} is reserved by the database (sqlite_, pg_, information_schema, mysql, performance_schema, sys)`;
+	}
 	return null;
 }
 
@@ -185,6 +192,8 @@ export function validateEndpoint(input: unknown, options: ValidateEndpointOption
 		const type = input.response_content_type;
 		if (typeof type !== 'string' || type.length > MAX_CONTENT_TYPE || !CONTENT_TYPE.test(type.trim())) {
 			fail('response_content_type', `must be a media type such as application/json (at most ${MAX_CONTENT_TYPE} characters)`);
+		} else if (!isPassiveResponseType(type)) {
+			fail('response_content_type', 'must be JSON (application/json, application/*+json), text/plain, XML (application/xml, text/xml) or application/x-www-form-urlencoded: answers are served from the Directus origin, where HTML or scripts would run');
 		} else {
 			value.response_content_type = type.trim();
 		}
@@ -468,7 +477,7 @@ function validateResponseHeaders(input: unknown, fail: Fail): ResponseHeader[] |
 		const problem = headerNameProblem(name);
 		if (problem !== null) count.fail(`${at}.header`, problem);
 		else if (RESERVED_RESPONSE_HEADERS.has((name as string).toLowerCase())) count.fail(`${at}.header`, `${quote(name as string)} is set by the server and cannot be overridden`);
-		else if ((name as string).toLowerCase() === 'content-type') count.fail(`${at}.header`, 'set the content type with response_content_type');
+		else if (refusedResponseHeader(name as string) !== null) count.fail(`${at}.header`, refusedResponseHeader(name as string)!);
 		else if (seen.has((name as string).toLowerCase())) count.fail(`${at}.header`, `${quote(name as string)} appears more than once`);
 		else seen.add((name as string).toLowerCase());
 		const headerValue = entry.value ?? '';

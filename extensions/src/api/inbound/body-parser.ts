@@ -129,16 +129,44 @@ function isTextType(type: string): boolean {
 	return type.startsWith('text/') || TEXT_TYPES.has(type) || type.endsWith('/xml') || type.endsWith('+xml');
 }
 
-export function parseBody(raw: Buffer, contentType: string | undefined): ParsedBody {
+/** How deep JSON may nest and still be stored as data (deeper breaks Directus's processing or the database's JSON type). */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * True when brackets in the JSON text nest deeper than `max` (strings skipped). One pass without
+ * allocation, and it stops at the first level too deep.
+ */
+export function nestedDeeperThan(text: string, max: number): boolean {
+	let depth = 0;
+	for (let index = 0; index < text.length; index += 1) {
+		const code = text.charCodeAt(index);
+		if (code === 0x22) {
+			// Skip the string: to its closing quote, over escaped characters.
+			for (index += 1; index < text.length; index += 1) {
+				const inner = text.charCodeAt(index);
+				if (inner === 0x5c) index += 1;
+				else if (inner === 0x22) break;
+			}
+		} else if (code === 0x5b || code === 0x7b) {
+			depth += 1;
+			if (depth > max) return true;
+		} else if (code === 0x5d || code === 0x7d) {
+			depth -= 1;
+		}
+	}
+	return false;
+}
+
+export function parseBody(raw: Buffer, contentType: string | undefined, maxJsonDepth = MAX_JSON_DEPTH): ParsedBody {
 	try {
-		return parseUnsafe(raw, contentType);
+		return parseUnsafe(raw, contentType, maxJsonDepth);
 	} catch (error) {
 		// A last line of defence: the request is still recorded, as bytes.
 		return { body: binaryMarker(raw), kind: 'binary', error: clip(`unreadable body: ${error instanceof Error ? error.message : String(error)}`) };
 	}
 }
 
-function parseUnsafe(raw: Buffer, contentType: string | undefined): ParsedBody {
+function parseUnsafe(raw: Buffer, contentType: string | undefined, maxJsonDepth: number): ParsedBody {
 	if (raw.length === 0) return { body: null, kind: 'empty', error: null };
 	const header = typeof contentType === 'string' ? contentType : '';
 	const type = mediaTypeOf(header);
@@ -146,6 +174,7 @@ function parseUnsafe(raw: Buffer, contentType: string | undefined): ParsedBody {
 	const params = parseParameters(header);
 	if (isJsonType(type)) {
 		const text = decode(raw, params.charset);
+		if (nestedDeeperThan(text, maxJsonDepth)) return { body: text, kind: 'text', error: `JSON nested deeper than ${maxJsonDepth} levels: kept as text` };
 		try {
 			return { body: JSON.parse(text) as unknown, kind: 'json', error: null };
 		} catch (error) {

@@ -6,7 +6,7 @@ import { ENDPOINTS_COLLECTION } from '../../shared/collections';
 import { ENDPOINT_DEFAULTS, collectionForSuffix, type AuthPreset } from '../../shared/inbound-endpoint';
 import { validateEndpoint } from '../../shared/validate-endpoint';
 import { MASK, type FieldError } from '../../shared/webhook';
-import type { SchemaOverview } from '../context';
+import type { Accountability, SchemaOverview } from '../context';
 import { EndpointValidationError } from '../errors';
 import { SecretBox } from '../secret-box';
 import { generateEndpointSecret, openSecrets, sealSecrets, type StoredSecret } from './endpoint-secrets';
@@ -27,7 +27,13 @@ export class EndpointConfig {
 		this.secretOverlapMs = secretOverlapMs;
 	}
 
-	async prepareCreate(input: unknown, knex: Knex, schema: SchemaOverview): Promise<Payload> {
+	/**
+	 * `accountability` is the caller's (null for the system): only admins may take over a storage
+	 * collection that already exists (one kept from a deleted endpoint), since that hands its rows
+	 * to the new endpoint's owner; anyone else gets a collection of their own.
+	 */
+	async prepareCreate(input: unknown, knex: Knex, schema: SchemaOverview, accountability: Accountability | null): Promise<Payload> {
+		const mayTakeOver = accountability === null || accountability.admin === true;
 		const { fields, sealed } = this.userInput(input);
 		const value = this.validate(fields, { mode: 'create', sealedSecrets: sealed !== null });
 		const errors: FieldError[] = [];
@@ -36,10 +42,10 @@ export class EndpointConfig {
 		const used = await this.usedCollections(knex);
 		let collection = value.collection as string | undefined;
 		if (collection !== undefined) {
-			const problem = collectionProblem(collection, used, schema);
+			const problem = collectionProblem(collection, used, schema, mayTakeOver);
 			if (problem !== null) errors.push({ field: 'collection', reason: problem });
 		} else {
-			collection = freeCollectionName(collectionForSuffix(suffix), used, schema);
+			collection = freeCollectionName(collectionForSuffix(suffix), used, schema, mayTakeOver);
 		}
 		if (errors.length > 0) throw new EndpointValidationError({ errors });
 		// MySQL/MariaDB text columns (csv) have no defaults: fill ours in so the row is whole everywhere.
@@ -111,21 +117,22 @@ export class EndpointConfig {
 }
 
 /** Why a chosen collection cannot hold the endpoint's requests, or null. */
-function collectionProblem(collection: string, used: Set<string>, schema: SchemaOverview): string | null {
+function collectionProblem(collection: string, used: Set<string>, schema: SchemaOverview, mayTakeOver: boolean): string | null {
 	if (used.has(collection)) return `"${collection}" already stores another endpoint's requests`;
 	const existing = schema.collections[collection];
 	if (existing && !STORAGE_MARKERS.every((field) => existing.fields[field])) return `"${collection}" already exists and is not a storage collection of incoming requests`;
+	if (existing && !mayTakeOver) return `"${collection}" already exists: only an admin may give an endpoint the requests stored there; choose a new name`;
 	return null;
 }
 
 /**
  * The derived name, or with _2, _3 ... when taken by another endpoint or an unrelated collection.
- * A storage collection kept from a deleted endpoint is taken over, so its history continues.
+ * A storage collection kept from a deleted endpoint is taken over (by admins), so its history continues.
  */
-function freeCollectionName(base: string, used: Set<string>, schema: SchemaOverview): string {
+function freeCollectionName(base: string, used: Set<string>, schema: SchemaOverview, mayTakeOver: boolean): string {
 	for (let index = 1; ; index += 1) {
 		const name = index === 1 ? base : `${base}_${index}`;
-		if (collectionProblem(name, used, schema) === null) return name;
+		if (collectionProblem(name, used, schema, mayTakeOver) === null) return name;
 	}
 }
 

@@ -6,10 +6,13 @@ import {
 	DEFAULT_FAILURE_STATUSES, ENDPOINT_DEFAULTS,
 	type AuthConfig, type AuthPreset, type EndpointMethod, type FailureKind, type FieldMapping, type ResponseHeader,
 } from '../../shared/inbound-endpoint';
+import { FALLBACK_RESPONSE_TYPE, isPassiveResponseType, refusedResponseHeader } from '../../shared/inbound-response';
 import { PolledRegistry, signatureOf, type RegistryLogger } from '../polled-registry';
 import { toBool, toCsv, toJson, toNumber } from '../rows';
 import type { SecretBox } from '../secret-box';
 import { openSecrets, type StoredSecret } from './endpoint-secrets';
+import { readsPath } from './response-template';
+import { storesResponse } from './storage-collection';
 
 export interface RegisteredEndpoint {
 	id: number;
@@ -26,6 +29,10 @@ export interface RegisteredEndpoint {
 	responseHeaders: ResponseHeader[];
 	responseBody: string | null;
 	responseContentType: string;
+	/** The template shows the stored item's id, known only once the row is written. */
+	responseReadsId: boolean;
+	/** The storage keeps each answer sent for a delivery id (see storage-collection). */
+	storesResponse: boolean;
 	maxBodyBytes: number;
 	rateLimitPerMinute: number | null;
 	strict: boolean;
@@ -44,6 +51,7 @@ export class EndpointRegistry extends PolledRegistry {
 	private readonly knex: Knex;
 	private readonly box: SecretBox;
 	private bySuffix = new Map<string, RegisteredEndpoint>();
+	private readonly warned = new Set<string>();
 
 	constructor(knex: Knex, box: SecretBox, logger: RegistryLogger) {
 		super('inbound endpoints', logger);
@@ -74,6 +82,29 @@ export class EndpointRegistry extends PolledRegistry {
 		this.bySuffix = bySuffix;
 	}
 
+	/** Config stored before active types were refused (or written straight to the table) is answered as plain text. */
+	private servableType(id: unknown, type: string): string {
+		if (isPassiveResponseType(type)) return type;
+		this.warnOnce(`${String(id)} type ${type}`, id, `[webhooks] inbound endpoint ${String(id)} answers with ${JSON.stringify(type)}, which may not be served from the Directus origin: answering as ${FALLBACK_RESPONSE_TYPE}`);
+		return FALLBACK_RESPONSE_TYPE;
+	}
+
+	/** Drops stored response headers that are no longer allowed (cookies, redirects, security policies). */
+	private servableHeaders(id: unknown, headers: ResponseHeader[]): ResponseHeader[] {
+		const kept = Array.isArray(headers) ? headers.filter((entry) => typeof entry?.header === 'string' && typeof entry.value === 'string' && refusedResponseHeader(entry.header) === null) : [];
+		if (kept.length !== (Array.isArray(headers) ? headers.length : 0)) {
+			this.warnOnce(`${String(id)} headers ${JSON.stringify(headers)}`, id, `[webhooks] inbound endpoint ${String(id)} has response headers that are no longer allowed; they are not sent`);
+		}
+		return kept;
+	}
+
+	/** Config is read again on every change of any endpoint: each problem is told once per process. */
+	private warnOnce(key: string, id: unknown, message: string): void {
+		if (this.warned.has(key)) return;
+		this.warned.add(key);
+		this.logger.warn({ endpoint: id }, message);
+	}
+
 	private fromRow(row: Record<string, unknown>): RegisteredEndpoint {
 		let secrets: StoredSecret[] = [];
 		let secretsReadable = true;
@@ -84,6 +115,8 @@ export class EndpointRegistry extends PolledRegistry {
 			this.logger.warn({ endpoint: row.id }, `[webhooks] the secrets of inbound endpoint ${String(row.id)} cannot be decrypted (was SECRET changed?)`);
 		}
 		const defaults = ENDPOINT_DEFAULTS;
+		const responseBody = typeof row.response_body === 'string' && row.response_body !== '' ? row.response_body : null;
+		const fieldMappings = toJson<FieldMapping[]>(row.field_mappings, []) ?? [];
 		return {
 			id: Number(row.id),
 			name: String(row.name ?? ''),
@@ -96,14 +129,16 @@ export class EndpointRegistry extends PolledRegistry {
 			toleranceSeconds: toNumber(row.tolerance_seconds) ?? defaults.tolerance_seconds,
 			dedupeHeader: typeof row.dedupe_header === 'string' && row.dedupe_header !== '' ? row.dedupe_header.toLowerCase() : null,
 			responseStatus: toNumber(row.response_status) ?? defaults.response_status,
-			responseHeaders: toJson<ResponseHeader[]>(row.response_headers, []) ?? [],
-			responseBody: typeof row.response_body === 'string' && row.response_body !== '' ? row.response_body : null,
-			responseContentType: typeof row.response_content_type === 'string' && row.response_content_type !== '' ? row.response_content_type : defaults.response_content_type,
+			responseHeaders: this.servableHeaders(row.id, toJson<ResponseHeader[]>(row.response_headers, []) ?? []),
+			responseBody,
+			responseContentType: this.servableType(row.id, typeof row.response_content_type === 'string' && row.response_content_type !== '' ? row.response_content_type : defaults.response_content_type),
+			responseReadsId: responseBody !== null && readsPath(responseBody, ['item', 'id']),
+			storesResponse: storesResponse({ fieldMappings }),
 			maxBodyBytes: toNumber(row.max_body_bytes) ?? defaults.max_body_bytes,
 			rateLimitPerMinute: toNumber(row.rate_limit_per_minute),
 			strict: toBool(row.strict),
 			failureStatuses: { ...DEFAULT_FAILURE_STATUSES, ...toJson<Partial<Record<FailureKind, number>>>(row.failure_statuses, {}) },
-			fieldMappings: toJson<FieldMapping[]>(row.field_mappings, []) ?? [],
+			fieldMappings,
 			expectedHeaders: toCsv(row.expected_headers).map((name) => name.toLowerCase()),
 			expectedQuery: toCsv(row.expected_query),
 			expectedBody: toJson<Record<string, unknown> | null>(row.expected_body, null),

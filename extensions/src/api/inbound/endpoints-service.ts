@@ -60,7 +60,7 @@ export class EndpointsService {
 		const generated = inputs.map((item: Item) => (item.secrets === undefined && typeof item.auth === 'string' ? generateEndpointSecret(item.auth as AuthPreset) : null));
 		const prepared: Item[] = [];
 		for (const [index, item] of (inputs as Item[]).entries()) {
-			prepared.push(await runtime.endpointConfig.prepareCreate(generated[index] === null ? item : { ...item, secrets: [generated[index]] }, context.database, schema));
+			prepared.push(await runtime.endpointConfig.prepareCreate(generated[index] === null ? item : { ...item, secrets: [generated[index]] }, context.database, schema, this.options.accountability));
 		}
 		const fresh = prepared.map((item) => String(item.collection)).filter((collection) => !schema.collections[collection]);
 		let keys: (string | number)[];

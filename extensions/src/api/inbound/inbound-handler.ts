@@ -1,9 +1,13 @@
 // Serves inbound endpoints at INBOUND_PATH. Mounted before Directus's own middlewares (so the
 // body is still unread and its exact bytes can be verified) and checks, in order: endpoint,
-// status, method, rate limit, size, authentication, expected data; then stores and answers.
+// status, method, rate limit, header and query credentials, size, signatures, expected data; then
+// stores and answers.
 // Every refusal stores nothing; every 2xx means the row is committed.
+import { Buffer } from 'node:buffer';
 import type { NextFunction, Request, Response } from 'express';
 import { endpointUrl, type FailureKind } from '../../shared/inbound-endpoint';
+import { INBOUND_SECURITY_HEADERS } from '../../shared/inbound-response';
+import { keptAnswer, renderAnswer, type Answer } from './answer';
 import { parseQueryString } from './body-parser';
 import { readBody } from './body-reader';
 import { unexpired } from './endpoint-secrets';
@@ -11,7 +15,6 @@ import type { EndpointRegistry, RegisteredEndpoint } from './endpoint-registry';
 import { unmetExpectations } from './expectations';
 import type { RateLimiter } from './rate-limiter';
 import type { RequestRecorder } from './request-recorder';
-import { renderTemplate } from './response-template';
 import { storedRequest } from './stored-request';
 import { VERIFIERS, type Verdict } from './verifiers';
 import { notConfigured } from './verifiers/verdict';
@@ -40,9 +43,11 @@ interface Refusal {
 	close?: boolean;
 }
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b|^text\/json\b/i;
 // Providers retry on 503; an admin pausing an endpoint should not lose their events.
 const PAUSED_RETRY_AFTER_SECONDS = '300';
+// Presets whose credentials are in the headers or the query, not computed over the body.
+const HEADER_CREDENTIALS = new Set(['api_key', 'basic']);
+const NO_BODY = Buffer.alloc(0);
 const CODES: Record<FailureKind, string> = {
 	auth: 'INVALID_CREDENTIALS',
 	validation: 'UNPROCESSABLE_CONTENT',
@@ -86,6 +91,13 @@ export class InboundHandler {
 				return this.refuse(res, endpoint, 'rate_limited', { message: 'Too many requests', headers: { 'retry-after': String(decision.retryAfterSeconds) }, close: true });
 			}
 		}
+		const headers = singleValued(req.headers);
+		const query = parseQueryString(queryOf(req.originalUrl ?? req.url));
+		const request = { method, headers, query: query as Record<string, string | string[]>, rawBody: NO_BODY };
+		// A key or password in a header or the query is checked before the body is read: a wrong one
+		// costs nothing but the headers (the connection closes on the unread body).
+		const early = HEADER_CREDENTIALS.has(endpoint.auth) ? this.verify(endpoint, request) : null;
+		if (early !== null && !early.ok) return this.refuseUnverified(res, endpoint, early, true);
 		const read = await readBody(req, endpoint.maxBodyBytes, this.options.bodyTimeoutMs);
 		if (!read.ok) {
 			if (read.reason === 'too_large') return this.refuse(res, endpoint, 'too_large', { message: `The body is larger than ${endpoint.maxBodyBytes} bytes`, close: true });
@@ -93,14 +105,8 @@ export class InboundHandler {
 			res.destroy();
 			return;
 		}
-		const headers = singleValued(req.headers);
-		const query = parseQueryString(queryOf(req.originalUrl ?? req.url));
-		const verdict = this.verify(endpoint, { method, headers, query: query as Record<string, string | string[]>, rawBody: read.body });
-		if (!verdict.ok) {
-			this.options.logger.debug({ endpoint: endpoint.id, reason: verdict.reason }, '[webhooks] inbound request refused');
-			if (verdict.status === 403) return this.send(res, { status: 403, code: 'FORBIDDEN', message: verdict.reason });
-			return this.refuse(res, endpoint, 'auth', { message: verdict.reason });
-		}
+		const verdict = early ?? this.verify(endpoint, { ...request, rawBody: read.body });
+		if (!verdict.ok) return this.refuseUnverified(res, endpoint, verdict, false);
 		const dedupe = endpoint.dedupeHeader === null ? null : headers[endpoint.dedupeHeader] ?? null;
 		const stored = storedRequest({
 			endpointId: endpoint.id,
@@ -116,13 +122,25 @@ export class InboundHandler {
 			mappings: endpoint.fieldMappings,
 			receivedAt: new Date(),
 			credentials: credentialsOf(endpoint),
+			maxJsonDepth: this.options.recorder.maxJsonDepth,
 		});
 		if (endpoint.strict) {
 			const reasons = unmetExpectations(endpoint, { headers, query, body: stored.request.body });
 			if (reasons.length > 0) return this.refuse(res, endpoint, 'validation', { message: `The request does not match what this endpoint expects: ${reasons.join('; ')}`, reasons });
 		}
+		// Requests with a delivery id keep their answer, so a redelivery gets it again. Rendered before
+		// the write (and kept in the same INSERT) unless the template shows the id the write assigns.
+		const keep = stored.row.delivery_id !== null && endpoint.storesResponse;
+		const context = { request: stored.request, item: stored.row, endpoint: this.describe(endpoint) };
+		let answer = keep && !endpoint.responseReadsId ? renderAnswer(endpoint, context) : null;
+		if (answer !== null) stored.row.response = answer;
 		const recorded = await this.options.recorder.record(endpoint, stored.row);
-		this.respond(res, endpoint, { request: stored.request, item: recorded.item, endpoint: this.describe(endpoint) }, recorded.duplicate);
+		if (recorded.duplicate) return this.answer(res, keptAnswer(endpoint, recorded.item.response), true);
+		if (answer === null) {
+			answer = renderAnswer(endpoint, { ...context, item: recorded.item });
+			if (keep) await this.options.recorder.keepAnswer(endpoint, recorded.item.id, answer);
+		}
+		this.answer(res, answer, false);
 	}
 
 	private verify(endpoint: RegisteredEndpoint, request: Parameters<typeof VERIFIERS.none.verify>[0]): Verdict {
@@ -137,18 +155,24 @@ export class InboundHandler {
 		return { id: endpoint.id, name: endpoint.name, suffix: endpoint.suffix, url: endpointUrl(this.options.publicUrl, endpoint.suffix) };
 	}
 
-	private respond(res: Response, endpoint: RegisteredEndpoint, context: object, duplicate: boolean): void {
-		res.status(endpoint.responseStatus);
-		for (const { header, value } of endpoint.responseHeaders) res.setHeader(header, value);
+	private answer(res: Response, answer: Answer, duplicate: boolean): void {
+		res.status(answer.status);
+		for (const [name, value] of INBOUND_SECURITY_HEADERS) res.setHeader(name, value);
+		for (const { header, value } of answer.headers) res.setHeader(header, value);
 		// Tells a curious caller why nothing new happened; providers ignore it.
 		if (duplicate) res.setHeader('x-webhook-duplicate', 'true');
-		if (endpoint.responseStatus === 204 || endpoint.responseBody === null) {
+		if (answer.body === null || answer.content_type === null) {
 			res.end();
 			return;
 		}
-		const mode = JSON_TYPE.test(endpoint.responseContentType) ? 'json' : 'text';
-		res.setHeader('content-type', endpoint.responseContentType);
-		res.end(renderTemplate(endpoint.responseBody, context, mode));
+		res.setHeader('content-type', answer.content_type);
+		res.end(answer.body);
+	}
+
+	private refuseUnverified(res: Response, endpoint: RegisteredEndpoint, verdict: Extract<Verdict, { ok: false }>, bodyUnread: boolean): void {
+		this.options.logger.debug({ endpoint: endpoint.id, reason: verdict.reason }, '[webhooks] inbound request refused');
+		if (verdict.status === 403) return this.send(res, { status: 403, code: 'FORBIDDEN', message: verdict.reason, close: bodyUnread });
+		return this.refuse(res, endpoint, 'auth', { message: verdict.reason, close: bodyUnread });
 	}
 
 	private refuse(res: Response, endpoint: RegisteredEndpoint, kind: FailureKind, refusal: Omit<Refusal, 'status' | 'code'>): void {
@@ -159,6 +183,7 @@ export class InboundHandler {
 		const extensions: Record<string, unknown> = { code: refusal.code };
 		if (refusal.reasons) extensions.reasons = refusal.reasons;
 		res.status(refusal.status);
+		for (const [name, value] of INBOUND_SECURITY_HEADERS) res.setHeader(name, value);
 		for (const [name, value] of Object.entries(refusal.headers ?? {})) res.setHeader(name, value);
 		if (refusal.close) res.setHeader('connection', 'close');
 		res.json({ errors: [{ message: refusal.message, extensions }] });

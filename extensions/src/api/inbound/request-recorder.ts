@@ -6,9 +6,10 @@
 // A redelivery is caught by the unique index on delivery_id and answered from the original row.
 import { isDirectusError } from '@directus/errors';
 import type { ExtensionContext, SchemaOverview } from '../context';
+import { MAX_JSON_DEPTH } from './body-parser';
 import { gatherDelay } from './group-gathering';
 import { pipelinedItemsService } from './pipelined-items';
-import { ensureStorage, storageChanges, type StorageTarget } from './storage-collection';
+import { ensureStorage, storageChanges, storesResponse, type StorageTarget } from './storage-collection';
 
 type Row = Record<string, unknown>;
 
@@ -44,6 +45,7 @@ const SCHEMA_REFRESH_MS = 1_000;
 const SCHEMA_REUSE_MS = 1_000;
 // Bounds one transaction (and the wait of the requests in it).
 const MAX_GROUP = 200;
+const MARIADB_JSON_DEPTH = 31;
 // Groups written at once per collection; SQLite has one connection, so there one at a time.
 const PARALLEL_GROUPS = 4;
 
@@ -51,15 +53,22 @@ export class RequestRecorder {
 	private readonly context: ExtensionContext;
 	private readonly queues = new Map<string, Queue>();
 	private lastRefresh = 0;
+	/** Storage collections already given the response field (or tried). */
+	private readonly upgraded = new Set<string>();
 	private schema: { value: SchemaOverview; at: number; changes: number } | null = null;
 
 	private readonly parallelGroups: number;
+	/** How deep request JSON may nest and still be stored as JSON here (see storedRequest). */
+	readonly maxJsonDepth: number;
 	private readonly ItemsService: ReturnType<typeof pipelinedItemsService>;
 
 	constructor(context: ExtensionContext) {
 		this.context = context;
 		this.ItemsService = pipelinedItemsService(context.services.ItemsService);
-		this.parallelGroups = String(context.database.client.config.client).startsWith('sqlite') ? 1 : PARALLEL_GROUPS;
+		const client = String(context.database.client.config.client);
+		this.parallelGroups = client.startsWith('sqlite') ? 1 : PARALLEL_GROUPS;
+		// MariaDB's JSON type refuses documents nested 32 levels or deeper (MySQL's, 100).
+		this.maxJsonDepth = client.startsWith('mysql') ? MARIADB_JSON_DEPTH : MAX_JSON_DEPTH;
 	}
 
 	record(target: StorageTarget, row: Row): Promise<Recorded> {
@@ -126,9 +135,9 @@ export class RequestRecorder {
 				const keys: unknown[] = await items.createMany(group.map((pending) => given(pending.row)));
 				group.forEach((pending, index) => pending.resolve({ item: { ...pending.row, id: keys[index] }, duplicate: false }));
 				return;
-			} catch (error) {
-				// One redelivery (or one bad row) rolls the group back: retry each on its own.
-				if (!isDirectusError(error)) throw error;
+			} catch {
+				// One redelivery or one row the database refuses (whatever the error) rolls the group
+				// back: each is written again on its own, so one bad request never fails another.
 			}
 		}
 		for (const pending of group) {
@@ -152,6 +161,22 @@ export class RequestRecorder {
 		}
 	}
 
+	/**
+	 * Keeps the answer given to a stored request whose template showed its id (known only after the
+	 * write), for redeliveries. Not kept when the storage cannot hold it: the redelivery then gets
+	 * the status and headers without a body, never a fresh render.
+	 */
+	async keepAnswer(target: StorageTarget, id: unknown, answer: object): Promise<void> {
+		try {
+			const schema = await this.currentSchema();
+			if (!schema.collections[target.collection]?.fields.response) return;
+			// Straight to the table: this is bookkeeping, not a change Flows should see as an update.
+			await this.context.database(target.collection).where({ id }).update({ response: JSON.stringify(answer) });
+		} catch (error) {
+			this.context.logger.warn(error, `[webhooks] could not keep the answer of a request stored in ${target.collection}`);
+		}
+	}
+
 	private items(collection: string, schema: SchemaOverview) {
 		// Full rights: the endpoint's own authentication has already decided who may store.
 		return new this.ItemsService(collection, { knex: this.context.database, schema, accountability: null });
@@ -169,7 +194,20 @@ export class RequestRecorder {
 	/** The schema, made to include the storage collection (created again if someone dropped it). */
 	private async schemaWith(target: StorageTarget): Promise<SchemaOverview> {
 		const schema = await this.currentSchema();
-		if (schema.collections[target.collection]) return schema;
+		const existing = schema.collections[target.collection];
+		if (existing) {
+			// Storage made before answers were kept gets the field with its first request (tried once
+			// per collection: until it exists, answers are simply not kept).
+			if (existing.fields.response || !storesResponse(target) || this.upgraded.has(target.collection)) return schema;
+			this.upgraded.add(target.collection);
+			try {
+				await ensureStorage(this.context, target);
+				return await this.currentSchema();
+			} catch (error) {
+				this.context.logger.warn(error, `[webhooks] could not add the response field to ${target.collection}`);
+				return schema;
+			}
+		}
 		const wait = this.lastRefresh + SCHEMA_REFRESH_MS - Date.now();
 		if (wait > 0) await new Promise((done) => setTimeout(done, wait));
 		this.lastRefresh = Date.now();

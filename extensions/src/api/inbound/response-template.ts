@@ -65,3 +65,14 @@ export function renderTemplate(template: string, context: object, mode: Template
 	}
 	return output;
 }
+
+/** True when a placeholder reads `path` or something inside it (`item` and `item.id` both read `item.id`). */
+export function readsPath(template: string, path: readonly string[]): boolean {
+	for (const match of template.matchAll(/\{\{([^{}]*)\}\}/g)) {
+		const segments = pathSegments(match[1]!.trim());
+		if (segments === null) continue;
+		const shared = Math.min(segments.length, path.length);
+		if (segments.slice(0, shared).every((segment, index) => segment === path[index])) return true;
+	}
+	return false;
+}

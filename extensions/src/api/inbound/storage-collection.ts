@@ -44,6 +44,10 @@ export function storageDefinition(target: StorageTarget): CollectionDefinition {
 		field('raw_body', 'text', { interface: 'input-code', readonly: true, hidden: true, sort: 14, note: 'Exact bytes received (UTF-8, or base64: prefix), kept for signed requests' }),
 		field('parse_error', 'text', { interface: 'input', readonly: true, sort: 15, note: 'Why the body could not be read as its content type says' }),
 	];
+	// A mapping named `response` from before the field existed keeps the name; then replays answer without a body.
+	if (storesResponse(target)) {
+		base.push(field('response', 'json', { special: ['cast-json'], interface: 'input-code', options: { language: 'json' }, readonly: true, hidden: true, sort: 16, note: 'The answer sent, kept for requests with a delivery id: a redelivery gets it again' }));
+	}
 	const mapped = target.fieldMappings.map((mapping, index) => mappedField(mapping, 100 + index));
 	return {
 		collection: target.collection,
@@ -64,6 +68,11 @@ export function storageDefinition(target: StorageTarget): CollectionDefinition {
 		},
 		fields: [...base, ...mapped],
 	};
+}
+
+/** Whether the storage keeps the answer sent for each request with a delivery id (field `response`). */
+export function storesResponse(target: Pick<StorageTarget, 'fieldMappings'>): boolean {
+	return !target.fieldMappings.some((mapping) => mapping.field === 'response');
 }
 
 function mappedField(mapping: FieldMapping, sort: number): FieldDefinition {

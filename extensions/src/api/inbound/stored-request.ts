@@ -19,6 +19,8 @@ export interface RequestParts {
 	deliveryId: string | null;
 	mappings: readonly FieldMapping[];
 	receivedAt: Date;
+	/** JSON nested deeper is kept as text (what the database's JSON type holds); MAX_JSON_DEPTH when not given. */
+	maxJsonDepth?: number;
 	/** Where this endpoint's callers put credentials (an API key header or query parameter): never stored. */
 	credentials?: { headers: readonly string[]; query: readonly string[] };
 }
@@ -35,7 +37,7 @@ const MAX_DELIVERY_ID = 255;
 
 export function storedRequest(parts: RequestParts): StoredRequest {
 	const contentType = headerText(parts.headers['content-type']);
-	const parsed = parseBody(parts.rawBody, contentType);
+	const parsed = parseBody(parts.rawBody, contentType, parts.maxJsonDepth);
 	// Objects and arrays go to the JSON field; text, and JSON that is a bare value, stay text.
 	// PostgreSQL text cannot hold NUL, so text with one is kept as bytes (the binary marker).
 	let body: unknown = parsed.body;

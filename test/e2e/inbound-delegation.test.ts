@@ -1,0 +1,84 @@
+// Inbound endpoints created by a delegate (a role with create on webhooks_endpoints, not an admin):
+// they get storage of their own and can never take over a collection that already holds requests
+// (one kept from a deleted endpoint) and read its rows. Nobody may name a collection the database
+// reserves for itself.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ApiClient } from '../harness/client.ts';
+
+const info = inject('directus');
+const TAG = `deleg_${randomBytes(3).toString('hex')}`;
+const admin = new ApiClient(info.url, info.token);
+const delegateToken = randomBytes(24).toString('hex');
+const delegate = new ApiClient(info.url, delegateToken);
+let role: string;
+let policy: string;
+
+beforeAll(async () => {
+	const created = await admin.post('/policies', { name: `${TAG} endpoint managers`, app_access: true, admin_access: false });
+	expect(created.status, JSON.stringify(created.body)).toBe(200);
+	policy = created.body.data.id;
+	for (const action of ['create', 'read', 'update']) {
+		const permission = await admin.post('/permissions', { policy, collection: 'webhooks_endpoints', action, fields: ['*'], permissions: {} });
+		expect(permission.status, JSON.stringify(permission.body)).toBe(200);
+	}
+	role = (await admin.post('/roles', { name: `${TAG} delegate` })).body.data.id;
+	expect((await admin.post('/access', { role, policy })).status).toBe(200);
+	const user = await admin.post('/users', { email: `${TAG}@example.com`, password: randomBytes(12).toString('hex'), role, token: delegateToken });
+	expect(user.status, JSON.stringify(user.body)).toBe(200);
+});
+
+afterAll(async () => {
+	const endpoints = await admin.get(`/webhooks/endpoints?fields=id&limit=-1`);
+	const ids = (endpoints.body.data ?? []).map((row: { id: number }) => row.id);
+	if (ids.length > 0) await admin.delete('/webhooks/endpoints?drop_collection=true', ids);
+	const users = await admin.get(`/users?filter[email][_eq]=${TAG}@example.com&fields=id`);
+	for (const { id } of users.body.data ?? []) await admin.delete(`/users/${id}`);
+	if (role) await admin.delete(`/roles/${role}`);
+	if (policy) await admin.delete(`/policies/${policy}`);
+});
+
+describe('inbound endpoints created by a delegate', () => {
+	it("cannot take over a deleted endpoint's kept storage, by suffix or by name, nor replay its rows", async () => {
+		const suffix = `${TAG}/orders`;
+		const original = await admin.post('/webhooks/endpoints', { name: 'orders', suffix });
+		expect(original.status).toBe(200);
+		const kept: string = original.body.data.collection;
+		const secretOrder = { card: `4242-${randomBytes(4).toString('hex')}` };
+		const stored = await fetch(original.body.data.url, { method: 'POST', body: JSON.stringify(secretOrder), headers: { 'content-type': 'application/json', 'x-delivery': 'evt_1' } });
+		expect(stored.status).toBe(200);
+		expect((await admin.delete(`/webhooks/endpoints/${original.body.data.id}`)).status).toBe(204);
+
+		// By name: refused, naming the field.
+		const byName = await delegate.post('/webhooks/endpoints', { name: 'mine', suffix: `${TAG}/mine`, collection: kept });
+		expect(byName.status, JSON.stringify(byName.body)).toBe(400);
+		expect(byName.body.errors[0].message).toContain('collection');
+		const viaItems = await delegate.post('/items/webhooks_endpoints', { name: 'mine', suffix: `${TAG}/mine`, collection: kept });
+		expect(viaItems.status, JSON.stringify(viaItems.body)).toBe(400);
+
+		// By suffix: the delegate gets fresh storage, not the kept collection.
+		const bySuffix = await delegate.post('/webhooks/endpoints', { name: 'orders again', suffix, dedupe_header: 'X-Delivery', response_body: '{"stored": {{ item.body }}}' });
+		expect(bySuffix.status, JSON.stringify(bySuffix.body)).toBe(200);
+		expect(bySuffix.body.data.collection).not.toBe(kept);
+		const replay = await fetch(bySuffix.body.data.url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'x-delivery': 'evt_1' } });
+		expect(await replay.text()).not.toContain(secretOrder.card);
+		const requests = await delegate.get(`/webhooks/endpoints/${bySuffix.body.data.id}/requests`);
+		expect(JSON.stringify(requests.body)).not.toContain(secretOrder.card);
+
+		// An admin still may, as the README says.
+		const adopted = await admin.post('/webhooks/endpoints', { name: 'orders adopted', suffix: `${TAG}/adopted`, collection: kept });
+		expect(adopted.status, JSON.stringify(adopted.body)).toBe(200);
+		expect(adopted.body.data.collection).toBe(kept);
+	});
+
+	it('a collection name the database reserves is refused with 400 naming collection, for admins too', async () => {
+		for (const collection of ['sqlite_sequence', 'sqlite_stat1', 'pg_orders', 'information_schema', 'mysql', 'performance_schema', 'sys']) {
+			for (const client of [admin, delegate]) {
+				const response = await client.post('/webhooks/endpoints', { name: 'reserved', suffix: `${TAG}/${collection}`, collection });
+				expect(response.status, `${collection}: ${JSON.stringify(response.body)}`).toBe(400);
+				expect(response.body.errors[0].message, collection).toContain('collection');
+			}
+		}
+		expect((await admin.get(`/webhooks/endpoints?filter[name][_eq]=reserved`)).body.data).toEqual([]);
+	});
+});
