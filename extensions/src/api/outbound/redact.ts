@@ -1,15 +1,20 @@
-// Values that must never leave Directus in a webhook body: hashed fields (passwords) and
-// concealed ones (static tokens, 2FA secrets), identified by their field specials.
+// Values that must never leave Directus in a webhook body, whoever owns the webhook: hashed
+// fields (passwords), concealed ones (static tokens, 2FA secrets) and encrypted ones (AI API keys,
+// deployment credentials), identified by their field specials; and fields Directus keeps secret
+// without a special, such as the SSO refresh tokens in directus_users.auth_data.
 import { MASK } from '../../shared/webhook';
 import type { SchemaOverview } from '../context';
 
-const SECRET_SPECIALS = new Set(['hash', 'conceal']);
+const SECRET_SPECIALS = new Set(['hash', 'conceal', 'encrypt']);
+const SECRET_WITHOUT_SPECIAL: Record<string, string[]> = { directus_users: ['auth_data'] };
 
 export function secretFields(schema: SchemaOverview | null, collection: string): string[] {
 	const fields = schema?.collections[collection]?.fields ?? {};
-	return Object.values(fields)
+	const marked = Object.values(fields)
 		.filter((field) => (field.special ?? []).some((special) => SECRET_SPECIALS.has(special)))
 		.map((field) => field.field);
+	const known = SECRET_WITHOUT_SPECIAL[collection];
+	return known ? [...marked, ...known.filter((field) => !marked.includes(field))] : marked;
 }
 
 export function redact<T>(values: T, fields: string[]): T {
