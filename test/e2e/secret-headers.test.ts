@@ -14,6 +14,7 @@ const info = inject('directus');
 const admin = new ApiClient(info.url, info.token);
 const delegateToken = randomBytes(24).toString('hex');
 const delegate = new ApiClient(info.url, delegateToken);
+const anonymous = new ApiClient(info.url, null);
 const TAG = `sechdr_${randomBytes(3).toString('hex')}`;
 const COLLECTION = `${TAG}_notes`;
 const MASK = '**********';
@@ -155,6 +156,11 @@ describe('secret header values: changing the URL', () => {
 		}
 		const graphql = await delegate.post('/graphql', { query: `mutation { update_webhooks_outgoing_item(id: ${hook.id}, data: { url: "${receiver.url('/thief')}" }) { id } }` });
 		expect(JSON.stringify(graphql.body.errors)).toContain(NEEDS_VALUES);
+		// Who may not update the webhook learns nothing about it: the same 403 whatever is stored.
+		for (const path of [`/webhooks/${hook.id}`, `/items/webhooks_outgoing/${hook.id}`]) {
+			expect((await anonymous.patch(path, { url: receiver.url('/thief') })).status).toBe(403);
+			expect((await anonymous.patch(path, { url: receiver.url('/owner') })).status).toBe(403);
+		}
 		const read = await admin.get(`/webhooks/${hook.id}`);
 		expect(read.body.data.url).toBe(receiver.url('/owner'));
 		await deliverTest(hook.id, '/owner');
