@@ -49,16 +49,21 @@ afterAll(async () => {
 	await api.patch('/settings', { ai_openai_api_key: null });
 	const users = await api.get(`/users?filter[email][_starts_with]=${TAG}&fields=id`);
 	for (const { id } of users.body.data ?? []) await api.delete(`/users/${id}`);
+	const roles = await api.get(`/roles?filter[name][_eq]=${TAG}&fields=id`);
+	for (const { id } of roles.body.data ?? []) await api.delete(`/roles/${id}`);
 	await receiver.close();
 });
 
 describe('redaction in deliveries of an admin webhook', () => {
 	it('masks directus_users.auth_data (SSO refresh tokens) in payload, previous, item, outbox and attempt log', async () => {
 		const events = await createWebhook('/users-event', { collections: ['directus_users'] });
-		const items = await createWebhook('/users-item', { collections: ['directus_users'], payload: 'item' });
+		// The item with its role and that role's users: the user's own auth_data again, one relation deeper.
+		const items = await createWebhook('/users-item', { collections: ['directus_users'], payload: 'item', fields: ['*', 'role.users.*'] });
+		const role = await api.post('/roles', { name: TAG });
+		expect(role.status, JSON.stringify(role.body)).toBe(200);
 		const before = `sso-refresh-before-${randomBytes(8).toString('hex')}`;
 		const after = `sso-refresh-after-${randomBytes(8).toString('hex')}`;
-		const user = await api.post('/users', { email: `${TAG}@example.com`, provider: 'default' });
+		const user = await api.post('/users', { email: `${TAG}@example.com`, provider: 'default', role: role.body.data.id });
 		expect(user.status, JSON.stringify(user.body)).toBe(200);
 		const id = user.body.data.id;
 		// What an SSO login leaves behind (Directus writes it itself, outside any event).
@@ -78,6 +83,9 @@ describe('redaction in deliveries of an admin webhook', () => {
 		const [item] = await bodiesAt('/users-item', 1);
 		expect(item.item.first_name).toBe('Sso');
 		expect(item.item.auth_data).toBe(MASK);
+		const nested = item.item.role.users.find((entry: { id: string }) => entry.id === id);
+		expect(nested.first_name).toBe('Sso');
+		expect(nested.auth_data).toBe(MASK);
 
 		await until(async () => (await api.get(`/webhooks/${items}/deliveries`)).body.data, (list: { status: string }[]) => list.every((row) => row.status === 'succeeded'));
 		const everywhere = JSON.stringify(receiver.requests.map((request) => request.body)) + (await storedText([events, items]));

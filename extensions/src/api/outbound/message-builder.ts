@@ -3,7 +3,7 @@
 import type { ExtensionContext, SchemaOverview } from '../context';
 import { SYSTEM_ACCOUNTABILITY, type Accountability } from '../context';
 import type { ClaimedDelivery } from './delivery-store';
-import { redact, secretFields } from './redact';
+import { redactItem } from './redact';
 import { webhookHeaders } from './signing';
 import type { RegisteredWebhook } from './webhook-registry';
 import { MASK } from '../../shared/webhook';
@@ -55,8 +55,8 @@ export class MessageBuilder {
 		if (!needsItem || delivery.collection === null || delivery.item_key === null) return this.eventBody(webhook, data);
 
 		const schema = await this.context.getSchema();
-		// Admins' reads return auth_data as stored: it is masked here like the event payload.
-		const item = redact(await this.readItem(webhook, delivery.collection, delivery.item_key, schema), secretFields(schema, delivery.collection));
+		// Admins' reads return auth_data as stored (a related user's too): masked here like the event payload.
+		const item = redactItem(schema, delivery.collection, await this.readItem(webhook, delivery.collection, delivery.item_key, schema));
 		if (webhook.filter !== null && action !== 'delete' && item === null) {
 			throw new SkipDelivery('the item does not match the webhook filter (or is no longer readable)');
 		}

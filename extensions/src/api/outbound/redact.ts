@@ -23,3 +23,28 @@ export function redact<T>(values: T, fields: string[]): T {
 	for (const field of fields) if (copy[field] !== undefined && copy[field] !== null) copy[field] = MASK;
 	return copy as T;
 }
+
+/**
+ * An item as read for a webhook, nested relations included (`fields: ['*', 'user_created.*']`):
+ * each level is redacted for its own collection, so a related user's auth_data is masked too.
+ */
+export function redactItem<T>(schema: SchemaOverview, collection: string, item: T): T {
+	if (!item || typeof item !== 'object' || Array.isArray(item)) return item;
+	const copy: Record<string, unknown> = { ...(redact(item, secretFields(schema, collection)) as Record<string, unknown>) };
+	for (const [key, value] of Object.entries(copy)) {
+		if (!value || typeof value !== 'object') continue;
+		const related = relatedCollection(schema, collection, key);
+		if (related === null) continue;
+		copy[key] = Array.isArray(value) ? value.map((entry) => redactItem(schema, related, entry)) : redactItem(schema, related, value);
+	}
+	return copy as T;
+}
+
+/** The collection a relational field leads to: many-to-one or one-to-many (null otherwise). */
+function relatedCollection(schema: SchemaOverview, collection: string, field: string): string | null {
+	for (const relation of schema.relations) {
+		if (relation.collection === collection && relation.field === field) return relation.related_collection;
+		if (relation.related_collection === collection && relation.meta?.one_field === field) return relation.collection;
+	}
+	return null;
+}
