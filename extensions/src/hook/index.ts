@@ -4,15 +4,16 @@ import { ensureStorageFor, withUrl } from '../api/inbound/endpoints-service';
 import { beforeItemWrite, onItemAction } from '../api/outbound/event-handlers';
 import { guardHeadersQuery } from '../api/outbound/header-query-guard';
 import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/event-sources';
+import type { Knex } from 'knex';
 import type { Accountability, ExtensionContext, SchemaOverview } from '../api/context';
 import { useRuntime } from '../api/runtime';
 import { beforeDatabaseCloses } from '../api/shutdown';
 import { SchemaInstaller } from '../api/schema/schema-installer';
 
 /** Throws Directus's own 403 unless the caller may update these webhooks; writes nothing. */
-async function mayUpdateWebhooks(context: ExtensionContext, schema: SchemaOverview, accountability: Accountability | null, keys: (string | number)[]): Promise<void> {
+async function mayUpdateWebhooks(context: ExtensionContext, knex: Knex, schema: SchemaOverview, accountability: Accountability | null, keys: (string | number)[]): Promise<void> {
 	if (!accountability || accountability.admin || keys.length === 0) return;
-	const items = new context.services.ItemsService(OUTGOING_COLLECTION, { knex: context.database, schema, accountability });
+	const items = new context.services.ItemsService(OUTGOING_COLLECTION, { knex, schema, accountability });
 	await items.updateMany(keys, {}, { emitEvents: false, skipTracking: true });
 }
 
@@ -57,9 +58,11 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 
 	// Every write of webhook config, whichever API it comes through.
 	filter(`${OUTGOING_COLLECTION}.items.create`, (payload, _meta, { schema }) => runtime().config.prepareCreate(payload, schema!));
-	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema, accountability }) =>
-		runtime().config.prepareUpdate(payload, meta.keys ?? [], context.database, schema!, () => mayUpdateWebhooks(context, schema!, accountability, meta.keys ?? [])),
-	);
+	// Reads go through the write's own knex (a transaction's, if any): SQLite has a single connection.
+	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema, accountability, database }) => {
+		const knex = database ?? context.database;
+		return runtime().config.prepareUpdate(payload, meta.keys ?? [], knex, schema!, () => mayUpdateWebhooks(context, knex, schema!, accountability, meta.keys ?? []));
+	});
 	filter(`${OUTGOING_COLLECTION}.items.query`, (query) => guardHeadersQuery(query));
 	filter(`${OUTGOING_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => runtime().config.maskItem(item)) : items));
 	action(`${OUTGOING_COLLECTION}.items.create`, () => runtime().registry.reload());
