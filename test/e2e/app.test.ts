@@ -214,6 +214,26 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await api.patch('/users/me', { appearance: null });
 	});
 
+	it('asks for secret header values again when the URL of a webhook changes in the edit drawer', async () => {
+		const created = await api.post('/webhooks', {
+			name: 'Billing with a token',
+			url: receiver.url('/billing'),
+			actions: ['create'],
+			collections: [COLLECTION],
+			headers: [{ header: 'Authorization', value: 'Bearer app-test-token', secret: true }],
+		});
+		expect(created.status, JSON.stringify(created.body)).toBe(200);
+		await visit(`/admin/webhooks/outgoing/${created.body.data.id}`, 'Billing with a token');
+		await page.locator('[data-test="edit"]').click();
+		await field('URL').locator('input').fill(receiver.url('/elsewhere'));
+		await drawer().getByText(/secret header values must be entered again when the URL changes/).waitFor();
+		await page.screenshot({ path: join(SCREENSHOTS, 'secret-headers-url.png') });
+		await page.locator('[data-test="save"]').click({ force: true });
+		await page.waitForTimeout(500);
+		expect((await api.get(`/webhooks/${created.body.data.id}`)).body.data.url).toBe(receiver.url('/billing'));
+		await page.keyboard.press('Escape');
+	});
+
 	it('left no errors in the browser console', () => {
 		expect(errors).toEqual([]);
 	});

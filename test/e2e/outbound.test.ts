@@ -299,7 +299,8 @@ describe('outgoing webhooks: configuration API', () => {
 	});
 
 	it('never returns a secret after creation: API, /items, GraphQL, logs', async () => {
-		const hook = await createWebhook({ headers: [{ header: 'Authorization', value: 'Bearer very-secret-value', secret: true }] });
+		const path = '/masked';
+		const hook = await createWebhook({ url: receiver.url(path), actions: ['delete'], headers: [{ header: 'Authorization', value: 'Bearer very-secret-value', secret: true }] });
 		const fromApi = await api.get(`/webhooks/${hook.id}`);
 		const fromItems = await api.get(`/items/webhooks_outgoing/${hook.id}`);
 		const fromGraphql = await api.post('/graphql', { query: `{ webhooks_outgoing_by_id(id: ${hook.id}) { id secret secret_previous headers } }` });
@@ -315,8 +316,8 @@ describe('outgoing webhooks: configuration API', () => {
 
 		// Sending the masked value back (as the app does) keeps the real one.
 		await api.patch(`/webhooks/${hook.id}`, { headers: fromApi.body.data.headers, name: 'renamed' });
-		const path = '/masked';
-		await api.patch(`/webhooks/${hook.id}`, { url: receiver.url(path), actions: ['create'] });
+		// (A new URL would need the value entered again: see secret-headers.test.ts.)
+		await api.patch(`/webhooks/${hook.id}`, { actions: ['create'] });
 		await api.post(`/items/${COLLECTION}`, { title: 'masked' });
 		const [request] = await until(async () => requestsFor(path), (requests) => requests.length >= 1);
 		expect(request!.headers.authorization).toBe('Bearer very-secret-value');

@@ -104,6 +104,7 @@ const TARGETS: Target[] = [
 	{ name: 'private 192.168.0.0/16', host: '192.168.1.1', reason: /^refused: 192\.168\.1\.1 is a private network address/, local: false },
 	{ name: 'carrier-grade NAT 100.64.0.0/10', host: '100.64.0.1', reason: /^refused: 100\.64\.0\.1 is a carrier-grade NAT address/, local: false },
 	{ name: 'the cloud metadata address', host: '169.254.169.254', reason: /^refused: 169\.254\.169\.254 is the link-local cloud metadata address/, local: false },
+	{ name: 'the Azure host address', host: '168.63.129.16', reason: /^refused: 168\.63\.129\.16 is the Azure host \(wire server\) address/, local: false },
 	{ name: 'IPv4 link-local', host: '169.254.10.10', reason: /^refused: 169\.254\.10\.10 is a link-local address/, local: false },
 	{ name: 'IPv6 unique local (ULA)', host: '[fd00::1]', reason: /^refused: fd00::1 is a unique local \(private\) address/, local: false },
 	{ name: 'IPv6 link-local', host: '[fe80::1]', reason: /^refused: fe80::1 is a link-local address/, local: false },

@@ -108,4 +108,50 @@ describe('BatchWriter', () => {
 		expect(written).toEqual([[4, 3]]);
 		expect(writer.backlog).toBe(0);
 	});
+
+	it('with retry delays, writes a failed batch again until it succeeds, later batches waiting behind it in order', async () => {
+		const written: number[][] = [];
+		const retries: (number | null)[] = [];
+		let failures = 3;
+		const writer = new BatchWriter<number>({
+			maxBatch: 2,
+			delayMs: 1,
+			retryDelaysMs: [5, 10],
+			write: async (batch) => {
+				if (batch.includes(1) && failures-- > 0) throw new Error('locked');
+				written.push(batch);
+			},
+			onError: (_error, _batch, retryIn) => retries.push(retryIn),
+		});
+		writer.add(1, 2);
+		writer.add(3, 4);
+		writer.add(5);
+		await writer.flush();
+		expect(written).toEqual([[1, 2], [3, 4], [5]]);
+		// The last delay repeats.
+		expect(retries).toEqual([5, 10, 10]);
+		expect(writer.backlog).toBe(0);
+	});
+
+	it('close() ends the retries: one more try, then the batch is reported as dropped', async () => {
+		const retries: (number | null)[] = [];
+		let tries = 0;
+		const writer = new BatchWriter<number>({
+			maxBatch: 10,
+			delayMs: 1,
+			retryDelaysMs: [60_000],
+			write: async () => {
+				tries++;
+				throw new Error('gone');
+			},
+			onError: (_error, _batch, retryIn) => retries.push(retryIn),
+		});
+		writer.add(1);
+		await new Promise((wait) => setTimeout(wait, 20));
+		const started = Date.now();
+		await writer.close();
+		expect(Date.now() - started).toBeLessThan(1000);
+		expect([tries, retries]).toEqual([2, [60_000, null]]);
+		expect(writer.backlog).toBe(0);
+	});
 });

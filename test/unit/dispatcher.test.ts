@@ -159,6 +159,24 @@ describe('Dispatcher', () => {
 			expect(warnings).toEqual([]);
 		});
 
+		it('keeps a batch whose insert fails (the table is missing for a while) and writes it, in order, once it can', async () => {
+			await db.schema.renameTable('webhooks_deliveries', 'webhooks_deliveries_away');
+			for (let n = 1; n <= 5; n++) outbox.add([delivery(n)]);
+			await sleep(50);
+			outbox.add([delivery(6), delivery(7)]);
+			// Several failed inserts: the first retries come after 200 and 500 ms.
+			await until(async () => warnings.length, (count) => count >= 2, 5_000);
+			await db.schema.renameTable('webhooks_deliveries_away', 'webhooks_deliveries');
+			await outbox.flush();
+			const rows: { message_id: string }[] = await db('webhooks_deliveries').orderBy('id').select('message_id');
+			expect(rows.map((row) => row.message_id)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `msg_${n}`));
+			await receiver.waitFor(7, 20_000);
+			await until(async () => Number((await db('webhooks_deliveries').where({ status: 'succeeded' }).count({ n: '*' }))[0]!.n), (n) => n === 7);
+			expect(new Set(receiver.requests.map((request) => request.headers['webhook-id'])).size).toBe(7);
+			expect(receiver.requests).toHaveLength(7);
+			expect(warnings.map(String).join('\n')).toContain('no such table');
+		});
+
 		it('still writes the new rows when that transaction fails, and records the outcomes on its own', async () => {
 			const insert = store.insert.bind(store);
 			store.insert = async (rows, now, lease, record) => {

@@ -29,6 +29,7 @@ describe('built-in classification', () => {
 		['169.254.169.254', 'cloud metadata'],
 		['169.254.0.1', 'link-local'],
 		['169.254.255.255', 'link-local'],
+		['168.63.129.16', 'Azure host'],
 		['192.0.0.0', 'IETF protocol assignment'],
 		['192.0.0.255', 'IETF protocol assignment'],
 		['198.18.0.0', 'benchmarking'],

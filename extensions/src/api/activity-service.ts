@@ -15,6 +15,8 @@ export interface ActivityServiceOptions {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_HOURS = 24 * 31;
 const MAX_BUCKETS = 96;
+// Well under every supported database's bind-parameter limit (SQLite 32,766).
+const ID_PAGE = 5000;
 
 export class ActivityService {
 	private readonly options: ActivityServiceOptions;
@@ -23,17 +25,44 @@ export class ActivityService {
 		this.options = options;
 	}
 
-	private async visibleIds(collection: string): Promise<number[]> {
+	/**
+	 * The ids of `collection` the caller may read (Directus applies their permissions), a page at a
+	 * time: one IN (…) of every id breaks past the databases' bind-parameter limits.
+	 */
+	private async *visibleIdPages(collection: string, only: number | null = null): AsyncGenerator<number[]> {
 		const { context, schema, accountability } = this.options;
-		const items = new context.services.ItemsService(collection, { knex: context.database, schema, accountability });
-		const rows = (await items.readByQuery({ fields: ['id'], limit: -1 })) as { id: unknown }[];
-		return rows.map((row) => Number(row.id));
+		// Admins read everything: their pages come straight from the table.
+		const readPage =
+			!accountability || accountability.admin
+				? (after: number | null) => {
+						const query = context.database(collection).select('id').orderBy('id').limit(ID_PAGE);
+						if (after !== null) query.where('id', '>', after);
+						if (only !== null) query.where('id', only);
+						return query as Promise<{ id: unknown }[]>;
+					}
+				: (after: number | null) => {
+						const items = new context.services.ItemsService(collection, { knex: context.database, schema, accountability });
+						const bounds = [...(after === null ? [] : [{ id: { _gt: after } }]), ...(only === null ? [] : [{ id: { _eq: only } }])];
+						const filter = (bounds.length === 0 ? undefined : { _and: bounds }) as never;
+						return items.readByQuery({ fields: ['id'], sort: ['id'], limit: ID_PAGE, filter }) as Promise<{ id: unknown }[]>;
+					};
+		let after: number | null = null;
+		for (;;) {
+			const rows = await readPage(after);
+			if (rows.length > 0) yield rows.map((row) => Number(row.id));
+			if (rows.length < ID_PAGE) return;
+			after = Number(rows[rows.length - 1]!.id);
+		}
 	}
 
 	/** Per webhook: the newest delivery's outcome and the share of deliveries of the last 24 h that succeeded. */
 	async summaries(now = Date.now()): Promise<WebhookSummary[]> {
-		const ids = await this.visibleIds(OUTGOING_COLLECTION);
-		if (ids.length === 0) return [];
+		const summaries: WebhookSummary[] = [];
+		for await (const ids of this.visibleIdPages(OUTGOING_COLLECTION)) summaries.push(...(await this.summaryPage(ids, now)));
+		return summaries;
+	}
+
+	private async summaryPage(ids: number[], now: number): Promise<WebhookSummary[]> {
 		const knex = this.options.context.database;
 		const counts: { webhook: unknown; status: string; n: unknown }[] = await knex(DELIVERIES_COLLECTION)
 			.select('webhook', 'status')
@@ -44,15 +73,23 @@ export class ActivityService {
 		const latest: Record<string, unknown>[] = await knex(DELIVERIES_COLLECTION)
 			.select('webhook', 'status', 'last_status', 'created_at', 'finished_at')
 			.whereIn('id', knex(DELIVERIES_COLLECTION).max('id').whereIn('webhook', ids).groupBy('webhook'));
+		const countsOf = new Map<number, { status: string; n: number }[]>();
+		for (const row of counts) {
+			const id = Number(row.webhook);
+			const list = countsOf.get(id) ?? [];
+			list.push({ status: row.status, n: toNumber(row.n) ?? 0 });
+			countsOf.set(id, list);
+		}
+		const latestOf = new Map(latest.map((row) => [Number(row.webhook), row]));
 		return ids.map((id) => {
-			const mine = counts.filter((row) => Number(row.webhook) === id);
-			const count = (status: string) => mine.filter((row) => row.status === status).reduce((sum, row) => sum + (toNumber(row.n) ?? 0), 0);
+			const mine = countsOf.get(id) ?? [];
+			const count = (status: string) => mine.filter((row) => row.status === status).reduce((sum, row) => sum + row.n, 0);
 			const succeeded = count('succeeded');
 			const failed = count('failed');
-			const last = latest.find((row) => Number(row.webhook) === id);
+			const last = latestOf.get(id);
 			return {
 				webhook: id,
-				deliveries_24h: mine.reduce((sum, row) => sum + (toNumber(row.n) ?? 0), 0),
+				deliveries_24h: mine.reduce((sum, row) => sum + row.n, 0),
 				success_rate_24h: succeeded + failed === 0 ? null : succeeded / (succeeded + failed),
 				last_status: (last?.status as string | undefined) ?? null,
 				last_response_status: toNumber(last?.last_status),
@@ -75,30 +112,30 @@ export class ActivityService {
 		const slot = (at: number) => Math.min(bucketCount - 1, Math.floor((at - since) / bucketMs));
 		const knex = this.options.context.database;
 
-		const webhookFilter = toNumber(input.webhook);
-		const webhooks = (await this.visibleIds(OUTGOING_COLLECTION)).filter((id) => webhookFilter === null || id === webhookFilter);
-		if (webhooks.length > 0 && input.endpoint === undefined) {
-			const rows: { created_at: unknown; status: string }[] = await knex(DELIVERIES_COLLECTION)
-				.select('created_at', 'status')
-				.whereIn('webhook', webhooks)
-				.andWhere('created_at', '>=', since);
-			for (const row of rows) {
-				const outcome = ACTIVITY_OUTCOMES.find((candidate) => candidate === row.status) ?? 'pending';
-				const at = toNumber(row.created_at);
-				if (at !== null) buckets[slot(at)]![outcome] += 1;
+		if (input.endpoint === undefined) {
+			for await (const webhooks of this.visibleIdPages(OUTGOING_COLLECTION, toNumber(input.webhook))) {
+				const rows: { created_at: unknown; status: string }[] = await knex(DELIVERIES_COLLECTION)
+					.select('created_at', 'status')
+					.whereIn('webhook', webhooks)
+					.andWhere('created_at', '>=', since);
+				for (const row of rows) {
+					const outcome = ACTIVITY_OUTCOMES.find((candidate) => candidate === row.status) ?? 'pending';
+					const at = toNumber(row.created_at);
+					if (at !== null) buckets[slot(at)]![outcome] += 1;
+				}
 			}
 		}
 
-		const endpointFilter = toNumber(input.endpoint);
-		const endpointIds = (await this.visibleIds(ENDPOINTS_COLLECTION)).filter((id) => endpointFilter === null || id === endpointFilter);
-		if (endpointIds.length > 0 && input.webhook === undefined) {
-			const collections: { collection: string }[] = await knex(ENDPOINTS_COLLECTION).select('collection').whereIn('id', endpointIds);
-			for (const { collection } of collections) {
-				if (!collection || !this.options.schema.collections[collection]) continue;
-				const rows: { received_at: unknown }[] = await knex(collection).select('received_at').where('received_at', '>=', new Date(since));
-				for (const row of rows) {
-					const at = epochMs(row.received_at);
-					if (at !== null && at >= since) buckets[slot(at)]!.inbound += 1;
+		if (input.webhook === undefined) {
+			for await (const endpointIds of this.visibleIdPages(ENDPOINTS_COLLECTION, toNumber(input.endpoint))) {
+				const collections: { collection: string }[] = await knex(ENDPOINTS_COLLECTION).select('collection').whereIn('id', endpointIds);
+				for (const { collection } of collections) {
+					if (!collection || !this.options.schema.collections[collection]) continue;
+					const rows: { received_at: unknown }[] = await knex(collection).select('received_at').where('received_at', '>=', new Date(since));
+					for (const row of rows) {
+						const at = epochMs(row.received_at);
+						if (at !== null && at >= since) buckets[slot(at)]!.inbound += 1;
+					}
 				}
 			}
 		}

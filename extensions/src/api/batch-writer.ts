@@ -1,14 +1,21 @@
 // Buffers items and writes them in batches: after a short delay, or at once when the batch is
 // full. Writes are serialised so they land in order; flush() resolves once everything added
-// so far has been written (or its failure reported).
+// so far has been written (or its failure reported). With retry delays, a failed batch is
+// written again until it succeeds (later batches wait behind it, so order holds) or close().
 
 export interface BatchWriterOptions<T> {
 	write: (batch: T[]) => Promise<void>;
 	maxBatch: number;
 	delayMs: number;
-	onError: (error: unknown, batch: T[]) => void;
+	/** `retryIn`: ms until the batch is written again, or null when it is dropped. */
+	onError: (error: unknown, batch: T[], retryIn: number | null) => void;
 	/** Called after each batch is written (or its failure reported). */
 	afterWrite?: () => void;
+	/**
+	 * Delays before writing a failed batch again, the last one repeating; each failure is reported
+	 * to onError with the delay that follows. Without them a failed batch is reported and dropped.
+	 */
+	retryDelaysMs?: readonly number[];
 }
 
 export class BatchWriter<T> {
@@ -17,6 +24,9 @@ export class BatchWriter<T> {
 	private timer: NodeJS.Timeout | null = null;
 	private writing: Promise<void> = Promise.resolve();
 	private unwritten = 0;
+	private closing = false;
+	/** Ends the wait before a retry at once (close()). */
+	private wakeRetry: (() => void) | null = null;
 
 	constructor(options: BatchWriterOptions<T>) {
 		this.options = options;
@@ -36,11 +46,37 @@ export class BatchWriter<T> {
 		const batch = this.buffer.splice(0);
 		if (batch.length === 0) return this.writing;
 		this.writing = this.writing.then(async () => {
-			await this.options.write(batch).catch((error) => this.options.onError(error, batch));
+			await this.writeUntilDone(batch);
 			this.unwritten -= batch.length;
 			this.options.afterWrite?.();
 		});
 		return this.writing;
+	}
+
+	/** Writes what is buffered; a batch that still fails then is reported and dropped (no more retries). */
+	close(): Promise<void> {
+		this.closing = true;
+		this.wakeRetry?.();
+		return this.flush();
+	}
+
+	private async writeUntilDone(batch: T[]): Promise<void> {
+		const delays = this.options.retryDelaysMs ?? [];
+		for (let failures = 0; ; failures++) {
+			try {
+				await this.options.write(batch);
+				return;
+			} catch (error) {
+				const retryIn = this.closing || delays.length === 0 ? null : delays[Math.min(failures, delays.length - 1)]!;
+				this.options.onError(error, batch, retryIn);
+				if (retryIn === null) return;
+				await new Promise<void>((wake) => {
+					const timer = setTimeout(wake, retryIn);
+					this.wakeRetry = () => (clearTimeout(timer), wake());
+				});
+				this.wakeRetry = null;
+			}
+		}
 	}
 
 	/**

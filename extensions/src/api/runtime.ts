@@ -115,7 +115,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 		async shutdown() {
 			registry.stopPolling();
 			endpoints.stopPolling();
-			await outbox.flush();
+			await outbox.close();
 			await Promise.race([dispatcher.stop(), new Promise((done) => setTimeout(done, SHUTDOWN_GRACE_MS).unref())]);
 			sender.close();
 		},

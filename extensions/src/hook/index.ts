@@ -1,14 +1,22 @@
 import { defineHook } from '@directus/extensions-sdk';
-import type { Accountability } from '../api/context';
 import { ENDPOINTS_COLLECTION, INBOUND_PATH, OUTGOING_COLLECTION } from '../shared/collections';
 import { ensureStorageFor, withUrl } from '../api/inbound/endpoints-service';
 import { beforeItemWrite, onItemAction } from '../api/outbound/event-handlers';
 import { guardHeadersQuery } from '../api/outbound/header-query-guard';
 import { DELIVERY_LOG_COLLECTIONS, DELIVERY_LOG_EVENTS, guardDeliveryLog } from '../api/outbound/delivery-log-guard';
 import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/event-sources';
+import type { Knex } from 'knex';
+import type { Accountability, ExtensionContext, SchemaOverview } from '../api/context';
 import { useRuntime } from '../api/runtime';
 import { beforeDatabaseCloses } from '../api/shutdown';
 import { SchemaInstaller } from '../api/schema/schema-installer';
+
+/** Throws Directus's own 403 unless the caller may update these webhooks; writes nothing. */
+async function mayUpdateWebhooks(context: ExtensionContext, knex: Knex, schema: SchemaOverview, accountability: Accountability | null, keys: (string | number)[]): Promise<void> {
+	if (!accountability || accountability.admin || keys.length === 0) return;
+	const items = new context.services.ItemsService(OUTGOING_COLLECTION, { knex, schema, accountability });
+	await items.updateMany(keys, {}, { emitEvents: false, skipTracking: true });
+}
 
 export default defineHook(({ init, action, filter, schedule }, context) => {
 	const runtime = () => useRuntime(context);
@@ -51,12 +59,15 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 
 	// Every write of webhook config, whichever API it comes through.
 	// The caller's accountability limits what a non-admin's webhook may name (delegate-check).
+	// Reads go through the write's own knex (a transaction's, if any): SQLite has a single connection.
 	filter(`${OUTGOING_COLLECTION}.items.create`, (payload, _meta, { schema, database, accountability }) =>
 		runtime().config.prepareCreate(payload, database ?? context.database, schema!, (accountability as Accountability | null) ?? null),
 	);
-	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema, database, accountability }) =>
-		runtime().config.prepareUpdate(payload, meta.keys ?? [], database ?? context.database, schema!, (accountability as Accountability | null) ?? null),
-	);
+	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema, database, accountability }) => {
+		const knex = database ?? context.database;
+		const caller = (accountability as Accountability | null) ?? null;
+		return runtime().config.prepareUpdate(payload, meta.keys ?? [], knex, schema!, caller, () => mayUpdateWebhooks(context, knex, schema!, caller, meta.keys ?? []));
+	});
 	filter(`${OUTGOING_COLLECTION}.items.query`, (query) => guardHeadersQuery(query));
 	filter(`${OUTGOING_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => runtime().config.maskItem(item)) : items));
 	action(`${OUTGOING_COLLECTION}.items.create`, () => runtime().registry.reload());

@@ -4,6 +4,7 @@
 import type { ExtensionContext, SchemaOverview } from '../context';
 import { SYSTEM_ACCOUNTABILITY, type Accountability } from '../context';
 import type { ClaimedDelivery } from './delivery-store';
+import { redactItem } from './redact';
 import { webhookHeaders } from './signing';
 import type { RegisteredWebhook } from './webhook-registry';
 import { MASK } from '../../shared/webhook';
@@ -68,7 +69,8 @@ export class MessageBuilder {
 		if (!needsItem || delivery.collection === null || delivery.item_key === null) return this.eventBody(webhook, data);
 
 		const schema = await this.context.getSchema();
-		const item = await this.readItem(webhook, delivery.collection, delivery.item_key, schema);
+		// Admins' reads return auth_data as stored (a related user's too): masked here like the event payload.
+		const item = redactItem(schema, delivery.collection, await this.readItem(webhook, delivery.collection, delivery.item_key, schema));
 		if (webhook.filter !== null && action !== 'delete' && item === null) {
 			throw new SkipDelivery('the item does not match the webhook filter (or is no longer readable)');
 		}

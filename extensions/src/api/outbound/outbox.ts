@@ -12,6 +12,10 @@ interface Logger {
 
 const FLUSH_DELAY_MS = 5;
 const MAX_BUFFER = 1000;
+// A failed insert (database restarting, locked, full) is tried again while the process lives: events
+// are kept in memory meanwhile, in order, and new ones still accepted (the app's writes must not fail
+// because its webhooks cannot be recorded). Only a process exit in that state loses them.
+const RETRY_DELAYS_MS = [200, 500, 1000, 2000, 5000, 10_000];
 
 export class Outbox {
 	private readonly writer: BatchWriter<NewDelivery>;
@@ -32,7 +36,14 @@ export class Outbox {
 			maxBatch: MAX_BUFFER,
 			delayMs: FLUSH_DELAY_MS,
 			write: (rows) => this.write(rows),
-			onError: (error, rows) => logger.error(error, `[webhooks] could not write ${rows.length} deliveries to the outbox`),
+			retryDelaysMs: RETRY_DELAYS_MS,
+			onError: (error, rows, retryIn) =>
+				logger.error(
+					error,
+					retryIn === null
+						? `[webhooks] could not write ${rows.length} deliveries to the outbox while shutting down: they are lost`
+						: `[webhooks] could not write ${rows.length} deliveries to the outbox; trying again in ${retryIn} ms (${this.writer.backlog} events waiting in memory)`,
+				),
 		});
 	}
 
@@ -73,5 +84,10 @@ export class Outbox {
 	/** Resolves when everything added so far is in the database. */
 	flush(): Promise<void> {
 		return this.writer.flush();
+	}
+
+	/** On shutdown: writes what is waiting, with one more try for a batch that keeps failing. */
+	close(): Promise<void> {
+		return this.writer.close();
 	}
 }

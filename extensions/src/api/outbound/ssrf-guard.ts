@@ -75,6 +75,8 @@ const V4_RULES = rules(4, [
 	['100.64.0.0/10', 'a carrier-grade NAT address'],
 	['169.254.169.254/32', 'the link-local cloud metadata address'],
 	['169.254.0.0/16', 'a link-local address'],
+	// Azure's virtual public IP: DHCP, DNS, health probes and the instance's wire server.
+	['168.63.129.16/32', 'the Azure host (wire server) address'],
 	['192.0.0.0/24', 'an IETF protocol assignment address'],
 	['198.18.0.0/15', 'a benchmarking network address'],
 	['192.0.2.0/24', 'a documentation (TEST-NET-1) address'],

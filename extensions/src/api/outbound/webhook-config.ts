@@ -1,10 +1,11 @@
 // Everything that writes webhook config passes through here (our /webhooks API and Directus's
 // own /items and GraphQL, via filter hooks): validation, secret generation, encryption and
-// rotation. Reads get secret header values masked.
+// rotation. Secret header values are sealed at rest like the signing secret; reads get them masked.
 import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
+import { MASKED_NOT_SECRET, URL_NEEDS_SECRET_VALUES } from '../../shared/secret-headers';
 import { validateWebhook } from '../../shared/validate-webhook';
-import { MASK, type WebhookHeader } from '../../shared/webhook';
+import { MASK, type FieldError, type WebhookHeader } from '../../shared/webhook';
 import type { Accountability, SchemaOverview } from '../context';
 import { WebhookValidationError } from '../errors';
 import { toJson } from '../rows';
@@ -32,15 +33,25 @@ export class WebhookConfig {
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'create');
 			await this.checkDelegate([payload], knex, schema, accountability);
 		}
+		if (Array.isArray(payload.headers)) payload.headers = (payload.headers as WebhookHeader[]).map((header) => this.sealed(header));
 		if (SecretBox.isSealed(payload.secret)) return payload;
 		return { ...payload, secret: this.box.seal(typeof payload.secret === 'string' ? payload.secret : generateSecret()) };
 	}
 
 	/**
 	 * Validates an update. A new secret rotates: the old one stays valid for the overlap. Masked
-	 * header values sent back unchanged (the app does) keep their stored value.
+	 * header values sent back unchanged (the app does) keep their stored value, on a header that
+	 * stays secret; a new URL needs the secret values entered again. `mayUpdate` throws (403) when
+	 * the caller may not update these webhooks: run before answering anything about stored values.
 	 */
-	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex, schema: SchemaOverview, accountability: Accountability | null = null): Promise<Record<string, unknown>> {
+	async prepareUpdate(
+		input: unknown,
+		keys: (string | number)[],
+		knex: Knex,
+		schema: SchemaOverview,
+		accountability: Accountability | null = null,
+		mayUpdate: () => Promise<void> = async () => {},
+	): Promise<Record<string, unknown>> {
 		const payload = this.validate(input, 'update', schema);
 		if (accountability && !accountability.admin && keys.length > 0) {
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'update');
@@ -54,24 +65,48 @@ export class WebhookConfig {
 		const rotating = typeof payload.secret === 'string' && !SecretBox.isSealed(payload.secret);
 		const headers = payload.headers as WebhookHeader[] | undefined;
 		const masked = headers?.some((header) => header.value === MASK) ?? false;
-		if (!rotating && !masked) return payload;
-		if (keys.length !== 1) {
+		const retargeting = typeof payload.url === 'string';
+		if (!rotating && !masked && !retargeting) {
+			if (headers) payload.headers = headers.map((header) => this.sealed(header));
+			return payload;
+		}
+		if ((rotating || masked) && keys.length !== 1) {
 			const field = rotating ? 'secret' : 'headers';
 			throw new WebhookValidationError({ errors: [{ field, reason: 'can only be set on one webhook at a time' }] });
 		}
-		const current = await knex(OUTGOING_COLLECTION).first('secret', 'headers').where({ id: keys[0] });
-		if (masked && headers) {
-			const stored = new Map(toJson<WebhookHeader[]>(current?.headers, []).map((header) => [header.header.toLowerCase(), header.value]));
-			payload.headers = headers.map((header) =>
-				header.value === MASK && stored.has(header.header.toLowerCase()) ? { ...header, value: stored.get(header.header.toLowerCase())! } : header,
-			);
+		// Directus checks permissions after this filter: an error about stored values must not reach
+		// a caller who may not update them (it would tell a URL apart, one guess at a time).
+		if (masked || retargeting) await mayUpdate();
+		const current: Record<string, unknown>[] = keys.length === 0 ? [] : await knex(OUTGOING_COLLECTION).select('id', 'url', 'secret', 'headers').whereIn('id', keys);
+		const errors: FieldError[] = [];
+		// Values kept from storage: after a change of URL they would go to a receiver never meant to get them.
+		let keptSecret = false;
+		if (headers) {
+			const stored = new Map(toJson<WebhookHeader[]>(current[0]?.headers, []).map((header) => [header.header.toLowerCase(), header]));
+			payload.headers = headers.map((header, index) => {
+				if (header.value !== MASK) return this.sealed(header);
+				const previous = stored.get(header.header.toLowerCase());
+				if (!previous || (previous.secret && !header.secret)) {
+					errors.push({ field: `headers[${index}].value`, reason: previous ? MASKED_NOT_SECRET : 'is masked: enter the value again (no stored value has this header name)' });
+					return header;
+				}
+				if (!header.secret) return { ...header, value: previous.value };
+				keptSecret ||= previous.secret === true;
+				// Stored sealed, or in clear by an earlier version: sealed from now on.
+				return SecretBox.isSealed(previous.value) ? { ...header, value: previous.value } : this.sealed({ ...header, value: previous.value });
+			});
+		} else {
+			keptSecret = current.some((row) => toJson<WebhookHeader[]>(row.headers, []).some((header) => header?.secret));
 		}
+		const urlChanged = retargeting && current.some((row) => row.url !== payload.url);
+		if (urlChanged && keptSecret) errors.push({ field: 'headers', reason: URL_NEEDS_SECRET_VALUES });
+		if (errors.length > 0) throw new WebhookValidationError({ errors });
 		if (!rotating) return payload;
 		return {
 			...payload,
 			secret: this.box.seal(String(payload.secret)),
-			secret_previous: current?.secret ?? null,
-			secret_previous_expires: current?.secret ? Date.now() + this.secretOverlapMs : null,
+			secret_previous: current[0]?.secret ?? null,
+			secret_previous_expires: current[0]?.secret ? Date.now() + this.secretOverlapMs : null,
 		};
 	}
 
@@ -81,6 +116,11 @@ export class WebhookConfig {
 			const errors = await this.delegates.problems(scopeOf(config), { knex, schema, accountability });
 			if (errors.length > 0) throw new WebhookValidationError({ errors });
 		}
+	}
+
+	/** A header as stored: a secret one's value sealed like the signing secret (values from input are always clear). */
+	private sealed(header: WebhookHeader): WebhookHeader {
+		return header.secret ? { ...header, value: this.box.seal(header.value) } : header;
 	}
 
 	/** Masks header values marked secret (the signing secret itself is concealed by Directus). */

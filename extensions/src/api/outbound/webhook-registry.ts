@@ -5,7 +5,7 @@ import { OUTGOING_COLLECTION } from '../../shared/collections';
 import type { PayloadMode, WebhookAction, WebhookHeader } from '../../shared/webhook';
 import { toBool, toCsv, toJson, toNumber } from '../rows';
 import { PolledRegistry, signatureOf, type RegistryLogger } from '../polled-registry';
-import type { SecretBox } from '../secret-box';
+import { SecretBox } from '../secret-box';
 
 export interface RegisteredWebhook {
 	id: number;
@@ -91,6 +91,24 @@ export class WebhookRegistry extends PolledRegistry {
 		this.index = index;
 	}
 
+	/** Header values as sent: secret ones are stored sealed (or in clear by versions before sealing). */
+	private openHeaders(row: Record<string, unknown>): WebhookHeader[] {
+		const headers: WebhookHeader[] = [];
+		for (const header of toJson<WebhookHeader[]>(row.headers, []) ?? []) {
+			if (!header?.secret || !SecretBox.isSealed(header.value)) {
+				headers.push(header);
+				continue;
+			}
+			try {
+				headers.push({ ...header, value: this.box.open(header.value) });
+			} catch {
+				// Sent without it rather than with the sealed text: the receiver will say what is missing.
+				this.logger.warn({ webhook: row.id }, `[webhooks] the ${header.header} header of webhook ${String(row.id)} cannot be decrypted (was SECRET changed?)`);
+			}
+		}
+		return headers;
+	}
+
 	private fromRow(row: Record<string, unknown>, now: number): RegisteredWebhook {
 		const secrets: string[] = [];
 		for (const [column, expiresColumn] of [['secret', null], ['secret_previous', 'secret_previous_expires']] as const) {
@@ -112,7 +130,7 @@ export class WebhookRegistry extends PolledRegistry {
 			data: row.data === null || row.data === undefined ? true : toBool(row.data),
 			actions: toCsv(row.actions) as WebhookAction[],
 			collections: toCsv(row.collections),
-			headers: toJson<WebhookHeader[]>(row.headers, []) ?? [],
+			headers: this.openHeaders(row),
 			filter: toJson<Record<string, unknown> | null>(row.filter, null),
 			watchFields: toCsv(row.watch_fields),
 			fields: toCsv(row.fields),
