@@ -48,7 +48,9 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 	}
 
 	// Every write of webhook config, whichever API it comes through.
-	filter(`${OUTGOING_COLLECTION}.items.create`, (payload, _meta, { schema }) => runtime().config.prepareCreate(payload, schema!));
+	filter(`${OUTGOING_COLLECTION}.items.create`, (payload, _meta, { schema, accountability }) =>
+		runtime().config.prepareCreate(payload, schema!, accountability?.user ?? null),
+	);
 	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema }) =>
 		runtime().config.prepareUpdate(payload, meta.keys ?? [], context.database, schema!),
 	);

@@ -22,11 +22,21 @@ export class WebhookConfig {
 		this.secretOverlapMs = secretOverlapMs;
 	}
 
-	/** Validates a new webhook and gives it a sealed signing secret (generated unless supplied). */
-	prepareCreate(input: unknown, schema: SchemaOverview): Record<string, unknown> {
+	/**
+	 * Validates a new webhook and gives it a sealed signing secret (generated unless supplied). A
+	 * secret generated here (a create through /items, e.g. the Data Studio) has not been shown to
+	 * anyone: `creator` may reveal it once on the webhook's page (`secret_unseen`).
+	 */
+	prepareCreate(input: unknown, schema: SchemaOverview, creator: string | null = null): Record<string, unknown> {
 		const payload = this.validate(input, 'create', schema);
 		if (SecretBox.isSealed(payload.secret)) return payload;
-		return { ...payload, secret: this.box.seal(typeof payload.secret === 'string' ? payload.secret : generateSecret()) };
+		if (typeof payload.secret === 'string') return { ...payload, secret: this.box.seal(payload.secret) };
+		return { ...payload, secret: this.box.seal(generateSecret()), secret_unseen: creator };
+	}
+
+	/** The plaintext of a stored signing secret (for its one-time reveal). */
+	openSecret(sealed: string): string {
+		return this.box.open(sealed);
 	}
 
 	/**
@@ -55,6 +65,7 @@ export class WebhookConfig {
 		return {
 			...payload,
 			secret: this.box.seal(String(payload.secret)),
+			secret_unseen: null, // the one-time reveal was of the replaced secret
 			secret_previous: current?.secret ?? null,
 			secret_previous_expires: current?.secret ? Date.now() + this.secretOverlapMs : null,
 		};
