@@ -35,20 +35,24 @@ export class ActivityService {
 		const ids = await this.visibleIds(OUTGOING_COLLECTION);
 		if (ids.length === 0) return [];
 		const knex = this.options.context.database;
-		const counts: { webhook: unknown; status: string; n: unknown }[] = await knex(DELIVERIES_COLLECTION)
-			.select('webhook', 'status')
+		// `retried`: at least one attempt made, so an unfinished delivery's last attempt failed.
+		const retried = knex.raw('case when ?? > 0 then 1 else 0 end', ['attempts']);
+		const counts: { webhook: unknown; status: string; retried: unknown; n: unknown }[] = await knex(DELIVERIES_COLLECTION)
+			.select('webhook', 'status', knex.raw('case when ?? > 0 then 1 else 0 end as retried', ['attempts']))
 			.count({ n: '*' })
 			.whereIn('webhook', ids)
 			.andWhere('created_at', '>=', now - DAY_MS)
-			.groupBy('webhook', 'status');
+			.groupBy('webhook', 'status', retried);
 		const latest: Record<string, unknown>[] = await knex(DELIVERIES_COLLECTION)
 			.select('webhook', 'status', 'last_status', 'created_at', 'finished_at')
 			.whereIn('id', knex(DELIVERIES_COLLECTION).max('id').whereIn('webhook', ids).groupBy('webhook'));
 		return ids.map((id) => {
 			const mine = counts.filter((row) => Number(row.webhook) === id);
-			const count = (status: string) => mine.filter((row) => row.status === status).reduce((sum, row) => sum + (toNumber(row.n) ?? 0), 0);
+			const count = (status: string, retriedOnly = false) =>
+				mine.filter((row) => row.status === status && (!retriedOnly || toNumber(row.retried) === 1)).reduce((sum, row) => sum + (toNumber(row.n) ?? 0), 0);
 			const succeeded = count('succeeded');
-			const failed = count('failed');
+			// Failing and retrying counts as failing: a receiver that is down shows at once, not after the last retry.
+			const failed = count('failed') + count('pending', true) + count('sending', true);
 			const last = latest.find((row) => Number(row.webhook) === id);
 			return {
 				webhook: id,
