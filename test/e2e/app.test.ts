@@ -84,6 +84,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 			await page.locator('.v-menu-content input').fill('app items');
 			await page.locator('.v-menu-content .v-list-item', { hasText: /e2e.?app.?items/i }).first().click();
 			await page.keyboard.press('Escape');
+			await page.locator('.v-menu-content').waitFor({ state: 'hidden' }); // not half faded in the screenshot
 		}
 		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-drawer.png') });
 		await page.locator('[data-test="save"]').click();

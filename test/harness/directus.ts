@@ -101,6 +101,9 @@ export class DirectusProcess {
 			STORAGE_LOCATIONS: 'local',
 			STORAGE_LOCAL_ROOT: join(dataDir, 'uploads'),
 			EXTENSIONS_PATH: linkBundle(dataDir),
+			// Directus writes the app extensions bundle it serves here; the default (node_modules/.directus)
+			// is shared by every instance started from this checkout, so one would serve another's build.
+			TEMP_PATH: join(dataDir, 'tmp'),
 			TELEMETRY: 'false',
 			LOG_STYLE: 'raw',
 			...this.options.env,

@@ -64,28 +64,32 @@ export class ActivityService {
 
 	private async summaryPage(ids: number[], now: number): Promise<WebhookSummary[]> {
 		const knex = this.options.context.database;
-		const counts: { webhook: unknown; status: string; n: unknown }[] = await knex(DELIVERIES_COLLECTION)
-			.select('webhook', 'status')
+		// `retried`: at least one attempt made, so an unfinished delivery's last attempt failed.
+		const retried = knex.raw('case when ?? > 0 then 1 else 0 end', ['attempts']);
+		const counts: { webhook: unknown; status: string; retried: unknown; n: unknown }[] = await knex(DELIVERIES_COLLECTION)
+			.select('webhook', 'status', knex.raw('case when ?? > 0 then 1 else 0 end as retried', ['attempts']))
 			.count({ n: '*' })
 			.whereIn('webhook', ids)
 			.andWhere('created_at', '>=', now - DAY_MS)
-			.groupBy('webhook', 'status');
+			.groupBy('webhook', 'status', retried);
 		const latest: Record<string, unknown>[] = await knex(DELIVERIES_COLLECTION)
 			.select('webhook', 'status', 'last_status', 'created_at', 'finished_at')
 			.whereIn('id', knex(DELIVERIES_COLLECTION).max('id').whereIn('webhook', ids).groupBy('webhook'));
-		const countsOf = new Map<number, { status: string; n: number }[]>();
+		const countsOf = new Map<number, { status: string; retried: boolean; n: number }[]>();
 		for (const row of counts) {
 			const id = Number(row.webhook);
 			const list = countsOf.get(id) ?? [];
-			list.push({ status: row.status, n: toNumber(row.n) ?? 0 });
+			list.push({ status: row.status, retried: toNumber(row.retried) === 1, n: toNumber(row.n) ?? 0 });
 			countsOf.set(id, list);
 		}
 		const latestOf = new Map(latest.map((row) => [Number(row.webhook), row]));
 		return ids.map((id) => {
 			const mine = countsOf.get(id) ?? [];
-			const count = (status: string) => mine.filter((row) => row.status === status).reduce((sum, row) => sum + row.n, 0);
+			const count = (status: string, retriedOnly = false) =>
+				mine.filter((row) => row.status === status && (!retriedOnly || row.retried)).reduce((sum, row) => sum + row.n, 0);
 			const succeeded = count('succeeded');
-			const failed = count('failed');
+			// Failing and retrying counts as failing: a receiver that is down shows at once, not after the last retry.
+			const failed = count('failed') + count('pending', true) + count('sending', true);
 			const last = latestOf.get(id);
 			return {
 				webhook: id,

@@ -16,3 +16,10 @@ export const EndpointValidationError = createError<{ errors: FieldError[] }>(
 	(extensions) => `Invalid endpoint: ${formatErrors(extensions.errors)}`,
 	400,
 );
+
+/** 409 when a webhook's generated secret was already shown (or was never hidden): rotating gives a new one. */
+export const SecretAlreadySeenError = createError(
+	'SECRET_ALREADY_SEEN',
+	'The signing secret of this webhook has already been shown and cannot be shown again: rotate it to get a new one',
+	409,
+);

@@ -75,6 +75,14 @@ export const TEXTS = {
 	secretsPlaceholder: 'One secret per line. Leave empty to have one generated (or none, without authentication).',
 	secretsNote: 'Write-only: stored encrypted, never shown again. Saving replaces every stored secret.',
 	dropCollection: 'Also delete the stored requests (the collection)',
+	refusedHost: (host: string, kind: string) =>
+		`${host} is a ${kind} address: the server refuses to deliver to it unless Directus's WEBHOOKS_IP_ALLOW_LIST environment setting admits it (e.g. WEBHOOKS_IP_ALLOW_LIST=${host}).`,
+	apiKeyIn: 'API key sent in',
+	apiKeyHeader: 'Header',
+	apiKeyQuery: 'Query parameter',
+	apiKeyName: 'Name',
+	apiKeyNote: 'Callers may also send the key as Authorization: Bearer <key>.',
+	createdInDataStudio: 'This webhook was created in the Data Studio: its signing secret is shown here once.',
 } as const;
 
 export type TextKey = keyof typeof TEXTS;

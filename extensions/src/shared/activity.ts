@@ -9,7 +9,7 @@ export type ActivityBucket = { start: number; inbound: number } & Record<Activit
 export interface WebhookSummary {
 	webhook: number;
 	deliveries_24h: number;
-	/** Succeeded / (succeeded + failed) over the last 24 h; null without finished deliveries. */
+	/** Succeeded / (succeeded + failed) over the last 24 h, where failed includes deliveries retrying after a failed attempt; null without any. */
 	success_rate_24h: number | null;
 	last_status: string | null;
 	last_response_status: number | null;

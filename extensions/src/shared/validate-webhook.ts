@@ -5,6 +5,7 @@ import {
 	MASK, PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS,
 	type FieldError, type WebhookAction, type WebhookHeader, type WebhookInput,
 } from './webhook';
+import { NOT_WEBHOOK_SOURCES } from './collections';
 import { HEADER_NAME, MAX_NAME, MAX_HEADER_NAME, isPlainObject, parseCsvList, quote, quoteAll, childPath, headerValueProblem, jsonObjectProblem, checkKeys, type Fail } from './validation';
 
 export type ValidationResult = { ok: true; value: WebhookInput } | { ok: false; errors: FieldError[] };
@@ -184,11 +185,13 @@ function validateCollections(input: unknown, existing: readonly string[], fail: 
 		fail('collections', 'must be a non-empty list of collection names');
 		return null;
 	}
-	const unknown = [...new Set(list.filter((collection) => !existing.includes(collection)))];
+	const own = [...new Set(list.filter((collection) => NOT_WEBHOOK_SOURCES.includes(collection)))];
+	const unknown = [...new Set(list.filter((collection) => !existing.includes(collection) && !own.includes(collection)))];
 	const twice = [...new Set(list.filter((collection, index) => list.indexOf(collection) !== index))];
+	if (own.length > 0) fail('collections', `${quoteAll(own)} ${own.length === 1 ? 'belongs' : 'belong'} to this extension and cannot be a webhook source`);
 	if (unknown.length > 0) fail('collections', `unknown collection ${quoteAll(unknown)}`);
 	if (twice.length > 0) fail('collections', `lists ${quoteAll(twice)} more than once`);
-	return unknown.length === 0 && twice.length === 0 ? list : null;
+	return own.length === 0 && unknown.length === 0 && twice.length === 0 ? list : null;
 }
 
 function validateHeaders(input: unknown, fail: Fail): WebhookHeader[] | null {

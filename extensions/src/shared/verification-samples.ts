@@ -1,13 +1,25 @@
 // Ready-to-paste verification code for receivers of outgoing webhooks, shown once with the
-// secret (the README carries the same samples). `SECRET` is replaced with the real secret.
+// secret. Each sample is built around the real secret as a string literal (never by replacing a
+// word in the code: that once turned Python's `SECRET = "SECRET"` into a syntax error). The e2e
+// suite runs exactly these texts against a real delivery.
 
-export const VERIFICATION_SAMPLES: { language: string; code: string }[] = [
+export interface VerificationSample {
+	language: string;
+	code: string;
+}
+
+/** A double-quoted literal that JavaScript and Python read alike (secrets are `whsec_` + base64). */
+const quoted = (text: string) => JSON.stringify(text);
+/** A single-quoted PHP literal. */
+const phpQuoted = (text: string) => `'${text.replace(/[\\']/g, (char) => `\\${char}`)}'`;
+
+const BUILDERS: { language: string; code: (secret: string) => string }[] = [
 	{
 		language: 'Node.js',
-		code: `// npm install standardwebhooks
+		code: (secret) => `// npm install standardwebhooks
 import { Webhook } from 'standardwebhooks';
 
-const wh = new Webhook('SECRET');
+const wh = new Webhook(${quoted(secret)});
 // rawBody: the exact bytes received, as a string
 const event = wh.verify(rawBody, {
   'webhook-id': req.headers['webhook-id'],
@@ -17,9 +29,9 @@ const event = wh.verify(rawBody, {
 	},
 	{
 		language: 'Python',
-		code: `import base64, hashlib, hmac, time
+		code: (secret) => `import base64, hashlib, hmac, time
 
-SECRET = "SECRET"
+SECRET = ${quoted(secret)}
 
 def verify(headers: dict, raw_body: bytes) -> bool:
     msg_id, ts = headers["webhook-id"], headers["webhook-timestamp"]
@@ -36,8 +48,8 @@ def verify(headers: dict, raw_body: bytes) -> bool:
 	},
 	{
 		language: 'PHP',
-		code: `function verify_webhook(array $headers, string $rawBody): bool {
-    $secret = 'SECRET';
+		code: (secret) => `function verify_webhook(array $headers, string $rawBody): bool {
+    $secret = ${phpQuoted(secret)};
     $id = $headers['webhook-id']; $ts = $headers['webhook-timestamp'];
     if (abs(time() - (int) $ts) > 300) return false;
     $key = base64_decode(substr($secret, strlen('whsec_')));
@@ -51,6 +63,7 @@ def verify(headers: dict, raw_body: bytes) -> bool:
 	},
 ];
 
-export function samplesFor(secret: string): { language: string; code: string }[] {
-	return VERIFICATION_SAMPLES.map((sample) => ({ ...sample, code: sample.code.replaceAll('SECRET', secret) }));
+/** The samples exactly as the secret dialog shows them. */
+export function samplesFor(secret: string): VerificationSample[] {
+	return BUILDERS.map((builder) => ({ language: builder.language, code: builder.code(secret) }));
 }

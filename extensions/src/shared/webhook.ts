@@ -49,7 +49,7 @@ export const WRITABLE_FIELDS = [
 	'name', 'description', 'method', 'url', 'status', 'data', 'actions', 'collections', 'headers',
 	'filter', 'watch_fields', 'fields', 'payload', 'item_role', 'include_previous',
 ] as const;
-export const READONLY_FIELDS = ['id', 'secret', 'disabled_reason', 'failing_since', 'date_created', 'date_updated'] as const;
+export const READONLY_FIELDS = ['id', 'secret', 'secret_unseen', 'disabled_reason', 'failing_since', 'date_created', 'date_updated'] as const;
 
 export type WebhookInput = Partial<Pick<Webhook, (typeof WRITABLE_FIELDS)[number]>> & { secret?: string };
 

@@ -31,6 +31,9 @@ export function registerWebhookRoutes(router: Router, context: ExtensionContext)
 	router.post('/:id/rotate-secret', route(async (req, res, service) => {
 		res.json({ data: await service.rotateSecret(id(req.params.id)) });
 	}));
+	router.post('/:id/reveal-secret', route(async (req, res, service) => {
+		res.json({ data: await service.revealSecret(id(req.params.id)) });
+	}));
 	router.post('/:id/test', route(async (req, res, service) => {
 		res.json({ data: await service.test(id(req.params.id)) });
 	}));

@@ -35,19 +35,19 @@ export class EndpointConfig {
 	async prepareCreate(input: unknown, knex: Knex, schema: SchemaOverview, accountability: Accountability | null): Promise<Payload> {
 		const mayTakeOver = accountability === null || accountability.admin === true;
 		const { fields, sealed } = this.userInput(input);
-		const value = this.validate(fields, { mode: 'create', sealedSecrets: sealed !== null });
-		const errors: FieldError[] = [];
-		const suffix = value.suffix as string;
-		if (await this.suffixTaken(knex, suffix, null)) errors.push({ field: 'suffix', reason: `"${suffix}" is already used by another endpoint` });
+		// Every bad field in one answer: the checks against stored endpoints run beside the field rules.
+		const { value, errors } = this.check(fields, { mode: 'create', sealedSecrets: sealed !== null });
+		const suffix = validPart(fields, 'suffix', errors);
+		if (suffix !== null && (await this.suffixTaken(knex, suffix, null))) errors.push({ field: 'suffix', reason: `"${suffix}" is already used by another endpoint` });
 		const used = await this.usedCollections(knex);
-		let collection = value.collection as string | undefined;
+		let collection = validPart(fields, 'collection', errors) ?? undefined;
 		if (collection !== undefined) {
 			const problem = collectionProblem(collection, used, schema, mayTakeOver);
 			if (problem !== null) errors.push({ field: 'collection', reason: problem });
-		} else {
+		} else if (suffix !== null) {
 			collection = freeCollectionName(collectionForSuffix(suffix), used, schema, mayTakeOver);
 		}
-		if (errors.length > 0) throw new EndpointValidationError({ errors });
+		if (errors.length > 0 || value === null) throw new EndpointValidationError({ errors });
 		// MySQL/MariaDB text columns (csv) have no defaults: fill ours in so the row is whole everywhere.
 		const payload: Payload = { methods: [...ENDPOINT_DEFAULTS.methods], ...value, collection };
 		if (sealed !== null) payload.secrets = sealed;
@@ -62,15 +62,13 @@ export class EndpointConfig {
 	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex): Promise<Payload> {
 		const { fields, sealed } = this.userInput(input);
 		const current = keys.length === 1 ? await knex(ENDPOINTS_COLLECTION).first('auth').where({ id: keys[0] }) : undefined;
-		const value = this.validate(fields, { mode: 'update', currentAuth: current?.auth as AuthPreset | undefined, sealedSecrets: sealed !== null });
+		const { value, errors } = this.check(fields, { mode: 'update', currentAuth: current?.auth as AuthPreset | undefined, sealedSecrets: sealed !== null });
 		for (const field of ['suffix', 'secrets'] as const) {
-			if (value[field] !== undefined && keys.length !== 1) {
-				throw new EndpointValidationError({ errors: [{ field, reason: 'can only be set on one endpoint at a time' }] });
-			}
+			if (fields && (fields as Payload)[field] !== undefined && keys.length !== 1) errors.push({ field, reason: 'can only be set on one endpoint at a time' });
 		}
-		if (typeof value.suffix === 'string' && (await this.suffixTaken(knex, value.suffix, keys[0]!))) {
-			throw new EndpointValidationError({ errors: [{ field: 'suffix', reason: `"${value.suffix}" is already used by another endpoint` }] });
-		}
+		const suffix = keys.length === 1 ? validPart(fields, 'suffix', errors) : null;
+		if (suffix !== null && (await this.suffixTaken(knex, suffix, keys[0]!))) errors.push({ field: 'suffix', reason: `"${suffix}" is already used by another endpoint` });
+		if (errors.length > 0 || value === null) throw new EndpointValidationError({ errors });
 		const payload: Payload = { ...value };
 		if (sealed !== null) payload.secrets = sealed;
 		else if (Array.isArray(value.secrets)) payload.secrets = this.seal(value.secrets as string[]);
@@ -88,10 +86,9 @@ export class EndpointConfig {
 		return sealSecrets(this.box, secrets.map((value): StoredSecret => ({ value, expires: null })));
 	}
 
-	private validate(fields: unknown, options: Parameters<typeof validateEndpoint>[1]): Payload {
+	private check(fields: unknown, options: Parameters<typeof validateEndpoint>[1]): { value: Payload | null; errors: FieldError[] } {
 		const result = validateEndpoint(fields, options);
-		if (!result.ok) throw new EndpointValidationError({ errors: result.errors });
-		return result.value as Payload;
+		return result.ok ? { value: result.value as Payload, errors: [] } : { value: null, errors: [...result.errors] };
 	}
 
 	/** Splits off maintained fields, the mask the app sends back for secrets, and secrets this extension sealed. */
@@ -136,3 +133,9 @@ function freeCollectionName(base: string, used: Set<string>, schema: SchemaOverv
 	}
 }
 
+/** A string field the field rules accepted (they keep it as sent), or null. */
+function validPart(fields: unknown, field: 'suffix' | 'collection', errors: FieldError[]): string | null {
+	const value = fields && typeof fields === 'object' ? (fields as Payload)[field] : undefined;
+	if (typeof value !== 'string' || errors.some((error) => error.field === field || error.field === '(body)')) return null;
+	return value;
+}

@@ -26,7 +26,11 @@ export class WebhookConfig {
 		this.delegates = delegates;
 	}
 
-	/** Validates a new webhook and gives it a sealed signing secret (generated unless supplied). */
+	/**
+	 * Validates a new webhook and gives it a sealed signing secret (generated unless supplied). A
+	 * secret generated here (a create through /items, e.g. the Data Studio) has not been shown to
+	 * anyone: its creator may reveal it once on the webhook's page (`secret_unseen`).
+	 */
 	async prepareCreate(input: unknown, knex: Knex, schema: SchemaOverview, accountability: Accountability | null = null): Promise<Record<string, unknown>> {
 		const payload = this.validate(input, 'create', schema);
 		if (accountability && !accountability.admin) {
@@ -35,7 +39,13 @@ export class WebhookConfig {
 		}
 		if (Array.isArray(payload.headers)) payload.headers = (payload.headers as WebhookHeader[]).map((header) => this.sealed(header));
 		if (SecretBox.isSealed(payload.secret)) return payload;
-		return { ...payload, secret: this.box.seal(typeof payload.secret === 'string' ? payload.secret : generateSecret()) };
+		if (typeof payload.secret === 'string') return { ...payload, secret: this.box.seal(payload.secret) };
+		return { ...payload, secret: this.box.seal(generateSecret()), secret_unseen: accountability?.user ?? null };
+	}
+
+	/** The plaintext of a stored signing secret (for its one-time reveal). */
+	openSecret(sealed: string): string {
+		return this.box.open(sealed);
 	}
 
 	/**
@@ -105,6 +115,7 @@ export class WebhookConfig {
 		return {
 			...payload,
 			secret: this.box.seal(String(payload.secret)),
+			secret_unseen: null, // the one-time reveal was of the replaced secret
 			secret_previous: current[0]?.secret ?? null,
 			secret_previous_expires: current[0]?.secret ? Date.now() + this.secretOverlapMs : null,
 		};

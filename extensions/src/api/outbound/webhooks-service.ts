@@ -5,7 +5,7 @@ import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
 import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
 import type { Runtime } from '../runtime';
-import { WebhookValidationError } from '../errors';
+import { SecretAlreadySeenError, WebhookValidationError } from '../errors';
 import { messageId } from './message-id';
 import { generateSecret } from './signing';
 
@@ -90,6 +90,24 @@ export class WebhooksService {
 		await this.items(OUTGOING_COLLECTION).updateOne(id, { secret });
 		await this.options.runtime.registry.reload();
 		return { secret, previous_valid_until: Date.now() + this.options.runtime.settings.secretOverlapMs };
+	}
+
+	/**
+	 * The signing secret of a webhook created without a given secret (the Data Studio), once: only
+	 * its creator or an admin, only while nobody has seen it. Clearing the mark is the claim, so
+	 * two concurrent calls cannot both get it.
+	 */
+	async revealSecret(id: number): Promise<{ secret: string }> {
+		const { accountability, context, runtime } = this.options;
+		if (!accountability?.user) throw new ForbiddenError();
+		await this.read(id, { fields: ['id'] }); // the caller's own read permission first
+		const knex = context.database;
+		const row: { secret_unseen: string | null; secret: string | null } | undefined = await knex(OUTGOING_COLLECTION).first('secret_unseen', 'secret').where({ id });
+		if (!row?.secret_unseen || !row.secret) throw new SecretAlreadySeenError();
+		if (!accountability.admin && row.secret_unseen !== accountability.user) throw new ForbiddenError();
+		const claimed = await knex(OUTGOING_COLLECTION).where({ id, secret_unseen: row.secret_unseen, secret: row.secret }).update({ secret_unseen: null });
+		if (Number(claimed) !== 1) throw new SecretAlreadySeenError();
+		return { secret: runtime.config.openSecret(row.secret) };
 	}
 
 	/** A webhook's deliveries: for those who may read the webhook (403 otherwise). */

@@ -1,7 +1,7 @@
 // The collections this extension owns. The installer creates what is missing and adds
 // missing fields to existing collections, so later versions extend this list in place.
 import { PAYLOAD_MODES, WEBHOOK_ACTIONS, WEBHOOK_METHODS } from '../../shared/webhook';
-import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, ENDPOINTS_COLLECTION, GROUP_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
+import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, ENDPOINTS_COLLECTION, GROUP_COLLECTION, MODULE_ID, OUTGOING_COLLECTION } from '../../shared/collections';
 import { AUTH_PRESETS, ENDPOINT_DEFAULTS, ENDPOINT_METHODS, ENDPOINT_STATUSES, MAPPING_TYPES, RESPONSE_STATUSES } from '../../shared/inbound-endpoint';
 import { DELIVERY_STATUSES } from '../../shared/delivery';
 import type { CollectionDefinition, FieldType } from './definition';
@@ -52,7 +52,7 @@ const outgoing: CollectionDefinition = {
 	schema: {},
 	meta: {
 		icon: 'send',
-		note: 'Outgoing webhooks: HTTP requests sent when items are created, updated or deleted',
+		note: 'Outgoing webhooks: HTTP requests sent when items are created, updated or deleted. Manage them in the Webhooks module (/admin/webhooks): it shows a new webhook\'s signing secret once.',
 		...names('Outgoing webhook', 'Outgoing webhooks'),
 		group: GROUP_COLLECTION,
 		sort: 1,
@@ -210,6 +210,26 @@ const outgoing: CollectionDefinition = {
 			note: 'Signing secret, encrypted; shown once on creation and rotation',
 		}),
 		field('secret_previous', 'text', { special: ['conceal'], interface: 'input-hash', readonly: true, hidden: true, sort: 17 }),
+		field('secret_unseen', 'uuid', {
+			interface: 'input',
+			readonly: true,
+			hidden: true,
+			sort: 21,
+			note: 'Set on a create without a given secret (the Data Studio): the user who may see the generated secret once on the webhook page',
+		}),
+		// The Data Studio cannot show a secret: its item page sends users to the module, which does.
+		{
+			field: 'manage',
+			type: 'alias',
+			meta: {
+				special: ['alias', 'no-data'],
+				interface: 'presentation-links',
+				options: { links: [{ label: 'Open in the Webhooks module: signing secret, Rotate secret, deliveries', icon: 'webhook', type: 'primary', url: `/${MODULE_ID}/outgoing/{{id}}` }] },
+				sort: 0,
+				width: 'full',
+			},
+			schema: null,
+		},
 		field('secret_previous_expires', 'bigInteger', { interface: 'input', readonly: true, hidden: true, sort: 18, note: 'Epoch milliseconds' }),
 		field('disabled_reason', 'text', {
 			interface: 'input-multiline',
