@@ -16,3 +16,10 @@ export const EndpointValidationError = createError<{ errors: FieldError[] }>(
 	(extensions) => `Invalid endpoint: ${formatErrors(extensions.errors)}`,
 	400,
 );
+
+/** 403 when a non-admin already owns as many as the named setting allows. */
+export const QuotaExceededError = createError<{ setting: string; limit: number; what: string }>(
+	'LIMIT_EXCEEDED',
+	(extensions) => `You may own at most ${extensions.limit} ${extensions.what} (${extensions.setting}); delete one or ask an admin`,
+	403,
+);
