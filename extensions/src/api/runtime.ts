@@ -3,6 +3,7 @@
 import type { ExtensionContext } from './context';
 import { ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../shared/collections';
 import { AdminNotifier } from './admin-notifier';
+import { BodyBudget } from './inbound/body-budget';
 import { EndpointConfig } from './inbound/endpoint-config';
 import { EndpointRegistry } from './inbound/endpoint-registry';
 import { InboundHandler } from './inbound/inbound-handler';
@@ -119,6 +120,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 			registry: endpoints,
 			recorder,
 			limiter: new RateLimiter(),
+			budget: new BodyBudget(settings.inboundMaxBytesInFlight),
 			bodyTimeoutMs: settings.inboundBodyTimeoutMs,
 			publicUrl: settings.publicUrl,
 			logger,
