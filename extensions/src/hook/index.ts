@@ -90,15 +90,18 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 	action(`${ENDPOINTS_COLLECTION}.items.update`, ({ keys }) => endpointsChanged(keys as (string | number)[]));
 	// Storage of deleted endpoints that never stored a request goes: it would use up the licence's
 	// collection budget. Read before the delete, in its transaction; dropped after it.
-	const deleting = new Set<string>();
+	const deleting = new Map<string, string[]>();
+	const deletion = (keys: unknown) => JSON.stringify(keys);
 	filter(`${ENDPOINTS_COLLECTION}.items.delete`, async (keys, _meta, { database }) => {
-		for (const collection of await storageOf(database ?? context.database, keys as (string | number)[])) deleting.add(collection);
+		// Deletes that failed leave their entry: a few kept at most.
+		if (deleting.size >= 100) deleting.delete(deleting.keys().next().value!);
+		deleting.set(deletion(keys), await storageOf(database ?? context.database, keys as (string | number)[]));
 		return keys;
 	});
-	action(`${ENDPOINTS_COLLECTION}.items.delete`, () =>
+	action(`${ENDPOINTS_COLLECTION}.items.delete`, ({ keys }) =>
 		runtime().schemaGate.hold(async () => {
-			const candidates = [...deleting];
-			deleting.clear();
+			const candidates = deleting.get(deletion(keys)) ?? [];
+			deleting.delete(deletion(keys));
 			await runtime().endpoints.reload();
 			await dropStorage(context, candidates, { onlyUnused: true }).catch((error) => context.logger.warn(error, '[webhooks] could not drop the storage of a deleted endpoint'));
 		}),

@@ -93,12 +93,9 @@ export class InboundHandler {
 			const allow = endpoint.methods.join(', ');
 			return this.refuse(res, endpoint, 'method', { message: `Method ${method} is not allowed here; use ${allow}`, headers: { allow }, close: true });
 		}
-		const limit = endpoint.rateLimitPerMinute;
-		const source = req.ip ?? req.socket.remoteAddress ?? '';
-		const verifiedBucket = `${endpoint.id} ${source}`;
-		const refusedBucket = `${endpoint.id} ${source} refused`;
-		if (limit !== null) {
-			const decision = this.options.limiter.peek(verifiedBucket, limit);
+		const rate = rateOf(endpoint, req);
+		if (rate !== null) {
+			const decision = this.options.limiter.peek(rate.verifiedBucket, rate.limit);
 			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
 		}
 		const headers = singleValued(req.headers);
@@ -107,15 +104,15 @@ export class InboundHandler {
 		// A key or password in a header or the query is checked before the body is read: a wrong one
 		// costs nothing but the headers (the connection closes on the unread body).
 		const early = HEADER_CREDENTIALS.has(endpoint.auth) ? this.verify(endpoint, request) : null;
-		if (early !== null && !early.ok) return this.refuseUnverified(res, endpoint, early, true, limit === null ? null : refusedBucket);
+		if (early !== null && !early.ok) return this.refuseUnverified(res, endpoint, early, true, rate);
 		// A body that would be checked against a signature is not read for an address whose refusals are used up.
-		if (limit !== null && early === null && endpoint.auth !== 'none') {
-			const decision = this.options.limiter.peek(refusedBucket, limit);
+		if (rate !== null && early === null && endpoint.auth !== 'none') {
+			const decision = this.options.limiter.peek(rate.refusedBucket, rate.limit);
 			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
 		}
 		const hold = this.options.budget.hold();
 		try {
-			await this.receive(req, res, endpoint, request, early, hold, limit === null ? null : { limit, verifiedBucket, refusedBucket });
+			await this.receive(req, res, endpoint, request, early, hold, rate);
 		} finally {
 			hold.release();
 		}
@@ -129,7 +126,7 @@ export class InboundHandler {
 		request: { method: string; headers: Record<string, string | undefined>; query: Record<string, string | string[]>; rawBody: Buffer },
 		early: Verdict | null,
 		hold: BudgetHold,
-		rate: { limit: number; verifiedBucket: string; refusedBucket: string } | null,
+		rate: Rate | null,
 	): Promise<void> {
 		const { method, headers } = request;
 		const query = request.query as ReturnType<typeof parseQueryString>;
@@ -146,7 +143,7 @@ export class InboundHandler {
 			return;
 		}
 		const verdict = early ?? this.verify(endpoint, { ...request, rawBody: read.body });
-		if (!verdict.ok) return this.refuseUnverified(res, endpoint, verdict, false, rate?.refusedBucket ?? null);
+		if (!verdict.ok) return this.refuseUnverified(res, endpoint, verdict, false, rate);
 		if (rate !== null) {
 			const decision = this.options.limiter.take(rate.verifiedBucket, rate.limit);
 			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
@@ -218,9 +215,9 @@ export class InboundHandler {
 	}
 
 	/** A refusal of credentials; with a rate limit it counts in the source's bucket of refusals. */
-	private refuseUnverified(res: Response, endpoint: RegisteredEndpoint, verdict: Extract<Verdict, { ok: false }>, bodyUnread: boolean, refusedBucket: string | null): void {
-		if (refusedBucket !== null && endpoint.rateLimitPerMinute !== null) {
-			const decision = this.options.limiter.take(refusedBucket, endpoint.rateLimitPerMinute);
+	private refuseUnverified(res: Response, endpoint: RegisteredEndpoint, verdict: Extract<Verdict, { ok: false }>, bodyUnread: boolean, rate: Rate | null): void {
+		if (rate !== null) {
+			const decision = this.options.limiter.take(rate.refusedBucket, rate.limit);
 			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
 		}
 		this.options.logger.debug({ endpoint: endpoint.id, reason: verdict.reason }, '[webhooks] inbound request refused');
@@ -241,6 +238,19 @@ export class InboundHandler {
 		if (refusal.close) res.setHeader('connection', 'close');
 		res.json({ errors: [{ message: refusal.message, extensions }] });
 	}
+}
+
+/** An endpoint's rate limit and the buckets of the request's source address, or null without a limit. */
+interface Rate {
+	limit: number;
+	verifiedBucket: string;
+	refusedBucket: string;
+}
+
+function rateOf(endpoint: RegisteredEndpoint, req: Request): Rate | null {
+	if (endpoint.rateLimitPerMinute === null) return null;
+	const source = req.ip ?? req.socket.remoteAddress ?? '';
+	return { limit: endpoint.rateLimitPerMinute, verifiedBucket: `${endpoint.id} ${source}`, refusedBucket: `${endpoint.id} ${source} refused` };
 }
 
 /** The header or query parameter an endpoint's callers send their key or signature in. */
