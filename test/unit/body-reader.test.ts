@@ -4,6 +4,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BodyBudget } from '../../extensions/src/api/inbound/body-budget';
 import { readBody, type BodyResult } from '../../extensions/src/api/inbound/body-reader';
 
 /** A stream standing in for a request, with the headers readBody looks at. */
@@ -12,6 +13,44 @@ function fakeRequest(headers: Record<string, string> = {}): PassThrough & Incomi
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('readBody: the global byte budget', () => {
+	it('is busy at once when the declared length does not fit what others hold, reading nothing', async () => {
+		const budget = new BodyBudget(100);
+		expect(budget.hold().growTo(60)).toBe(true);
+		const stream = fakeRequest({ 'content-length': '50' });
+		expect(await readBody(stream, 1000, 1000, budget.hold())).toEqual({ ok: false, reason: 'busy' });
+		expect(stream.listenerCount('data')).toBe(0);
+		expect(budget.held).toBe(60);
+	});
+
+	it('holds a streamed body as it arrives and is busy once it would pass the budget', async () => {
+		const budget = new BodyBudget(10);
+		const hold = budget.hold();
+		const stream = fakeRequest();
+		const pending = readBody(stream, 1000, 1000, hold);
+		stream.write(Buffer.alloc(6));
+		await sleep(5);
+		expect(budget.held).toBe(6);
+		stream.write(Buffer.alloc(5));
+		expect(await pending).toEqual({ ok: false, reason: 'busy' });
+		expect(stream.isPaused()).toBe(true);
+		hold.release();
+		expect(budget.held).toBe(0);
+	});
+
+	it('keeps the bytes of a body it returned held until the caller releases them', async () => {
+		const budget = new BodyBudget(100);
+		const hold = budget.hold();
+		const stream = fakeRequest({ 'content-length': '8' });
+		const pending = readBody(stream, 1000, 1000, hold);
+		stream.end(Buffer.alloc(8));
+		expect((await pending).ok).toBe(true);
+		expect(budget.held).toBe(8);
+		hold.release();
+		expect(budget.held).toBe(0);
+	});
+});
 
 describe('readBody: streams', () => {
 	it('returns the body byte-exact across chunks', async () => {

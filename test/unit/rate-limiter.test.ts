@@ -4,7 +4,7 @@ import { RateLimiter, type RateDecision } from '../../extensions/src/api/inbound
 const T0 = 1_700_000_000_000;
 
 /** How many of `count` takes at one instant are allowed. */
-function allowed(limiter: RateLimiter, endpoint: number, perMinute: number, count: number, now: number): number {
+function allowed(limiter: RateLimiter, endpoint: number | string, perMinute: number, count: number, now: number): number {
 	let ok = 0;
 	for (let index = 0; index < count; index += 1) if (limiter.take(endpoint, perMinute, now).ok) ok += 1;
 	return ok;
@@ -89,5 +89,30 @@ describe('RateLimiter', () => {
 		const limiter = new RateLimiter();
 		expect(limiter.take(1, 1).ok).toBe(true);
 		expect(limiter.take(1, 1).ok).toBe(false);
+	});
+});
+
+describe('RateLimiter by key', () => {
+	it('peek says what take would, taking nothing', () => {
+		const limiter = new RateLimiter();
+		expect(limiter.peek('1 10.0.0.1', 2, T0)).toEqual({ ok: true });
+		expect(allowed(limiter, '1 10.0.0.1', 2, 2, T0)).toBe(2);
+		expect(limiter.peek('1 10.0.0.1', 2, T0)).toEqual({ ok: false, retryAfterSeconds: 30 });
+		expect(limiter.peek('1 10.0.0.1', 2, T0 + 30_000).ok).toBe(true);
+		expect(limiter.peek('1 10.0.0.1', 2, T0 + 30_000).ok).toBe(true);
+		expect(limiter.take('1 10.0.0.1', 2, T0 + 30_000).ok).toBe(true);
+		expect(limiter.take('1 10.0.0.1', 2, T0 + 30_000).ok).toBe(false);
+	});
+
+	it('keeps at most maxBuckets, dropping the least recently used', () => {
+		const limiter = new RateLimiter(3);
+		for (const key of ['a', 'b', 'c']) limiter.take(key, 1, T0);
+		// "a" is used again, so "b" is the oldest when "d" comes.
+		expect(limiter.take('a', 1, T0).ok).toBe(false);
+		limiter.take('d', 1, T0);
+		expect(limiter.size).toBe(3);
+		expect(limiter.take('a', 1, T0).ok).toBe(false);
+		expect(limiter.take('c', 1, T0).ok).toBe(false);
+		expect(limiter.take('b', 1, T0).ok).toBe(true);
 	});
 });

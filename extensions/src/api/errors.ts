@@ -23,3 +23,10 @@ export const SecretAlreadySeenError = createError(
 	'The signing secret of this webhook has already been shown and cannot be shown again: rotate it to get a new one',
 	409,
 );
+
+/** 403 when a non-admin already owns as many as the named setting allows. */
+export const QuotaExceededError = createError<{ setting: string; limit: number; what: string }>(
+	'LIMIT_EXCEEDED',
+	(extensions) => `You may own at most ${extensions.limit} ${extensions.what} (${extensions.setting}); delete one or ask an admin`,
+	403,
+);

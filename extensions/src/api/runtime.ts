@@ -1,7 +1,9 @@
 // Builds the extension's long-lived parts once per process, shared by the hook and the
 // endpoint (they live in one bundle). Nothing here runs at import time.
 import type { ExtensionContext } from './context';
+import { ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../shared/collections';
 import { AdminNotifier } from './admin-notifier';
+import { BodyBudget } from './inbound/body-budget';
 import { EndpointConfig } from './inbound/endpoint-config';
 import { EndpointRegistry } from './inbound/endpoint-registry';
 import { InboundHandler } from './inbound/inbound-handler';
@@ -97,17 +99,28 @@ function createRuntime(context: ExtensionContext): Runtime {
 		outbox,
 		previous,
 		capture: new EventCapture(registry, outbox, previous),
-		config: new WebhookConfig(box, settings.secretOverlapMs, new DelegateCheck(context.services)),
+		config: new WebhookConfig(box, settings.secretOverlapMs, new DelegateCheck(context.services), {
+			collection: OUTGOING_COLLECTION,
+			limit: settings.maxWebhooksPerUser,
+			setting: 'WEBHOOKS_MAX_PER_USER',
+			what: 'webhooks',
+		}),
 		dispatcher,
 		sender,
 		endpoints,
-		endpointConfig: new EndpointConfig(box, settings.secretOverlapMs),
+		endpointConfig: new EndpointConfig(box, settings.secretOverlapMs, {
+			collection: ENDPOINTS_COLLECTION,
+			limit: settings.maxEndpointsPerUser,
+			setting: 'WEBHOOKS_MAX_ENDPOINTS_PER_USER',
+			what: 'incoming endpoints',
+		}),
 		recorder,
 		schemaGate: new SchemaChangeGate(),
 		inbound: new InboundHandler({
 			registry: endpoints,
 			recorder,
 			limiter: new RateLimiter(),
+			budget: new BodyBudget(settings.inboundMaxBytesInFlight),
 			bodyTimeoutMs: settings.inboundBodyTimeoutMs,
 			publicUrl: settings.publicUrl,
 			logger,

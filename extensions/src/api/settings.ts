@@ -16,6 +16,11 @@ export interface Settings {
 	dispatcher: boolean;
 	/** How long an inbound request may take to send its body. */
 	inboundBodyTimeoutMs: number;
+	/** Bytes of inbound request bodies held at once, across all endpoints. */
+	inboundMaxBytesInFlight: number;
+	/** Outgoing webhooks and inbound endpoints a non-admin user may own. */
+	maxWebhooksPerUser: number;
+	maxEndpointsPerUser: number;
 	/** Directus's PUBLIC_URL: inbound endpoint URLs are built from it. */
 	publicUrl: string | undefined;
 }
@@ -61,6 +66,9 @@ export function readSettings(env: Env): Settings {
 		maxResponseBytes: positiveInteger(env, 'WEBHOOKS_MAX_RESPONSE_BYTES', 64 * 1024),
 		dispatcher: text(env, 'WEBHOOKS_DISPATCHER') !== 'false',
 		inboundBodyTimeoutMs: duration(env, 'WEBHOOKS_INBOUND_BODY_TIMEOUT', '10s'),
+		inboundMaxBytesInFlight: positiveInteger(env, 'WEBHOOKS_INBOUND_MAX_BYTES_IN_FLIGHT', 64 * 1024 * 1024),
+		maxWebhooksPerUser: positiveInteger(env, 'WEBHOOKS_MAX_PER_USER', 25),
+		maxEndpointsPerUser: positiveInteger(env, 'WEBHOOKS_MAX_ENDPOINTS_PER_USER', 5),
 		publicUrl: text(env, 'PUBLIC_URL'),
 	};
 }

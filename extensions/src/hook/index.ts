@@ -1,6 +1,7 @@
 import { defineHook } from '@directus/extensions-sdk';
 import { ENDPOINTS_COLLECTION, INBOUND_PATH, OUTGOING_COLLECTION } from '../shared/collections';
-import { ensureStorageFor, withUrl } from '../api/inbound/endpoints-service';
+import { ensureStorageFor, storageOf, withUrl } from '../api/inbound/endpoints-service';
+import { dropStorage } from '../api/inbound/storage-collection';
 import { beforeItemWrite, onItemAction } from '../api/outbound/event-handlers';
 import { guardHeadersQuery } from '../api/outbound/header-query-guard';
 import { DELIVERY_LOG_COLLECTIONS, DELIVERY_LOG_EVENTS, guardDeliveryLog } from '../api/outbound/delivery-log-guard';
@@ -86,8 +87,8 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 	filter(`${ENDPOINTS_COLLECTION}.items.create`, (payload, _meta, { schema, database, accountability }) =>
 		runtime().endpointConfig.prepareCreate(payload, database ?? context.database, schema!, accountability ?? null),
 	);
-	filter(`${ENDPOINTS_COLLECTION}.items.update`, (payload, meta, { database }) =>
-		runtime().endpointConfig.prepareUpdate(payload, meta.keys ?? [], database ?? context.database),
+	filter(`${ENDPOINTS_COLLECTION}.items.update`, (payload, meta, { database, schema }) =>
+		runtime().endpointConfig.prepareUpdate(payload, meta.keys ?? [], database ?? context.database, schema ?? undefined),
 	);
 	filter(`${ENDPOINTS_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => withUrl(item, runtime().settings.publicUrl)) : items));
 	// These run after the response: the gate holds the client's next request until they are done.
@@ -98,7 +99,24 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 		});
 	action(`${ENDPOINTS_COLLECTION}.items.create`, ({ key }) => endpointsChanged([key as string | number]));
 	action(`${ENDPOINTS_COLLECTION}.items.update`, ({ keys }) => endpointsChanged(keys as (string | number)[]));
-	action(`${ENDPOINTS_COLLECTION}.items.delete`, () => runtime().endpoints.reload());
+	// Storage of deleted endpoints that never stored a request goes: it would use up the licence's
+	// collection budget. Read before the delete, in its transaction; dropped after it.
+	const deleting = new Map<string, string[]>();
+	const deletion = (keys: unknown) => JSON.stringify(keys);
+	filter(`${ENDPOINTS_COLLECTION}.items.delete`, async (keys, _meta, { database }) => {
+		// Deletes that failed leave their entry: a few kept at most.
+		if (deleting.size >= 100) deleting.delete(deleting.keys().next().value!);
+		deleting.set(deletion(keys), await storageOf(database ?? context.database, keys as (string | number)[]));
+		return keys;
+	});
+	action(`${ENDPOINTS_COLLECTION}.items.delete`, ({ keys }) =>
+		runtime().schemaGate.hold(async () => {
+			const candidates = deleting.get(deletion(keys)) ?? [];
+			deleting.delete(deletion(keys));
+			await runtime().endpoints.reload();
+			await dropStorage(context, candidates, { onlyUnused: true }).catch((error) => context.logger.warn(error, '[webhooks] could not drop the storage of a deleted endpoint'));
+		}),
+	);
 
 	// Retention of the delivery log.
 	schedule('17 * * * *', async () => {

@@ -3,28 +3,37 @@
 // sealing of secrets. The storage collection itself is created after the write (storage-collection).
 import type { Knex } from 'knex';
 import { ENDPOINTS_COLLECTION } from '../../shared/collections';
-import { ENDPOINT_DEFAULTS, collectionForSuffix, type AuthPreset } from '../../shared/inbound-endpoint';
+import { ENDPOINT_DEFAULTS, MAX_MAPPINGS, STORAGE_FIELDS, collectionForSuffix, type AuthPreset, type FieldMapping } from '../../shared/inbound-endpoint';
 import { validateEndpoint } from '../../shared/validate-endpoint';
 import { MASK, type FieldError } from '../../shared/webhook';
 import type { Accountability, SchemaOverview } from '../context';
 import { EndpointValidationError } from '../errors';
+import { assertUnderQuota, type Quota } from '../owner-quota';
 import { SecretBox } from '../secret-box';
 import { generateEndpointSecret, openSecrets, sealSecrets, type StoredSecret } from './endpoint-secrets';
 
 type Payload = Record<string, unknown>;
 
-// Computed or maintained by Directus; the app may send them back unchanged.
-const MAINTAINED = ['url', 'date_created', 'date_updated'];
+// Computed or maintained by Directus; the app may send them back unchanged. The owner counts
+// against quotas: only Directus sets it.
+const MAINTAINED = ['url', 'date_created', 'date_updated', 'user_created'];
 // The fields a collection needs to be taken over as an endpoint's storage (one kept from a deleted endpoint).
 const STORAGE_MARKERS = ['delivery_id', 'received_at', 'raw_body'] as const;
 
 export class EndpointConfig {
 	private readonly box: SecretBox;
 	private readonly secretOverlapMs: number;
+	private readonly quota: Quota | null;
 
-	constructor(box: SecretBox, secretOverlapMs: number) {
+	constructor(box: SecretBox, secretOverlapMs: number, quota: Quota | null = null) {
 		this.box = box;
 		this.secretOverlapMs = secretOverlapMs;
+		this.quota = quota;
+	}
+
+	/** 403 LIMIT_EXCEEDED when a non-admin would own more endpoints than allowed. */
+	async assertRoomFor(knex: Knex, accountability: Accountability | null, adding: number): Promise<void> {
+		if (this.quota) await assertUnderQuota(knex, this.quota, accountability, adding);
 	}
 
 	/**
@@ -37,6 +46,7 @@ export class EndpointConfig {
 		const { fields, sealed } = this.userInput(input);
 		// Every bad field in one answer: the checks against stored endpoints run beside the field rules.
 		const { value, errors } = this.check(fields, { mode: 'create', sealedSecrets: sealed !== null });
+		await this.assertRoomFor(knex, accountability, 1);
 		const suffix = validPart(fields, 'suffix', errors);
 		if (suffix !== null && (await this.suffixTaken(knex, suffix, null))) errors.push({ field: 'suffix', reason: `"${suffix}" is already used by another endpoint` });
 		const used = await this.usedCollections(knex);
@@ -46,6 +56,10 @@ export class EndpointConfig {
 			if (problem !== null) errors.push({ field: 'collection', reason: problem });
 		} else if (suffix !== null) {
 			collection = freeCollectionName(collectionForSuffix(suffix), used, schema, mayTakeOver);
+		}
+		if (value !== null && collection !== undefined) {
+			const mappingsProblem = mappedFieldsProblem(collection, value.field_mappings as FieldMapping[] | undefined, schema);
+			if (mappingsProblem !== null) errors.push({ field: 'field_mappings', reason: mappingsProblem });
 		}
 		if (errors.length > 0 || value === null) throw new EndpointValidationError({ errors });
 		// MySQL/MariaDB text columns (csv) have no defaults: fill ours in so the row is whole everywhere.
@@ -59,7 +73,7 @@ export class EndpointConfig {
 		return payload;
 	}
 
-	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex): Promise<Payload> {
+	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex, schema?: SchemaOverview): Promise<Payload> {
 		const { fields, sealed } = this.userInput(input);
 		const current = keys.length === 1 ? await knex(ENDPOINTS_COLLECTION).first('auth').where({ id: keys[0] }) : undefined;
 		const { value, errors } = this.check(fields, { mode: 'update', currentAuth: current?.auth as AuthPreset | undefined, sealedSecrets: sealed !== null });
@@ -68,6 +82,12 @@ export class EndpointConfig {
 		}
 		const suffix = keys.length === 1 ? validPart(fields, 'suffix', errors) : null;
 		if (suffix !== null && (await this.suffixTaken(knex, suffix, keys[0]!))) errors.push({ field: 'suffix', reason: `"${suffix}" is already used by another endpoint` });
+		if (value !== null && Array.isArray(value.field_mappings) && schema !== undefined && keys.length > 0) {
+			// Fields of earlier mappings stay in the storage collection: they count too.
+			const rows: { collection: string | null }[] = await knex(ENDPOINTS_COLLECTION).select('collection').whereIn('id', keys);
+			const problem = rows.map(({ collection }) => (collection ? mappedFieldsProblem(collection, value.field_mappings as FieldMapping[], schema) : null)).find((found) => found !== null);
+			if (problem) errors.push({ field: 'field_mappings', reason: problem });
+		}
 		if (errors.length > 0 || value === null) throw new EndpointValidationError({ errors });
 		const payload: Payload = { ...value };
 		if (sealed !== null) payload.secrets = sealed;
@@ -111,6 +131,20 @@ export class EndpointConfig {
 		const rows: { collection: string | null }[] = await knex(ENDPOINTS_COLLECTION).select('collection');
 		return new Set(rows.map((row) => row.collection ?? '').filter(Boolean));
 	}
+}
+
+/**
+ * Why the storage collection would get more than MAX_MAPPINGS mapped fields (those it has from
+ * earlier mappings, which are never dropped, plus new ones), or null. Each added field rebuilds the
+ * table on SQLite and holds every request of the instance meanwhile.
+ */
+function mappedFieldsProblem(collection: string, mappings: FieldMapping[] | undefined, schema: SchemaOverview): string | null {
+	if (!mappings || mappings.length === 0) return null;
+	const builtin = new Set<string>(STORAGE_FIELDS);
+	const existing = Object.keys(schema.collections[collection]?.fields ?? {}).filter((field) => !builtin.has(field));
+	const total = new Set([...existing, ...mappings.map((mapping) => mapping.field)]).size;
+	if (total <= MAX_MAPPINGS) return null;
+	return `would give the storage collection "${collection}" ${total} mapped fields (it keeps ${existing.length} from earlier mappings); at most ${MAX_MAPPINGS}: reuse existing field names`;
 }
 
 /** Why a chosen collection cannot hold the endpoint's requests, or null. */

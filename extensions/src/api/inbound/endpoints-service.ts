@@ -10,7 +10,7 @@ import { EndpointValidationError } from '../errors';
 import type { Runtime } from '../runtime';
 import { toJson } from '../rows';
 import { generateEndpointSecret } from './endpoint-secrets';
-import { ensureStorage, type StorageTarget } from './storage-collection';
+import { dropStorage, ensureStorage, type StorageTarget } from './storage-collection';
 import { storedRequest } from './stored-request';
 
 type Query = Record<string, unknown>;
@@ -57,6 +57,8 @@ export class EndpointsService {
 			throw new EndpointValidationError({ errors: [{ field: '(body)', reason: 'must be an endpoint object or a non-empty array of endpoint objects' }] });
 		}
 		const { context, runtime, schema } = this.options;
+		// The whole batch first: no storage is made for endpoints the quota would refuse.
+		await runtime.endpointConfig.assertRoomFor(context.database, this.options.accountability, inputs.length);
 		const generated = inputs.map((item: Item) => (item.secrets === undefined && typeof item.auth === 'string' ? generateEndpointSecret(item.auth as AuthPreset) : null));
 		const prepared: Item[] = [];
 		for (const [index, item] of (inputs as Item[]).entries()) {
@@ -87,20 +89,20 @@ export class EndpointsService {
 		return this.read(id);
 	}
 
-	/** Deletes endpoints; their storage collections stay unless `dropCollections` is set. */
+	/**
+	 * Deletes endpoints. Their storage collections stay when they hold requests (the delete hook
+	 * drops empty ones) unless `dropCollections` is set.
+	 */
 	async delete(ids: number[], dropCollections: boolean): Promise<void> {
 		// Checked first, so a refused drop does not leave the endpoint deleted and its data orphaned.
+		// Directus's own rule: only admins may drop a collection.
 		if (dropCollections && this.options.accountability && !this.options.accountability.admin) throw new ForbiddenError();
 		const endpoints: Item[] = await this.items(ENDPOINTS_COLLECTION).readMany(ids, { fields: ['id', 'collection'] });
 		await this.items(ENDPOINTS_COLLECTION).deleteMany(ids);
 		await this.options.runtime.endpoints.reload();
 		if (!dropCollections) return;
-		const { context, accountability } = this.options;
-		const collections = new context.services.CollectionsService({ knex: context.database, schema: await context.getSchema(), accountability });
-		for (const endpoint of endpoints) {
-			// Directus's own rules apply: only admins may drop a collection.
-			if (typeof endpoint.collection === 'string' && this.options.schema.collections[endpoint.collection]) await collections.deleteOne(endpoint.collection);
-		}
+		const collections = endpoints.map((endpoint) => endpoint.collection).filter((collection): collection is string => typeof collection === 'string' && collection !== '');
+		await dropStorage(this.options.context, collections);
 	}
 
 	/** A new generated secret; the previous ones keep verifying for WEBHOOKS_SECRET_OVERLAP. */
@@ -186,6 +188,13 @@ export async function ensureStorageFor(context: ExtensionContext, keys: (string 
 	for (const row of rows) {
 		if (typeof row.collection === 'string' && row.collection !== '') await ensureStorage(context, storageTarget(row), { onlyIfIncomplete: true });
 	}
+}
+
+/** The storage collections of the given endpoints. */
+export async function storageOf(knex: ExtensionContext['database'], keys: (string | number)[]): Promise<string[]> {
+	if (keys.length === 0) return [];
+	const rows: { collection: string | null }[] = await knex(ENDPOINTS_COLLECTION).select('collection').whereIn('id', keys);
+	return rows.map((row) => row.collection ?? '').filter(Boolean);
 }
 
 function storageTarget(endpoint: Item): StorageTarget {

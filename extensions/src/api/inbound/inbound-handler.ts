@@ -1,10 +1,14 @@
 // Serves inbound endpoints at INBOUND_PATH. Mounted before Directus's own middlewares (so the
 // body is still unread and its exact bytes can be verified) and checks, in order: endpoint,
-// status, method, rate limit, header and query credentials, size, signatures, expected data; then
-// stores and answers.
+// status, method, rate limit, header and query credentials, size and the global byte budget,
+// signatures, expected data; then stores and answers.
+// Rate limits count per source address (req.ip, which follows IP_TRUST_PROXY): verified requests
+// in the endpoint's bucket for that address, refused ones in a bucket of their own, so nobody's
+// wrong keys use up the real sender's budget.
 // Every refusal stores nothing; every 2xx means the row is committed.
 import { Buffer } from 'node:buffer';
 import type { NextFunction, Request, Response } from 'express';
+import type { BodyBudget, BudgetHold } from './body-budget';
 import { endpointUrl, type FailureKind } from '../../shared/inbound-endpoint';
 import { INBOUND_SECURITY_HEADERS } from '../../shared/inbound-response';
 import { keptAnswer, renderAnswer, type Answer } from './answer';
@@ -13,7 +17,7 @@ import { readBody } from './body-reader';
 import { unexpired } from './endpoint-secrets';
 import type { EndpointRegistry, RegisteredEndpoint } from './endpoint-registry';
 import { unmetExpectations } from './expectations';
-import type { RateLimiter } from './rate-limiter';
+import type { RateDecision, RateLimiter } from './rate-limiter';
 import type { RequestRecorder } from './request-recorder';
 import { storedRequest } from './stored-request';
 import { VERIFIERS, type Verdict } from './verifiers';
@@ -28,6 +32,8 @@ export interface InboundHandlerOptions {
 	registry: EndpointRegistry;
 	recorder: RequestRecorder;
 	limiter: RateLimiter;
+	/** Bytes of bodies held at once across all endpoints. */
+	budget: BodyBudget;
 	bodyTimeoutMs: number;
 	publicUrl: string | undefined;
 	logger: Logger;
@@ -45,6 +51,8 @@ interface Refusal {
 
 // Providers retry on 503; an admin pausing an endpoint should not lose their events.
 const PAUSED_RETRY_AFTER_SECONDS = '300';
+// Bodies in flight finish within WEBHOOKS_INBOUND_BODY_TIMEOUT: a few seconds frees room.
+const BUSY_RETRY_AFTER_SECONDS = '5';
 // Presets whose credentials are in the headers or the query, not computed over the body.
 const HEADER_CREDENTIALS = new Set(['api_key', 'basic']);
 const NO_BODY = Buffer.alloc(0);
@@ -85,11 +93,10 @@ export class InboundHandler {
 			const allow = endpoint.methods.join(', ');
 			return this.refuse(res, endpoint, 'method', { message: `Method ${method} is not allowed here; use ${allow}`, headers: { allow }, close: true });
 		}
-		if (endpoint.rateLimitPerMinute !== null) {
-			const decision = this.options.limiter.take(endpoint.id, endpoint.rateLimitPerMinute);
-			if (!decision.ok) {
-				return this.refuse(res, endpoint, 'rate_limited', { message: 'Too many requests', headers: { 'retry-after': String(decision.retryAfterSeconds) }, close: true });
-			}
+		const rate = rateOf(endpoint, req);
+		if (rate !== null) {
+			const decision = this.options.limiter.peek(rate.verifiedBucket, rate.limit);
+			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
 		}
 		const headers = singleValued(req.headers);
 		const query = parseQueryString(queryOf(req.originalUrl ?? req.url));
@@ -97,16 +104,50 @@ export class InboundHandler {
 		// A key or password in a header or the query is checked before the body is read: a wrong one
 		// costs nothing but the headers (the connection closes on the unread body).
 		const early = HEADER_CREDENTIALS.has(endpoint.auth) ? this.verify(endpoint, request) : null;
-		if (early !== null && !early.ok) return this.refuseUnverified(res, endpoint, early, true);
-		const read = await readBody(req, endpoint.maxBodyBytes, this.options.bodyTimeoutMs);
+		if (early !== null && !early.ok) return this.refuseUnverified(res, endpoint, early, true, rate);
+		// A body that would be checked against a signature is not read for an address whose refusals are used up.
+		if (rate !== null && early === null && endpoint.auth !== 'none') {
+			const decision = this.options.limiter.peek(rate.refusedBucket, rate.limit);
+			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
+		}
+		const hold = this.options.budget.hold();
+		try {
+			await this.receive(req, res, endpoint, request, early, hold, rate);
+		} finally {
+			hold.release();
+		}
+	}
+
+	/** From reading the body to the answer, holding the body's bytes in the budget. */
+	private async receive(
+		req: Request,
+		res: Response,
+		endpoint: RegisteredEndpoint,
+		request: { method: string; headers: Record<string, string | undefined>; query: Record<string, string | string[]>; rawBody: Buffer },
+		early: Verdict | null,
+		hold: BudgetHold,
+		rate: Rate | null,
+	): Promise<void> {
+		const { method, headers } = request;
+		const query = request.query as ReturnType<typeof parseQueryString>;
+		// More than the whole budget could never be taken: that is "too large", not "retry later".
+		const maxBytes = Math.min(endpoint.maxBodyBytes, this.options.budget.max);
+		const read = await readBody(req, maxBytes, this.options.bodyTimeoutMs, hold);
 		if (!read.ok) {
-			if (read.reason === 'too_large') return this.refuse(res, endpoint, 'too_large', { message: `The body is larger than ${endpoint.maxBodyBytes} bytes`, close: true });
+			if (read.reason === 'too_large') return this.refuse(res, endpoint, 'too_large', { message: `The body is larger than ${maxBytes} bytes`, close: true });
 			if (read.reason === 'timeout') return this.send(res, { status: 408, code: 'REQUEST_TIMEOUT', message: 'The body did not arrive in time', close: true });
+			if (read.reason === 'busy') {
+				return this.send(res, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Too many request bodies are being received at once; retry later', headers: { 'retry-after': BUSY_RETRY_AFTER_SECONDS }, close: true });
+			}
 			res.destroy();
 			return;
 		}
 		const verdict = early ?? this.verify(endpoint, { ...request, rawBody: read.body });
-		if (!verdict.ok) return this.refuseUnverified(res, endpoint, verdict, false);
+		if (!verdict.ok) return this.refuseUnverified(res, endpoint, verdict, false, rate);
+		if (rate !== null) {
+			const decision = this.options.limiter.take(rate.verifiedBucket, rate.limit);
+			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
+		}
 		const dedupe = endpoint.dedupeHeader === null ? null : headers[endpoint.dedupeHeader] ?? null;
 		const stored = storedRequest({
 			endpointId: endpoint.id,
@@ -169,7 +210,16 @@ export class InboundHandler {
 		res.end(answer.body);
 	}
 
-	private refuseUnverified(res: Response, endpoint: RegisteredEndpoint, verdict: Extract<Verdict, { ok: false }>, bodyUnread: boolean): void {
+	private rateLimited(res: Response, endpoint: RegisteredEndpoint, decision: Extract<RateDecision, { ok: false }>): void {
+		this.refuse(res, endpoint, 'rate_limited', { message: 'Too many requests', headers: { 'retry-after': String(decision.retryAfterSeconds) }, close: true });
+	}
+
+	/** A refusal of credentials; with a rate limit it counts in the source's bucket of refusals. */
+	private refuseUnverified(res: Response, endpoint: RegisteredEndpoint, verdict: Extract<Verdict, { ok: false }>, bodyUnread: boolean, rate: Rate | null): void {
+		if (rate !== null) {
+			const decision = this.options.limiter.take(rate.refusedBucket, rate.limit);
+			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
+		}
 		this.options.logger.debug({ endpoint: endpoint.id, reason: verdict.reason }, '[webhooks] inbound request refused');
 		if (verdict.status === 403) return this.send(res, { status: 403, code: 'FORBIDDEN', message: verdict.reason, close: bodyUnread });
 		return this.refuse(res, endpoint, 'auth', { message: verdict.reason, close: bodyUnread });
@@ -188,6 +238,19 @@ export class InboundHandler {
 		if (refusal.close) res.setHeader('connection', 'close');
 		res.json({ errors: [{ message: refusal.message, extensions }] });
 	}
+}
+
+/** An endpoint's rate limit and the buckets of the request's source address, or null without a limit. */
+interface Rate {
+	limit: number;
+	verifiedBucket: string;
+	refusedBucket: string;
+}
+
+function rateOf(endpoint: RegisteredEndpoint, req: Request): Rate | null {
+	if (endpoint.rateLimitPerMinute === null) return null;
+	const source = req.ip ?? req.socket.remoteAddress ?? '';
+	return { limit: endpoint.rateLimitPerMinute, verifiedBucket: `${endpoint.id} ${source}`, refusedBucket: `${endpoint.id} ${source} refused` };
 }
 
 /** The header or query parameter an endpoint's callers send their key or signature in. */

@@ -1,7 +1,8 @@
 // The collection an endpoint stores its accepted requests in: created with the endpoint, in the
 // Webhooks folder, an ordinary collection so Flows, permissions and the Data Studio work on it.
-// Never dropped implicitly; mapped fields are added when mappings are added.
-import { GROUP_COLLECTION } from '../../shared/collections';
+// Mapped fields are added when mappings are added. Dropped implicitly only when its endpoint is
+// deleted and it never stored a request.
+import { ENDPOINTS_COLLECTION, GROUP_COLLECTION } from '../../shared/collections';
 import { STORED_REQUEST_STATUSES, type FieldMapping } from '../../shared/inbound-endpoint';
 import type { ExtensionContext } from '../context';
 import type { CollectionDefinition, FieldDefinition } from '../schema/definition';
@@ -101,6 +102,26 @@ export async function ensureStorage(context: ExtensionContext, target: StorageTa
 	return run.then(() => {
 		changes += 1;
 	});
+}
+
+/**
+ * Drops storage collections, one schema change at a time like ensureStorage. With `onlyUnused`,
+ * only those no endpoint uses and without a single row: history is never dropped implicitly.
+ */
+export async function dropStorage(context: ExtensionContext, collections: string[], options: { onlyUnused?: boolean } = {}): Promise<void> {
+	if (collections.length === 0) return;
+	const knex = context.database;
+	const run = queue.then(async () => {
+		for (const collection of collections) {
+			const schema = await context.getSchema({ database: knex, bypassCache: true });
+			if (!schema.collections[collection]) continue;
+			if (options.onlyUnused && ((await knex(ENDPOINTS_COLLECTION).first('id').where({ collection })) || (await knex(collection).first('id')))) continue;
+			await new context.services.CollectionsService({ knex, schema, accountability: null }).deleteOne(collection);
+			changes += 1;
+		}
+	});
+	queue = run.catch(() => undefined);
+	return run;
 }
 
 /** Moves whenever this process may have changed a storage collection: cached schemas are stale then. */

@@ -12,6 +12,7 @@ import { toJson } from '../rows';
 import { SecretBox } from '../secret-box';
 import { generateSecret } from './signing';
 import { scopeOf, type DelegateCheck } from './delegate-check';
+import { assertUnderQuota, type Quota } from '../owner-quota';
 
 const INTERNAL_COLLECTIONS = [OUTGOING_COLLECTION, DELIVERIES_COLLECTION, ATTEMPTS_COLLECTION];
 
@@ -19,11 +20,13 @@ export class WebhookConfig {
 	private readonly box: SecretBox;
 	private readonly secretOverlapMs: number;
 	private readonly delegates: DelegateCheck;
+	private readonly quota: Quota | null;
 
-	constructor(box: SecretBox, secretOverlapMs: number, delegates: DelegateCheck) {
+	constructor(box: SecretBox, secretOverlapMs: number, delegates: DelegateCheck, quota: Quota | null = null) {
 		this.box = box;
 		this.secretOverlapMs = secretOverlapMs;
 		this.delegates = delegates;
+		this.quota = quota;
 	}
 
 	/**
@@ -36,6 +39,7 @@ export class WebhookConfig {
 		if (accountability && !accountability.admin) {
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'create');
 			await this.checkDelegate([payload], knex, schema, accountability);
+			if (this.quota) await assertUnderQuota(knex, this.quota, accountability);
 		}
 		if (Array.isArray(payload.headers)) payload.headers = (payload.headers as WebhookHeader[]).map((header) => this.sealed(header));
 		if (SecretBox.isSealed(payload.secret)) return payload;

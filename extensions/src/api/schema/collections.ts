@@ -414,6 +414,8 @@ const endpoints: CollectionDefinition = {
 			{ sort: 22, note: 'Copy values from requests into typed fields of the storage collection' },
 		),
 		...timestamps(),
+		// Counts against WEBHOOKS_MAX_ENDPOINTS_PER_USER; Directus fills it on create.
+		field('user_created', 'uuid', { special: ['user-created'], interface: 'input', readonly: true, width: 'half', note: 'Owner: the user who created the endpoint' }),
 	],
 };
 
