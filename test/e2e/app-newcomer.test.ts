@@ -37,12 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await receiver?.close();
-	const hooks = await api.get('/webhooks?fields=id&limit=-1');
-	const ids = (hooks.body.data ?? []).map((hook: { id: number }) => hook.id);
-	if (ids.length > 0) await api.delete('/webhooks', ids);
-	const endpoints = await api.get('/webhooks/endpoints?fields=id&limit=-1');
-	for (const endpoint of endpoints.body.data ?? []) await api.delete(`/webhooks/endpoints/${endpoint.id}?drop_collection=true`);
-	await api.delete(`/collections/${COLLECTION}`);
+	await api.deleteEverything(COLLECTION);
 });
 
 const tag = () => randomBytes(3).toString('hex');

@@ -52,6 +52,16 @@ export class ApiClient {
 		if (response.status !== 200) throw new Error(`creating ${collection} failed: ${JSON.stringify(response.body)}`);
 	}
 
+	/** Deletes every webhook and endpoint (with its stored requests), then the collection: a browser file's cleanup. */
+	async deleteEverything(collection: string): Promise<void> {
+		const hooks = await this.get('/webhooks?fields=id&limit=-1');
+		const ids = (hooks.body.data ?? []).map((hook: { id: number }) => hook.id);
+		if (ids.length > 0) await this.delete('/webhooks', ids);
+		const endpoints = await this.get('/webhooks/endpoints?fields=id&limit=-1');
+		for (const endpoint of endpoints.body.data ?? []) await this.delete(`/webhooks/endpoints/${endpoint.id}?drop_collection=true`);
+		await this.delete(`/collections/${collection}`);
+	}
+
 	get<T = any>(path: string) {
 		return this.request<T>('GET', path);
 	}
