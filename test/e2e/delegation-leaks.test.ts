@@ -150,7 +150,7 @@ describe('the delivery log, read by a delegate', () => {
 
 describe('related items written inline', () => {
 	it('reach no webhook: nested objects become their keys, so no password or unreadable row is stored or sent', async () => {
-		const adminHook = await createAs(admin, { name: `${TAG} admin-nested`, url: receiver.url('/admin-nested'), actions: ['create'], collections: [ARTICLES] });
+		const adminHook = await createAs(admin, { name: `${TAG} admin-nested`, url: receiver.url('/admin-nested'), actions: ['create', 'update'], collections: [ARTICLES] });
 		const delegateHook = await createAs(delegate, { name: `${TAG} delegate-nested`, url: receiver.url('/delegate-nested'), actions: ['create'], collections: [ARTICLES] });
 		const existing = await ok(admin.post(`/items/${PRIVATE}`, { title: 'secret-existing-private' }));
 		const created = await ok(
@@ -172,5 +172,15 @@ describe('related items written inline', () => {
 		// The stored event data has no nested values either.
 		const log = await admin.get(`/webhooks/${adminHook}/deliveries?filter[item_key][_eq]=${created.id}&fields=event_data`);
 		expect(JSON.stringify(log.body)).not.toContain('plain-secret-password');
+
+		// O2M changes become a summary: how many created, which keys updated or deleted.
+		await ok(admin.patch(`/items/${ARTICLES}/${created.id}`, { privates: { create: [{ title: 'secret-o2m-change' }], update: [], delete: [] } }));
+		await until(
+			async () => received('/admin-nested').length,
+			(count: number) => count === 2,
+		);
+		const change = received('/admin-nested')[1]!;
+		expect(change.body).not.toContain('secret-');
+		expect(JSON.parse(change.body).payload).toEqual({ privates: { create: 1, update: [], delete: [] } });
 	});
 });
