@@ -184,3 +184,43 @@ describe('related items written inline', () => {
 		expect(JSON.parse(change.body).payload).toEqual({ privates: { create: 1, update: [], delete: [] } });
 	});
 });
+
+describe("a delegate's limits on a webhook they changed", () => {
+	it("stay after an admin re-enables, renames or tests it, and end only when an admin changes its url", async () => {
+		const id = await createAs(admin, usersHook('/f4-admin'));
+		await ok(delegate.patch(`/webhooks/${id}`, { url: receiver.url('/f4-stolen') }));
+		// The delegate's receiver gets the webhook disabled; an admin turns it back on.
+		receiver.respond((request) => (request.path === '/f4-stolen' ? { status: 410 } : { status: 200, body: 'ok' }));
+		try {
+			await ok(admin.patch(`/users/${delegateUser}`, { first_name: `Gone ${TAG}` }));
+			await until(
+				async () => (await admin.get(`/webhooks/${id}?fields=status`)).body.data.status,
+				(status: string) => status === 'inactive',
+			);
+		} finally {
+			receiver.respond(() => ({ status: 200, body: 'ok' }));
+		}
+		await ok(admin.patch(`/webhooks/${id}`, { status: 'active' }));
+		await ok(admin.patch(`/webhooks/${id}`, { name: `${TAG} renamed` }));
+		await ok(admin.post(`/webhooks/${id}/test`));
+		await ok(admin.patch(`/users/${otherUser}`, { external_identifier: 'secret-f4-other' }));
+		expect(await settled(id, otherUser)).toMatchObject({ status: 'skipped' });
+		for (const request of received('/f4-stolen')) expect(request.body).not.toContain('secret-');
+		// A value sent for the owner field is not taken, even from an admin.
+		await ok(admin.patch(`/items/webhooks_outgoing/${id}`, { scope_owner: null, name: `${TAG} renamed again` }));
+		await ok(admin.patch(`/users/${otherUser}`, { first_name: `Other again ${TAG}` }));
+		await until(
+			async () => (await admin.get(`/webhooks/${id}/deliveries?filter[item_key][_eq]=${otherUser}&filter[status][_eq]=skipped&fields=id`)).body.data.length,
+			(count: number) => count === 2,
+		);
+
+		// An admin pointing it elsewhere takes the destination over: everything is sent again.
+		await ok(admin.patch(`/webhooks/${id}`, { url: receiver.url('/f4-admin-again') }));
+		await ok(admin.patch(`/users/${otherUser}`, { external_identifier: 'secret-f4-admin' }));
+		await until(
+			async () => received('/f4-admin-again').length,
+			(count: number) => count > 0,
+		);
+		expect(received('/f4-admin-again')[0]!.body).toContain('secret-f4-admin');
+	});
+});
