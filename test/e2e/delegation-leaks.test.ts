@@ -21,6 +21,7 @@ const delegate = new ApiClient(info.url, delegateToken);
 let receiver: Receiver;
 let delegateUser: string;
 let otherUser: string;
+let delegateRole: string;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 function received(path: string): ReceivedRequest[] {
@@ -70,6 +71,7 @@ beforeAll(async () => {
 	for (const action of ['create', 'read', 'update']) await grant('webhooks_outgoing', action);
 	await grant(ARTICLES, 'read');
 	const role = await ok(admin.post('/roles', { name: `${TAG} delegate` }));
+	delegateRole = role.id;
 	await ok(admin.post('/access', { role: role.id, policy: policy.id }));
 	delegateUser = (await ok(admin.post('/users', { email: `${TAG}@example.com`, password: randomBytes(12).toString('hex'), role: role.id, token: delegateToken }))).id;
 	otherUser = (await ok(admin.post('/users', { email: `${TAG}-other@example.com`, password: randomBytes(12).toString('hex') }))).id;
@@ -222,5 +224,24 @@ describe("a delegate's limits on a webhook they changed", () => {
 			(count: number) => count > 0,
 		);
 		expect(received('/f4-admin-again')[0]!.body).toContain('secret-f4-admin');
+	});
+});
+
+describe('an admin policy limited to other IP addresses', () => {
+	it('does not make a webhook owner an admin at delivery, as it does not in their requests', async () => {
+		const token = randomBytes(24).toString('hex');
+		const ipAdmin = await ok(admin.post('/policies', { name: `${TAG} admin elsewhere`, admin_access: true, app_access: true, ip_access: ['10.255.255.1'] }));
+		const user = await ok(admin.post('/users', { email: `${TAG}-ip@example.com`, password: randomBytes(12).toString('hex'), role: delegateRole, token }));
+		cleanup.push(() => admin.delete(`/users/${user.id}`), () => admin.delete(`/policies/${ipAdmin.id}`));
+		await ok(admin.post('/access', { user: user.id, policy: ipAdmin.id }));
+		const owner = new ApiClient(info.url, token);
+		expect((await owner.get('/users/me?fields=id')).status).toBe(200);
+		// From here the user is not an admin: reading a collection only admins read is refused.
+		expect((await owner.get(`/items/${PRIVATE}`)).status).toBe(403);
+
+		const id = await createAs(owner, usersHook('/ip-owner'));
+		await ok(admin.patch(`/users/${otherUser}`, { external_identifier: 'secret-ip-owner' }));
+		expect(await settled(id, otherUser)).toMatchObject({ status: 'skipped' });
+		for (const request of received('/ip-owner')) expect(request.body).not.toContain('secret-');
 	});
 });
