@@ -1,7 +1,7 @@
-// Who a webhook acts for at delivery time: its creator and last editor (user_created,
-// user_updated). Their Directus accountability is rebuilt from public data (the user, their
-// role and its parents, the policies attached to either), cached for a few seconds, so a
-// webhook never sends what those users could not read themselves.
+// Who a webhook acts for at delivery time: its creator, last editor and last non-admin editor
+// (user_created, user_updated, scope_owner). Their Directus accountability is rebuilt from
+// public data (the user, their role and its parents, the policies attached to either), cached
+// for a few seconds, so a webhook never sends what those users could not read themselves.
 import type { Knex } from 'knex';
 import type { Accountability } from '../context';
 
