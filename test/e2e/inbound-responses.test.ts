@@ -13,6 +13,8 @@ import { until } from '../harness/wait.ts';
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
 const created: number[] = [];
+/** An endpoint callers must hold the key for: replays of it get the original body. */
+const KEYED = { auth: 'api_key', auth_config: { header: 'X-Key' } };
 const SANDBOX = /^default-src 'none'; sandbox; frame-ancestors 'none'$/;
 
 async function createEndpoint(overrides: Record<string, unknown> = {}) {
@@ -168,19 +170,20 @@ describe('inbound responses are never active content on the Directus origin', ()
 describe('a redelivery is answered with the original response', () => {
 	it('a replayed delivery id with another body gets the original bytes, never the stored row rendered for the new caller', async () => {
 		const endpoint = await createEndpoint({
+			...KEYED,
 			dedupe_header: 'X-Delivery',
 			response_status: 202,
 			response_headers: [{ header: 'X-Trace', value: 'first' }],
 			response_body: '{"got": {{ request.body }} , "stored": {{ item.body }}, "id": {{ item.id }}}',
 		});
 		const delivery = `d-${randomBytes(4).toString('hex')}`;
-		const send = (body: unknown) => call(endpoint.url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-delivery': delivery } });
+		const send = (body: unknown) => call(endpoint.url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-delivery': delivery, 'x-key': endpoint.secret! } });
 		const original = await send({ card: 'original-secret-4242' });
 		expect(original.status).toBe(202);
 		expect(JSON.parse(original.text).stored).toEqual({ card: 'original-secret-4242' });
 		// The config changes afterwards: the replay still gets what the original caller got.
 		expect((await api.patch(`/webhooks/endpoints/${endpoint.id}`, { response_headers: [{ header: 'X-Trace', value: 'second' }], response_body: '{"now": {{ item.body }}}' })).status).toBe(200);
-		await until(() => call(endpoint.url, { body: '{}', headers: { 'content-type': 'application/json', 'x-delivery': `other-${delivery}` } }), (response) => response.text.startsWith('{"now"'));
+		await until(() => call(endpoint.url, { body: '{}', headers: { 'content-type': 'application/json', 'x-delivery': `other-${delivery}`, 'x-key': endpoint.secret! } }), (response) => response.text.startsWith('{"now"'));
 		const replay = await send({ probe: 'attacker' });
 		expect(replay.status).toBe(202);
 		expect(replay.text).toBe(original.text);
@@ -193,16 +196,50 @@ describe('a redelivery is answered with the original response', () => {
 	});
 
 	it('storage made before answers were kept gets the field with its first request, and replays from then on get the original', async () => {
-		const endpoint = await createEndpoint({ dedupe_header: 'X-Delivery', response_body: '{"stored": {{ item.body }}}' });
+		const endpoint = await createEndpoint({ ...KEYED, dedupe_header: 'X-Delivery', response_body: '{"stored": {{ item.body }}}' });
 		// As an earlier version created it: no response field.
 		expect((await api.delete(`/fields/${endpoint.collection}/response`)).status).toBe(204);
 		await new Promise((done) => setTimeout(done, 1_500));
-		const send = (body: unknown) => call(endpoint.url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-delivery': 'upgraded' } });
+		const send = (body: unknown) => call(endpoint.url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-delivery': 'upgraded', 'x-key': endpoint.secret! } });
 		const original = await send({ n: 'original' });
 		expect(original.status).toBe(200);
 		expect((await api.get(`/fields/${endpoint.collection}/response`)).status).toBe(200);
 		const replay = await send({ n: 'probe' });
 		expect(replay.text).toBe(original.text);
+	});
+
+	it('without authentication, whoever replays a known delivery id gets the status and headers, never the body', async () => {
+		const endpoint = await createEndpoint({ dedupe_header: 'X-Delivery', response_status: 202, response_headers: [{ header: 'X-Trace', value: 'kept' }], response_body: '{"stored": {{ item.body }}}' });
+		const send = (body: unknown) => call(endpoint.url, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-delivery': 'public-id' } });
+		const original = await send({ card: 'secret-public-4242' });
+		expect(original.text).toContain('secret-public-4242');
+		const replay = await send({ probe: 'attacker' });
+		expect(replay.text).not.toContain('secret-');
+		expect([replay.status, replay.text, replay.headers.get('x-trace'), replay.headers.get('x-webhook-duplicate')]).toEqual([202, '', 'kept', 'true']);
+	});
+
+	it('a field mapping named response is stored data, never served as the kept answer of a replay', async () => {
+		const endpoint = await createEndpoint({ ...KEYED, dedupe_header: 'X-Delivery', response_status: 201 });
+		// Refused in new config; an install from before may hold it.
+		await forceConfig(endpoint.id, { field_mappings: JSON.stringify([{ path: 'body.note', field: 'response', type: 'string' }]) });
+		// Any write reloads the endpoints.
+		expect((await api.patch(`/webhooks/endpoints/${endpoint.id}`, { response_status: 201 })).status).toBe(200);
+		const send = (note: string, delivery: string) =>
+			call(endpoint.url, { body: JSON.stringify({ note }), headers: { 'content-type': 'application/json', 'x-delivery': delivery, 'x-key': endpoint.secret! } });
+		let probe = 0;
+		await until(
+			async () => {
+				probe += 1;
+				await send('mapped', `probe-${probe}`);
+				return (await api.get(`/items/${endpoint.collection}?filter[delivery_id][_eq]=probe-${probe}&fields=response`)).body.data?.[0]?.response;
+			},
+			(response: unknown) => response === 'mapped',
+		);
+		const forged = JSON.stringify({ status: 200, headers: [], content_type: 'application/json', body: 'secret-first-sender' });
+		expect((await send(forged, 'mapped')).status).toBe(201);
+		const replay = await send('probe', 'mapped');
+		expect(replay.text).not.toContain('secret-');
+		expect([replay.status, replay.text]).toEqual([201, '']);
 	});
 
 	it('without a template the replay gets the same empty answer', async () => {

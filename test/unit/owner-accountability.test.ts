@@ -15,7 +15,7 @@ beforeEach(async () => {
 	await db.schema.createTable('directus_users', (table) => (table.string('id'), table.string('role'), table.string('status')));
 	await db.schema.createTable('directus_roles', (table) => (table.string('id'), table.string('parent')));
 	await db.schema.createTable('directus_access', (table) => (table.string('role'), table.string('user'), table.string('policy')));
-	await db.schema.createTable('directus_policies', (table) => (table.string('id'), table.boolean('admin_access'), table.boolean('app_access')));
+	await db.schema.createTable('directus_policies', (table) => (table.string('id'), table.boolean('admin_access'), table.boolean('app_access'), table.text('ip_access')));
 	await db('directus_roles').insert([{ id: 'root', parent: null }, { id: 'child', parent: 'root' }]);
 	await db('directus_policies').insert([{ id: 'admin', admin_access: true, app_access: true }, { id: 'app', admin_access: false, app_access: true }]);
 });
@@ -37,6 +37,20 @@ describe('OwnerAccountability', () => {
 		await db('directus_access').insert([{ role: 'root', user: null, policy: 'admin' }, { role: null, user: 'u2', policy: 'admin' }]);
 		const owners = new OwnerAccountability(db);
 		expect(await owners.get('u1')).toEqual({ kind: 'admin' });
+		expect(await owners.get('u2')).toEqual({ kind: 'admin' });
+	});
+
+	it('ignores policies limited to IP addresses, as Directus does for a request without one', async () => {
+		await db('directus_policies').insert([
+			{ id: 'admin-ip', admin_access: true, app_access: true, ip_access: '10.0.0.1' },
+			{ id: 'app-ip', admin_access: false, app_access: true, ip_access: '10.0.0.0/8' },
+			{ id: 'admin-empty-ip', admin_access: true, app_access: false, ip_access: '' },
+		]);
+		await db('directus_users').insert([{ id: 'u1', role: null, status: 'active' }, { id: 'u2', role: null, status: 'active' }]);
+		await db('directus_access').insert([{ role: null, user: 'u1', policy: 'admin-ip' }, { role: null, user: 'u1', policy: 'app-ip' }, { role: null, user: 'u2', policy: 'admin-empty-ip' }]);
+		const owners = new OwnerAccountability(db);
+		expect(await owners.get('u1')).toEqual({ kind: 'user', accountability: { user: 'u1', role: null, roles: [], admin: false, app: false, ip: null } });
+		// An empty list limits nothing.
 		expect(await owners.get('u2')).toEqual({ kind: 'admin' });
 	});
 

@@ -176,12 +176,22 @@ export class InboundHandler {
 		let answer = keep && !endpoint.responseReadsId ? renderAnswer(endpoint, context) : null;
 		if (answer !== null) stored.row.response = answer;
 		const recorded = await this.options.recorder.record(endpoint, stored.row);
-		if (recorded.duplicate) return this.answer(res, keptAnswer(endpoint, recorded.item.response), true);
+		if (recorded.duplicate) return this.answer(res, this.replayAnswer(endpoint, recorded.item.response), true);
 		if (answer === null) {
 			answer = renderAnswer(endpoint, { ...context, item: recorded.item });
 			if (keep) await this.options.recorder.keepAnswer(endpoint, recorded.item.id, answer);
 		}
 		this.answer(res, answer, false);
+	}
+
+	/**
+	 * A duplicate's answer: the kept one, when `response` holds one (a mapping of that name holds the
+	 * first sender's data instead). Without authentication anyone who learns a delivery id may
+	 * replay it, so they get the status and headers only, not what the first sender was answered.
+	 */
+	private replayAnswer(endpoint: RegisteredEndpoint, kept: unknown): Answer {
+		const answer = keptAnswer(endpoint, endpoint.storesResponse ? kept : null);
+		return endpoint.auth === 'none' ? { ...answer, content_type: null, body: null } : answer;
 	}
 
 	private verify(endpoint: RegisteredEndpoint, request: Parameters<typeof VERIFIERS.none.verify>[0]): Verdict {

@@ -3,6 +3,7 @@ import type { SchemaOverview } from '../context';
 import type { Runtime } from '../runtime';
 import type { EventSource } from './event-sources';
 import { redact, secretFields } from './redact';
+import { relationKeys } from './relation-keys';
 
 interface HookMeta {
 	key?: string | number;
@@ -25,7 +26,8 @@ export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMe
 		action: source.action,
 		collection: meta.collection,
 		keys: typedKeys(keys, context.schema, meta.collection),
-		payload: redact(meta.payload, secretFields(context.schema, meta.collection)),
+		// Related items written inline keep only their keys: their data is not this collection's.
+		payload: redact(relationKeys(meta.payload, context.schema, meta.collection), secretFields(context.schema, meta.collection)),
 		accountability: context.accountability,
 	});
 }

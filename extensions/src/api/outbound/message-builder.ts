@@ -39,8 +39,9 @@ export class MessageBuilder {
 		const sendsBody = webhook.data && webhook.method !== 'GET';
 		let body: string | null = null;
 		if (readers.length > 0) {
-			// Checked even without a body: the event itself must be one the owners may see.
-			const payload = await this.ownersPayload(webhook, delivery, readers);
+			// Checked even without a body: the event itself must be one the owners may see. Who wrote
+			// (user and role ids) is left out: the owners may not read those users or roles.
+			const { accountability: _writer, ...payload } = await this.ownersPayload(webhook, delivery, readers);
 			if (sendsBody) body = JSON.stringify(payload);
 		} else if (sendsBody) {
 			body = JSON.stringify(await this.payload(webhook, delivery));

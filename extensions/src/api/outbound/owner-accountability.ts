@@ -1,7 +1,7 @@
-// Who a webhook acts for at delivery time: its creator and last editor (user_created,
-// user_updated). Their Directus accountability is rebuilt from public data (the user, their
-// role and its parents, the policies attached to either), cached for a few seconds, so a
-// webhook never sends what those users could not read themselves.
+// Who a webhook acts for at delivery time: its creator, last editor and last non-admin editor
+// (user_created, user_updated, scope_owner). Their Directus accountability is rebuilt from
+// public data (the user, their role and its parents, the policies attached to either), cached
+// for a few seconds, so a webhook never sends what those users could not read themselves.
 import type { Knex } from 'knex';
 import type { Accountability } from '../context';
 
@@ -40,8 +40,11 @@ export class OwnerAccountability {
 				if (roles.length > 0) query.orWhereIn('role', roles);
 			});
 		const policyIds: string[] = [...new Set((access as { policy: string }[]).map((row) => row.policy))];
-		const policies: { admin_access: unknown; app_access: unknown }[] =
-			policyIds.length > 0 ? await this.knex('directus_policies').select('admin_access', 'app_access').whereIn('id', policyIds) : [];
+		const all: { admin_access: unknown; app_access: unknown; ip_access: unknown }[] =
+			policyIds.length > 0 ? await this.knex('directus_policies').select('admin_access', 'app_access', 'ip_access').whereIn('id', policyIds) : [];
+		// Directus applies a policy limited to IP addresses only to requests from them: an owner
+		// rebuilt here has no address, so such policies give no admin or app access.
+		const policies = all.filter((policy) => !limitedByIp(policy.ip_access));
 		const flag = (value: unknown) => value === true || value === 1 || value === '1' || value === 'true';
 		if (policies.some((policy) => flag(policy.admin_access))) return { kind: 'admin' };
 		return {
@@ -61,4 +64,8 @@ export class OwnerAccountability {
 		}
 		return roles;
 	}
+}
+
+function limitedByIp(value: unknown): boolean {
+	return Array.isArray(value) ? value.length > 0 : typeof value === 'string' && value.trim() !== '';
 }

@@ -1,7 +1,8 @@
 // What a webhook owned by non-admins may send: only items and fields that each of its owners
-// (creator and last editor) may read with their own Directus permissions, read through
-// ItemsService as them so row rules and field permissions apply. A filter is evaluated as them
+// (creator, last editor, scope_owner) may read with their own Directus permissions, read
+// through ItemsService as them so row rules and field permissions apply. A filter is evaluated as them
 // too: one on a field they cannot read skips the delivery, whatever the value (no oracle).
+import { isDeepStrictEqual } from 'node:util';
 import { SkipDelivery } from './delivery-skip';
 import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
 import type { OwnerAccountability } from './owner-accountability';
@@ -61,8 +62,10 @@ export class OwnerScope {
 				}
 				if (row === null) throw new SkipDelivery('the item does not match the webhook filter');
 			}
-			const fields = new Set<string>(Object.keys(row));
-			readable = readable ? new Set([...readable].filter((field: string) => fields.has(field))) : fields;
+			// A field stays only if every reader got the same value: related items are read as each
+			// reader sees them, and one reader may see more of them than another.
+			const seen = row;
+			readable = readable ? new Set([...readable].filter((field: string) => field in seen && isDeepStrictEqual(seen[field], item![field]))) : new Set(Object.keys(row));
 			item ??= row;
 		}
 		return pick(item ?? {}, readable ?? new Set());

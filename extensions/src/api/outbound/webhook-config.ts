@@ -74,6 +74,13 @@ export class WebhookConfig {
 				.select('collections', 'fields', 'watch_fields', 'filter', 'include_previous', 'item_role')
 				.whereIn('id', keys);
 			await this.checkDelegate(stored.map((row) => ({ ...row, ...payload })), knex, schema, accountability);
+			// Written directly: the caller may have no field permission on it. Should the write fail
+			// after this, the webhook is only limited more, never less.
+			await knex(OUTGOING_COLLECTION).whereIn('id', keys).update({ scope_owner: accountability.user ?? null });
+		} else if (typeof payload.url === 'string' && keys.length > 0) {
+			// An admin (or the system) pointing the webhook elsewhere takes responsibility for it.
+			const urls: { url: string }[] = await knex(OUTGOING_COLLECTION).select('url').whereIn('id', keys);
+			if (urls.some((row) => row.url !== payload.url)) payload.scope_owner = null;
 		}
 		if (payload.status === 'active') Object.assign(payload, { disabled_reason: null, failing_since: null });
 		const rotating = typeof payload.secret === 'string' && !SecretBox.isSealed(payload.secret);
@@ -164,8 +171,8 @@ export class WebhookConfig {
  */
 function userInput(input: unknown): { fields: unknown; sealed: string | null } {
 	if (!input || typeof input !== 'object' || Array.isArray(input)) return { fields: input, sealed: null };
-	// user_created/user_updated decide what deliveries may send: only Directus sets them.
-	const { date_created: _c, date_updated: _u, user_created: _uc, user_updated: _uu, secret_previous: _p, secret_previous_expires: _e, ...fields } = input as Record<string, unknown>;
+	// user_created/user_updated/scope_owner decide what deliveries may send: never user input.
+	const { date_created: _c, date_updated: _u, user_created: _uc, user_updated: _uu, scope_owner: _so, secret_previous: _p, secret_previous_expires: _e, ...fields } = input as Record<string, unknown>;
 	if (!SecretBox.isSealed(fields.secret)) return { fields, sealed: null };
 	const { secret, ...rest } = fields;
 	return { fields: rest, sealed: secret as string };

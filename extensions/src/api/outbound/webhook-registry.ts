@@ -26,7 +26,7 @@ export interface RegisteredWebhook {
 	/** Signing secrets in clear: the current one first, then a rotated one still in its overlap. */
 	secrets: string[];
 	failingSince: number | null;
-	/** Creator and last editor (user_created, user_updated), when recorded: deliveries send only what they may read. */
+	/** Creator, last editor and last non-admin editor (scope_owner), when recorded: deliveries send only what they may read. */
 	owners: string[];
 }
 
@@ -139,7 +139,7 @@ export class WebhookRegistry extends PolledRegistry {
 			includePrevious: toBool(row.include_previous),
 			secrets,
 			failingSince: toNumber(row.failing_since),
-			owners: [...new Set([row.user_created, row.user_updated].filter((user): user is string => typeof user === 'string' && user !== ''))],
+			owners: [...new Set([row.user_created, row.user_updated, row.scope_owner].filter((user): user is string => typeof user === 'string' && user !== ''))],
 		};
 	}
 }

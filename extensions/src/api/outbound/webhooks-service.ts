@@ -6,6 +6,7 @@ import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from 
 import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
 import type { Runtime } from '../runtime';
 import { SecretAlreadySeenError, WebhookValidationError } from '../errors';
+import { PUBLIC_DELIVERY_FIELDS, publicDeliveryQuery } from './delivery-log-query';
 import { messageId } from './message-id';
 import { generateSecret } from './signing';
 
@@ -110,11 +111,15 @@ export class WebhooksService {
 		return { secret: runtime.config.openSecret(row.secret) };
 	}
 
-	/** A webhook's deliveries: for those who may read the webhook (403 otherwise). */
+	/**
+	 * A webhook's deliveries: for those who may read the webhook (403 otherwise). Non-admins get
+	 * the public fields only (delivery-log-query): event_data holds what they may not read.
+	 */
 	async deliveries(id: number, query: Query): Promise<Item[]> {
 		await this.read(id, { fields: ['id'] });
-		const filter = { _and: [{ webhook: { _eq: id } }, ...(query.filter ? [query.filter] : [])] } as never;
-		return this.log(DELIVERIES_COLLECTION).readByQuery({ sort: ['-id'], limit: 50, ...query, filter });
+		const asked = this.isAdmin() ? query : publicDeliveryQuery(query);
+		const filter = { _and: [{ webhook: { _eq: id } }, ...(asked.filter ? [asked.filter] : [])] } as never;
+		return this.log(DELIVERIES_COLLECTION).readByQuery({ sort: ['-id'], limit: 50, ...asked, filter });
 	}
 
 	async delivery(id: number, deliveryId: number): Promise<Item> {
@@ -122,19 +127,36 @@ export class WebhooksService {
 		return this.deliveryOf(id, deliveryId);
 	}
 
-	/** A delivery with its attempts, once the caller's right to the webhook was checked. */
+	/**
+	 * A delivery with its attempts, once the caller's right to the webhook was checked. A
+	 * non-admin sees what was sent and answered only on webhooks they created: those sent only
+	 * what their creator may read (owner-scope) ever since, while a later editor would otherwise
+	 * see bodies sent before they became an owner.
+	 */
 	private async deliveryOf(id: number, deliveryId: number): Promise<Item> {
-		const [delivery] = (await this.log(DELIVERIES_COLLECTION).readByQuery({ filter: { _and: [{ id: { _eq: deliveryId } }, { webhook: { _eq: id } }] }, limit: 1 })) as Item[];
+		const [delivery] = (await this.log(DELIVERIES_COLLECTION).readByQuery({
+			filter: { _and: [{ id: { _eq: deliveryId } }, { webhook: { _eq: id } }] },
+			...(this.isAdmin() ? {} : { fields: PUBLIC_DELIVERY_FIELDS }),
+			limit: 1,
+		})) as Item[];
 		// Another webhook's delivery or none: the same answer, so ids reveal nothing.
 		if (!delivery) throw new ForbiddenError();
-		const attempts = await this.log(ATTEMPTS_COLLECTION).readByQuery({ filter: { delivery: { _eq: deliveryId } }, sort: ['attempt'], limit: -1 });
-		return { ...delivery, attempts };
+		const attempts: Item[] = await this.log(ATTEMPTS_COLLECTION).readByQuery({ filter: { delivery: { _eq: deliveryId } }, sort: ['attempt'], limit: -1 });
+		const bodies = this.isAdmin() || (await this.isCreator(id));
+		return { ...delivery, attempts: bodies ? attempts : attempts.map((attempt) => ({ ...attempt, request_body: null, response_body: null })) };
 	}
 
-	/** Sends a delivery again, with the same webhook-id so receivers can recognise it. */
+	/**
+	 * Sends a delivery again, with the same webhook-id so receivers can recognise it. Not a
+	 * skipped one for non-admins: it would be rebuilt from data stored while its owners could not
+	 * read the row (payload and previous values of then), once the row became readable.
+	 */
 	async resend(id: number, deliveryId: number): Promise<Item> {
 		await this.assertCanManage(id);
-		await this.deliveryOf(id, deliveryId);
+		const delivery = await this.deliveryOf(id, deliveryId);
+		if (!this.isAdmin() && delivery.status === 'skipped') {
+			throw new ForbiddenError({ reason: 'only an admin may resend a skipped delivery' });
+		}
 		if (!(await this.options.runtime.store.resend(deliveryId))) {
 			throw new InvalidPayloadError({ reason: 'the delivery is being sent right now; try again in a moment' });
 		}
@@ -171,6 +193,19 @@ export class WebhooksService {
 			await this.items(OUTGOING_COLLECTION).updateOne(id, {}, { emitEvents: false });
 		}
 		return webhook;
+	}
+
+	private isAdmin(): boolean {
+		const { accountability } = this.options;
+		return !accountability || accountability.admin === true;
+	}
+
+	/** Read with system rights: the caller may have no field permission on user_created. */
+	private async isCreator(id: number): Promise<boolean> {
+		const user = this.options.accountability?.user;
+		if (!user) return false;
+		const row = await this.options.context.database(OUTGOING_COLLECTION).first('user_created').where({ id });
+		return row?.user_created === user;
 	}
 
 	private who() {

@@ -248,6 +248,8 @@ const outgoing: CollectionDefinition = {
 		// Deliveries send only what both may read (admins: everything); Directus fills them on every write.
 		field('user_created', 'uuid', { special: ['user-created'], interface: 'input', readonly: true, width: 'half', note: 'Owner: the user who created the webhook' }),
 		field('user_updated', 'uuid', { special: ['user-updated'], interface: 'input', readonly: true, width: 'half', note: 'The user who last changed the webhook' }),
+		// Kept across later admin edits (user_updated is not), so those never lift a delegate's limits.
+		field('scope_owner', 'uuid', { interface: 'input', readonly: true, width: 'half', note: 'The last non-admin who changed the webhook: deliveries stay limited to what they may read until an admin changes the URL' }),
 	],
 };
 
