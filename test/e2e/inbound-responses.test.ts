@@ -221,23 +221,23 @@ describe('a redelivery is answered with the original response', () => {
 	it('a field mapping named response is stored data, never served as the kept answer of a replay', async () => {
 		const endpoint = await createEndpoint({ ...KEYED, dedupe_header: 'X-Delivery', response_status: 201 });
 		// Refused in new config; an install from before may hold it.
-		await forceConfig(endpoint.id, { field_mappings: JSON.stringify([{ path: 'body.note', field: 'response', type: 'string' }]) });
+		await forceConfig(endpoint.id, { field_mappings: JSON.stringify([{ path: 'body.note', field: 'response', type: 'json' }]) });
 		// Any write reloads the endpoints.
 		expect((await api.patch(`/webhooks/endpoints/${endpoint.id}`, { response_status: 201 })).status).toBe(200);
-		const send = (note: string, delivery: string) =>
+		const send = (note: unknown, delivery: string) =>
 			call(endpoint.url, { body: JSON.stringify({ note }), headers: { 'content-type': 'application/json', 'x-delivery': delivery, 'x-key': endpoint.secret! } });
 		let probe = 0;
 		await until(
 			async () => {
 				probe += 1;
-				await send('mapped', `probe-${probe}`);
+				await send({ marker: true }, `probe-${probe}`);
 				return (await api.get(`/items/${endpoint.collection}?filter[delivery_id][_eq]=probe-${probe}&fields=response`)).body.data?.[0]?.response;
 			},
-			(response: unknown) => response === 'mapped',
+			(response: unknown) => JSON.stringify(response) === '{"marker":true}',
 		);
-		const forged = JSON.stringify({ status: 200, headers: [], content_type: 'application/json', body: 'secret-first-sender' });
-		expect((await send(forged, 'mapped')).status).toBe(201);
-		const replay = await send('probe', 'mapped');
+		// The first sender's data, shaped like a kept answer.
+		expect((await send({ status: 200, headers: [], content_type: 'application/json', body: 'secret-first-sender' }, 'mapped')).status).toBe(201);
+		const replay = await send({ probe: true }, 'mapped');
 		expect(replay.text).not.toContain('secret-');
 		expect([replay.status, replay.text]).toEqual([201, '']);
 	});
