@@ -7,7 +7,7 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
 	for (;;) {
 		const value = await read();
 		if (done(value)) return value;
-		if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(value).slice(0, 500)}`);
+		if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${String(JSON.stringify(value)).slice(0, 500)}`);
 		await sleep(150);
 	}
 }
