@@ -170,6 +170,27 @@ describe('delegation: what a delegate may configure', () => {
 		expect(viaItems.status, JSON.stringify(viaItems.body)).toBe(400);
 		expect((await admin.get(`/webhooks/${id}?fields=url`)).body.data.url).not.toContain('stolen');
 	});
+	it('the public, even when a policy lets it write webhooks, can neither create nor change one: a webhook written without a user would act for no one, with full access', async () => {
+		const [publicAccess] = (await admin.get('/access?filter[role][_null]=true&filter[user][_null]=true&fields=policy')).body.data;
+		const granted: number[] = [];
+		for (const [collection, action] of [['webhooks_outgoing', 'create'], ['webhooks_outgoing', 'update'], ['webhooks_outgoing', 'read'], [ARTICLES, 'read']] as const) {
+			const response = await admin.post('/permissions', { policy: publicAccess.policy, collection, action, fields: ['*'], permissions: {} });
+			expect(response.status, JSON.stringify(response.body)).toBe(200);
+			granted.push(response.body.data.id);
+		}
+		const anonymous = new ApiClient(info.url, null);
+		try {
+			const created = await anonymous.post('/items/webhooks_outgoing', hook(`/${hex()}`));
+			expect(created.status, JSON.stringify(created.body)).toBe(403);
+			const id = await createAs(admin, hook(`/${hex()}`));
+			const retarget = await anonymous.patch(`/items/webhooks_outgoing/${id}`, { url: receiver.url('/stolen-by-the-public') });
+			expect(retarget.status, JSON.stringify(retarget.body)).toBe(403);
+			expect((await admin.get(`/webhooks/${id}?fields=url`)).body.data.url).not.toContain('stolen');
+		} finally {
+			await admin.delete('/permissions', granted);
+		}
+		expect((await admin.get(`/webhooks?filter[name][_starts_with]=${TAG}&filter[user_created][_null]=true&fields=id`)).body.data).toEqual([]);
+	});
 });
 
 describe('delegation: what a delegate receives', () => {

@@ -1,6 +1,7 @@
 // Everything that writes webhook config passes through here (our /webhooks API and Directus's
 // own /items and GraphQL, via filter hooks): validation, secret generation, encryption and
 // rotation. Secret header values are sealed at rest like the signing secret; reads get them masked.
+import { ForbiddenError } from '@directus/errors';
 import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
 import { MASKED_NOT_SECRET, URL_NEEDS_SECRET_VALUES } from '../../shared/secret-headers';
@@ -37,6 +38,7 @@ export class WebhookConfig {
 	async prepareCreate(input: unknown, knex: Knex, schema: SchemaOverview, accountability: Accountability | null = null): Promise<Record<string, unknown>> {
 		const payload = this.validate(input, 'create', schema);
 		if (accountability && !accountability.admin) {
+			assertSignedIn(accountability);
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'create');
 			await this.checkDelegate([payload], knex, schema, accountability);
 			if (this.quota) await assertUnderQuota(knex, this.quota, accountability);
@@ -68,6 +70,7 @@ export class WebhookConfig {
 	): Promise<Record<string, unknown>> {
 		const payload = this.validate(input, 'update', schema);
 		if (accountability && !accountability.admin && keys.length > 0) {
+			assertSignedIn(accountability);
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'update');
 			// What the webhooks will be after the update: stored values with the change applied.
 			const stored: Record<string, unknown>[] = await knex(OUTGOING_COLLECTION)
@@ -163,6 +166,14 @@ export class WebhookConfig {
 		if (sealed !== null) value.secret = sealed;
 		return value;
 	}
+}
+
+/**
+ * A non-admin write without a user (the public, a role-only token) would leave the webhook with no
+ * owner, and an ownerless webhook sends with full access: whatever a policy says, refuse it.
+ */
+function assertSignedIn(accountability: Accountability): void {
+	if (!accountability.user) throw new ForbiddenError({ reason: 'webhooks can only be created or changed by a signed-in user' });
 }
 
 /**
