@@ -4,7 +4,7 @@
 import { DELIVERIES_COLLECTION, ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../shared/collections';
 import { ACTIVITY_OUTCOMES, type ActivityBucket, type WebhookSummary } from '../shared/activity';
 import type { Accountability, ExtensionContext, SchemaOverview } from './context';
-import { toNumber } from './rows';
+import { toNumber } from './db/rows';
 
 export interface ActivityServiceOptions {
 	context: ExtensionContext;

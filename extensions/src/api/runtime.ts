@@ -2,7 +2,7 @@
 // endpoint (they live in one bundle). Nothing here runs at import time.
 import type { ExtensionContext } from './context';
 import { ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../shared/collections';
-import { AdminNotifier } from './admin-notifier';
+import { AdminNotifier } from './lib/admin-notifier';
 import { BodyBudget } from './inbound/body-budget';
 import { EndpointConfig } from './inbound/endpoint-config';
 import { EndpointRegistry } from './inbound/endpoint-registry';
@@ -25,8 +25,8 @@ import { WebhookConfig } from './outbound/webhook-config';
 import { WebhookHealthTracker } from './outbound/webhook-health';
 import { WebhookRegistry } from './outbound/webhook-registry';
 import { SchemaChangeGate } from './schema/schema-change-gate';
-import { SecretBox, encryptionKeyFromEnv } from './secret-box';
-import { readSettings, type Settings } from './settings';
+import { SecretBox, encryptionKeyFromEnv } from './lib/secret-box';
+import { readSettings, type Settings } from './lib/settings';
 
 export interface Runtime {
 	settings: Settings;

@@ -9,7 +9,7 @@ import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/event-sourc
 import type { Knex } from 'knex';
 import type { Accountability, ExtensionContext, SchemaOverview } from '../api/context';
 import { useRuntime } from '../api/runtime';
-import { beforeDatabaseCloses } from '../api/shutdown';
+import { beforeDatabaseCloses } from '../api/db/shutdown';
 import { SchemaInstaller } from '../api/schema/schema-installer';
 
 /** Throws Directus's own 403 unless the caller may update these webhooks; writes nothing. */

@@ -1,7 +1,7 @@
 // Activity numbers at /webhooks/stats: for the module's tables and the Insights panel.
 import { ActivityService } from '../activity-service';
 import type { ExtensionContext, Router } from '../context';
-import { routeFactory } from './route';
+import { routeFactory } from '../lib/route';
 
 export function registerActivityRoutes(router: Router, context: ExtensionContext): void {
 	const route = routeFactory((options) => new ActivityService({ context, ...options }));

@@ -2,7 +2,7 @@
 import type { ExtensionContext, Router } from '../context';
 import { EndpointsService } from '../inbound/endpoints-service';
 import { useRuntime } from '../runtime';
-import { id, idList, routeFactory } from './route';
+import { id, idList, routeFactory } from '../lib/route';
 
 export function registerEndpointRoutes(router: Router, context: ExtensionContext): void {
 	const route = routeFactory((options) => new EndpointsService({ context, runtime: useRuntime(context), ...options }));

@@ -3,7 +3,7 @@
 import type { ExtensionContext, Router } from '../context';
 import { WebhooksService } from '../outbound/webhooks-service';
 import { useRuntime } from '../runtime';
-import { id, idList, routeFactory } from './route';
+import { id, idList, routeFactory } from '../lib/route';
 
 export function registerWebhookRoutes(router: Router, context: ExtensionContext): void {
 	const route = routeFactory((options) => new WebhooksService({ context, runtime: useRuntime(context), ...options }));

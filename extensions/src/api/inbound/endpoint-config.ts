@@ -7,9 +7,9 @@ import { ENDPOINT_DEFAULTS, MAX_MAPPINGS, STORAGE_FIELDS, collectionForSuffix, t
 import { validateEndpoint } from '../../shared/validate-endpoint';
 import { MASK, type FieldError } from '../../shared/webhook';
 import type { Accountability, SchemaOverview } from '../context';
-import { EndpointValidationError } from '../errors';
-import { assertUnderQuota, type Quota } from '../owner-quota';
-import { SecretBox } from '../secret-box';
+import { EndpointValidationError } from '../lib/errors';
+import { assertUnderQuota, type Quota } from '../lib/owner-quota';
+import { SecretBox } from '../lib/secret-box';
 import { generateEndpointSecret, openSecrets, sealSecrets, type StoredSecret } from './endpoint-secrets';
 
 type Payload = Record<string, unknown>;

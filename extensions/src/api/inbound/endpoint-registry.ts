@@ -7,9 +7,9 @@ import {
 	type AuthConfig, type AuthPreset, type EndpointMethod, type FailureKind, type FieldMapping, type ResponseHeader,
 } from '../../shared/inbound-endpoint';
 import { FALLBACK_RESPONSE_TYPE, isPassiveResponseType, refusedResponseHeader } from '../../shared/inbound-response';
-import { PolledRegistry, signatureOf, type RegistryLogger } from '../polled-registry';
-import { toBool, toCsv, toJson, toNumber } from '../rows';
-import type { SecretBox } from '../secret-box';
+import { PolledRegistry, signatureOf, type RegistryLogger } from '../lib/polled-registry';
+import { toBool, toCsv, toJson, toNumber } from '../db/rows';
+import type { SecretBox } from '../lib/secret-box';
 import { openSecrets, type StoredSecret } from './endpoint-secrets';
 import { readsPath } from './response-template';
 import { storesResponse } from './storage-collection';

@@ -6,7 +6,7 @@ import { ForbiddenError } from '@directus/errors';
 import type { Knex } from 'knex';
 import type { FieldError } from '../../shared/webhook';
 import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
-import { toBool, toCsv, toJson } from '../rows';
+import { toBool, toCsv, toJson } from '../db/rows';
 
 export interface WriteContext {
 	knex: Knex;

@@ -4,10 +4,10 @@
 import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../shared/collections';
 import type { Attempt, Delivery, DeliveryStatus } from '../../shared/delivery';
-import { databaseClient, type DatabaseClient } from '../database-client';
-import { retryOnLockConflict } from '../lock-conflicts';
-import { insertRows } from '../multi-row-insert';
-import { toJson, toNumber } from '../rows';
+import { databaseClient, type DatabaseClient } from '../db/database-client';
+import { retryOnLockConflict } from '../db/lock-conflicts';
+import { insertRows } from '../db/multi-row-insert';
+import { toJson, toNumber } from '../db/rows';
 
 export type NewDelivery = Pick<Delivery, 'webhook' | 'message_id' | 'event' | 'collection' | 'item_key' | 'event_data'> & {
 	next_attempt_at?: number;

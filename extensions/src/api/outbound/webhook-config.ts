@@ -8,12 +8,12 @@ import { MASKED_NOT_SECRET, URL_NEEDS_SECRET_VALUES } from '../../shared/secret-
 import { validateWebhook } from '../../shared/validate-webhook';
 import { MASK, type FieldError, type WebhookHeader } from '../../shared/webhook';
 import type { Accountability, SchemaOverview } from '../context';
-import { WebhookValidationError } from '../errors';
-import { toJson } from '../rows';
-import { SecretBox } from '../secret-box';
+import { WebhookValidationError } from '../lib/errors';
+import { toJson } from '../db/rows';
+import { SecretBox } from '../lib/secret-box';
 import { generateSecret } from './signing';
 import { scopeOf, type DelegateCheck } from './delegate-check';
-import { assertUnderQuota, type Quota } from '../owner-quota';
+import { assertUnderQuota, type Quota } from '../lib/owner-quota';
 
 const INTERNAL_COLLECTIONS = [OUTGOING_COLLECTION, DELIVERIES_COLLECTION, ATTEMPTS_COLLECTION];
 

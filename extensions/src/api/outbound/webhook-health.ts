@@ -2,7 +2,7 @@
 // failing for longer than WEBHOOKS_DISABLE_AFTER) with a notice to admins.
 import type { Knex } from 'knex';
 import { OUTGOING_COLLECTION } from '../../shared/collections';
-import type { AdminNotifier } from '../admin-notifier';
+import type { AdminNotifier } from '../lib/admin-notifier';
 import type { DeliveryStore } from './delivery-store';
 import type { WebhookHealth } from './dispatcher';
 import type { RegisteredWebhook, WebhookRegistry } from './webhook-registry';

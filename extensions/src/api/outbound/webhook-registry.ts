@@ -3,9 +3,9 @@
 import type { Knex } from 'knex';
 import { OUTGOING_COLLECTION } from '../../shared/collections';
 import type { PayloadMode, WebhookAction, WebhookHeader } from '../../shared/webhook';
-import { toBool, toCsv, toJson, toNumber } from '../rows';
-import { PolledRegistry, signatureOf, type RegistryLogger } from '../polled-registry';
-import { SecretBox } from '../secret-box';
+import { toBool, toCsv, toJson, toNumber } from '../db/rows';
+import { PolledRegistry, signatureOf, type RegistryLogger } from '../lib/polled-registry';
+import { SecretBox } from '../lib/secret-box';
 
 export interface RegisteredWebhook {
 	id: number;

@@ -5,7 +5,7 @@ import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
 import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
 import type { Runtime } from '../runtime';
-import { SecretAlreadySeenError, WebhookValidationError } from '../errors';
+import { SecretAlreadySeenError, WebhookValidationError } from '../lib/errors';
 import { PUBLIC_DELIVERY_FIELDS, publicDeliveryQuery } from './delivery-log-query';
 import { messageId } from './message-id';
 import { generateSecret } from './signing';

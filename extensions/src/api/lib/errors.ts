@@ -1,7 +1,7 @@
 // Errors our API and hooks throw, as Directus errors so the host renders them like its own.
 import { createError } from '@directus/errors';
-import type { FieldError } from '../shared/webhook';
-import { formatErrors } from '../shared/validate-webhook';
+import type { FieldError } from '../../shared/webhook';
+import { formatErrors } from '../../shared/validate-webhook';
 
 /** 400 naming every invalid field and why, e.g. `url: must be an absolute http(s) URL`. */
 export const WebhookValidationError = createError<{ errors: FieldError[] }>(

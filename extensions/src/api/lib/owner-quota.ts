@@ -2,7 +2,7 @@
 // the database or the licence's collection budget. Admins and the system are not limited. Counted
 // in the write's own transaction when there is one, so a batch counts its own earlier rows.
 import type { Knex } from 'knex';
-import type { Accountability } from './context';
+import type { Accountability } from '../context';
 import { QuotaExceededError } from './errors';
 
 export interface Quota {

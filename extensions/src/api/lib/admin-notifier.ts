@@ -1,7 +1,7 @@
 // Sends a Directus notification (the bell in the app, and e-mail where users enabled it) to
 // every active admin.
-import type { ExtensionContext } from './context';
-import { SYSTEM_ACCOUNTABILITY } from './context';
+import type { ExtensionContext } from '../context';
+import { SYSTEM_ACCOUNTABILITY } from '../context';
 
 export class AdminNotifier {
 	private readonly context: Pick<ExtensionContext, 'services' | 'database' | 'getSchema' | 'logger'>;
