@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthPreset } from '../../shared/inbound-endpoint';
 import { isProviderSecretPreset } from '../../shared/validate-endpoint';
-import { generateSecret } from '../outbound/signing';
+import { generateSecret } from '../outbound/transport/signing';
 import type { SecretBox } from '../lib/secret-box';
 
 export interface StoredSecret {

@@ -1,6 +1,6 @@
 // Every WEBHOOKS_* setting, read once from the Directus env with clear errors for bad values.
 // Directus may have cast values already (numbers, booleans, comma lists to arrays).
-import { DEFAULT_RETRY_SCHEDULE, parseDuration, parseRetrySchedule } from '../outbound/retry-schedule';
+import { DEFAULT_RETRY_SCHEDULE, parseDuration, parseRetrySchedule } from '../outbound/worker/retry-schedule';
 
 export interface Settings {
 	retrySchedule: number[];

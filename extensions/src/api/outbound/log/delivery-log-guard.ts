@@ -4,7 +4,7 @@
 // and GraphQL the log is closed to them, reads and writes alike: a written delivery would be sent,
 // signed with the webhook's secret.
 import { ForbiddenError } from '@directus/errors';
-import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../shared/collections';
+import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../../shared/collections';
 
 export const DELIVERY_LOG_COLLECTIONS = [DELIVERIES_COLLECTION, ATTEMPTS_COLLECTION] as const;
 export const DELIVERY_LOG_EVENTS = ['query', 'create', 'update', 'delete'] as const;

@@ -1,11 +1,11 @@
 // In-memory view of the outgoing webhooks, indexed by collection and action so matching an
 // item event costs a map lookup however many webhooks exist.
 import type { Knex } from 'knex';
-import { OUTGOING_COLLECTION } from '../../shared/collections';
-import type { PayloadMode, WebhookAction, WebhookHeader } from '../../shared/webhook';
-import { toBool, toCsv, toJson, toNumber } from '../db/rows';
-import { PolledRegistry, signatureOf, type RegistryLogger } from '../lib/polled-registry';
-import { SecretBox } from '../lib/secret-box';
+import { OUTGOING_COLLECTION } from '../../../shared/collections';
+import type { PayloadMode, WebhookAction, WebhookHeader } from '../../../shared/webhook';
+import { toBool, toCsv, toJson, toNumber } from '../../db/rows';
+import { PolledRegistry, signatureOf, type RegistryLogger } from '../../lib/polled-registry';
+import { SecretBox } from '../../lib/secret-box';
 
 export interface RegisteredWebhook {
 	id: number;

@@ -2,12 +2,12 @@
 // instances hold (FOR UPDATE SKIP LOCKED on PostgreSQL, MySQL 8 and MariaDB 10.6; SQLite has a
 // single writer), so several instances can share one database.
 import type { Knex } from 'knex';
-import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../shared/collections';
-import type { Attempt, Delivery, DeliveryStatus } from '../../shared/delivery';
-import { databaseClient, type DatabaseClient } from '../db/database-client';
-import { retryOnLockConflict } from '../db/lock-conflicts';
-import { insertRows } from '../db/multi-row-insert';
-import { toJson, toNumber } from '../db/rows';
+import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../../shared/collections';
+import type { Attempt, Delivery, DeliveryStatus } from '../../../shared/delivery';
+import { databaseClient, type DatabaseClient } from '../../db/database-client';
+import { retryOnLockConflict } from '../../db/lock-conflicts';
+import { insertRows } from '../../db/multi-row-insert';
+import { toJson, toNumber } from '../../db/rows';
 
 export type NewDelivery = Pick<Delivery, 'webhook' | 'message_id' | 'event' | 'collection' | 'item_key' | 'event_data'> & {
 	next_attempt_at?: number;

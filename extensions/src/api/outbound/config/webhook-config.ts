@@ -3,17 +3,17 @@
 // rotation. Secret header values are sealed at rest like the signing secret; reads get them masked.
 import { ForbiddenError } from '@directus/errors';
 import type { Knex } from 'knex';
-import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
-import { MASKED_NOT_SECRET, URL_NEEDS_SECRET_VALUES } from '../../shared/secret-headers';
-import { validateWebhook } from '../../shared/validate-webhook';
-import { MASK, type FieldError, type WebhookHeader } from '../../shared/webhook';
-import type { Accountability, SchemaOverview } from '../context';
-import { WebhookValidationError } from '../lib/errors';
-import { toJson } from '../db/rows';
-import { SecretBox } from '../lib/secret-box';
-import { generateSecret } from './signing';
+import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../../shared/collections';
+import { MASKED_NOT_SECRET, URL_NEEDS_SECRET_VALUES } from '../../../shared/secret-headers';
+import { validateWebhook } from '../../../shared/validate-webhook';
+import { MASK, type FieldError, type WebhookHeader } from '../../../shared/webhook';
+import type { Accountability, SchemaOverview } from '../../context';
+import { WebhookValidationError } from '../../lib/errors';
+import { toJson } from '../../db/rows';
+import { SecretBox } from '../../lib/secret-box';
+import { generateSecret } from '../transport/signing';
 import { scopeOf, type DelegateCheck } from './delegate-check';
-import { assertUnderQuota, type Quota } from '../lib/owner-quota';
+import { assertUnderQuota, type Quota } from '../../lib/owner-quota';
 
 const INTERNAL_COLLECTIONS = [OUTGOING_COLLECTION, DELIVERIES_COLLECTION, ATTEMPTS_COLLECTION];
 

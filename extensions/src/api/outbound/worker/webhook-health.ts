@@ -1,11 +1,11 @@
 // Keeps a webhook's failure state: when its failures started, and disabling it (410 Gone, or
 // failing for longer than WEBHOOKS_DISABLE_AFTER) with a notice to admins.
 import type { Knex } from 'knex';
-import { OUTGOING_COLLECTION } from '../../shared/collections';
-import type { AdminNotifier } from '../lib/admin-notifier';
-import type { DeliveryStore } from './delivery-store';
+import { OUTGOING_COLLECTION } from '../../../shared/collections';
+import type { AdminNotifier } from '../../lib/admin-notifier';
+import type { DeliveryStore } from '../queue/delivery-store';
 import type { WebhookHealth } from './dispatcher';
-import type { RegisteredWebhook, WebhookRegistry } from './webhook-registry';
+import type { RegisteredWebhook, WebhookRegistry } from '../config/webhook-registry';
 
 interface Logger {
 	warn(obj: unknown, msg?: string): void;

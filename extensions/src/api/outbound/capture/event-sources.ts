@@ -1,6 +1,6 @@
 // Which Directus events feed outgoing webhooks. User collections emit `items.*`; system
 // collections emit `<name>.*` (directus_users -> users.create), and file uploads `files.upload`.
-import type { WebhookAction } from '../../shared/webhook';
+import type { WebhookAction } from '../../../shared/webhook';
 
 const SYSTEM_SCOPES = [
 	'users', 'files', 'roles', 'policies', 'permissions', 'folders', 'comments', 'presets', 'dashboards',

@@ -1,6 +1,6 @@
 // Adapts Directus's action/filter hook arguments to the event capture.
-import type { SchemaOverview } from '../context';
-import type { Runtime } from '../runtime';
+import type { SchemaOverview } from '../../context';
+import type { Runtime } from '../../runtime';
 import type { EventSource } from './event-sources';
 import { redact, secretFields } from './redact';
 import { relationKeys } from './relation-keys';

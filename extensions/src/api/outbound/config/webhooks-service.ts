@@ -2,13 +2,13 @@
 // writes go through Directus's ItemsService with the caller's accountability, so Directus
 // permissions decide who may do what (admins by default) and every hook applies.
 import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
-import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
-import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
-import type { Runtime } from '../runtime';
-import { SecretAlreadySeenError, WebhookValidationError } from '../lib/errors';
-import { PUBLIC_DELIVERY_FIELDS, publicDeliveryQuery } from './delivery-log-query';
-import { messageId } from './message-id';
-import { generateSecret } from './signing';
+import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../../shared/collections';
+import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
+import type { Runtime } from '../../runtime';
+import { SecretAlreadySeenError, WebhookValidationError } from '../../lib/errors';
+import { PUBLIC_DELIVERY_FIELDS, publicDeliveryQuery } from '../log/delivery-log-query';
+import { messageId } from '../queue/message-id';
+import { generateSecret } from '../transport/signing';
 
 type Query = Record<string, unknown>;
 type Item = Record<string, unknown>;

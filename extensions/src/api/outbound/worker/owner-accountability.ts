@@ -3,7 +3,7 @@
 // public data (the user, their role and its parents, the policies attached to either), cached
 // for a few seconds, so a webhook never sends what those users could not read themselves.
 import type { Knex } from 'knex';
-import type { Accountability } from '../context';
+import type { Accountability } from '../../context';
 
 const TTL_MS = 5_000;
 

@@ -4,9 +4,9 @@
 // rules decide; every problem is reported at once.
 import { ForbiddenError } from '@directus/errors';
 import type { Knex } from 'knex';
-import type { FieldError } from '../../shared/webhook';
-import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
-import { toBool, toCsv, toJson } from '../db/rows';
+import type { FieldError } from '../../../shared/webhook';
+import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
+import { toBool, toCsv, toJson } from '../../db/rows';
 
 export interface WriteContext {
 	knex: Knex;

@@ -7,7 +7,7 @@
 // writes are first checked with Directus's own PermissionsService, and one write remembers at
 // most MAX_ROWS rows.
 import type { Knex } from 'knex';
-import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
+import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
 import { redact } from './redact';
 
 const TTL_MS = 60_000;

@@ -2,7 +2,7 @@
 // M2M lists and { create, update, delete } changes) become their keys. Directus's action payload
 // keeps them as sent, so without this a nested user's password or a row of a collection the
 // webhook's owners cannot read would be stored in event_data and sent inside a readable field.
-import type { SchemaOverview } from '../context';
+import type { SchemaOverview } from '../../context';
 
 type Key = string | number;
 

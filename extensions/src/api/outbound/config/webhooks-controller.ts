@@ -1,9 +1,9 @@
 // REST API for outgoing webhooks at /webhooks, compatible with the legacy Directus webhooks
 // reference ({ data } envelopes), plus deliveries, resend, test and secret rotation.
-import type { ExtensionContext, Router } from '../context';
-import { WebhooksService } from '../outbound/webhooks-service';
-import { useRuntime } from '../runtime';
-import { id, idList, routeFactory } from '../lib/route';
+import type { ExtensionContext, Router } from '../../context';
+import { WebhooksService } from './webhooks-service';
+import { useRuntime } from '../../runtime';
+import { id, idList, routeFactory } from '../../lib/route';
 
 export function registerWebhookRoutes(router: Router, context: ExtensionContext): void {
 	const route = routeFactory((options) => new WebhooksService({ context, runtime: useRuntime(context), ...options }));

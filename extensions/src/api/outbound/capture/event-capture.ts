@@ -1,11 +1,11 @@
 // Listens to item events and hands matching webhooks' deliveries to the outbox: one delivery
 // per webhook and item, so batch writes fire once per item.
-import type { WebhookAction } from '../../shared/webhook';
-import type { NewDelivery } from './delivery-store';
-import type { Outbox } from './outbox';
+import type { WebhookAction } from '../../../shared/webhook';
+import type { NewDelivery } from '../queue/delivery-store';
+import type { Outbox } from '../queue/outbox';
 import type { PreviousValues } from './previous-values';
-import { messageId } from './message-id';
-import type { RegisteredWebhook, WebhookRegistry } from './webhook-registry';
+import { messageId } from '../queue/message-id';
+import type { RegisteredWebhook, WebhookRegistry } from '../config/webhook-registry';
 
 export interface ItemEvent {
 	action: WebhookAction;

@@ -2,8 +2,8 @@
 // fields (passwords), concealed ones (static tokens, 2FA secrets) and encrypted ones (AI API keys,
 // deployment credentials), identified by their field specials; and fields Directus keeps secret
 // without a special, such as the SSO refresh tokens in directus_users.auth_data.
-import { MASK } from '../../shared/webhook';
-import type { SchemaOverview } from '../context';
+import { MASK } from '../../../shared/webhook';
+import type { SchemaOverview } from '../../context';
 
 const SECRET_SPECIALS = new Set(['hash', 'conceal', 'encrypt']);
 const SECRET_WITHOUT_SPECIAL: Record<string, string[]> = { directus_users: ['auth_data'] };

@@ -2,15 +2,15 @@
 // per-webhook concurrency, and records each outcome (batched) with its retry decision. Several
 // instances can run one each on the same database: claims are row leases (see delivery-store).
 import { randomBytes } from 'node:crypto';
-import { BatchWriter } from '../batch-writer';
+import { BatchWriter } from '../queue/batch-writer';
 import { hostname } from 'node:os';
-import type { ClaimedDelivery, DeliveryStore, Outcome } from './delivery-store';
+import type { ClaimedDelivery, DeliveryStore, Outcome } from '../queue/delivery-store';
 import { HoldLimits } from './hold-limits';
-import type { Sender, SendResult } from './http-sender';
+import type { Sender, SendResult } from '../transport/http-sender';
 import { SkipDelivery, type MessageBuilder } from './message-builder';
 import { parseRetryAfter, retryDelay } from './retry-schedule';
-import { SSRF_ERROR_CODE } from './ssrf-guard';
-import type { RegisteredWebhook, WebhookRegistry } from './webhook-registry';
+import { SSRF_ERROR_CODE } from '../transport/ssrf-guard';
+import type { RegisteredWebhook, WebhookRegistry } from '../config/webhook-registry';
 
 export interface DispatcherOptions {
 	concurrency: number;

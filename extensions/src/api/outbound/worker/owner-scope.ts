@@ -4,7 +4,7 @@
 // too: one on a field they cannot read skips the delivery, whatever the value (no oracle).
 import { isDeepStrictEqual } from 'node:util';
 import { SkipDelivery } from './delivery-skip';
-import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
+import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
 import type { OwnerAccountability } from './owner-accountability';
 
 export class OwnerScope {

@@ -1,13 +1,13 @@
 // Builds the HTTP request of a delivery: the body (legacy event shape, or the item read at
 // delivery time with a chosen role's permissions) and the headers, signed per Standard Webhooks.
 // A webhook created or last changed by a non-admin sends only what they may read (owner-scope).
-import type { ExtensionContext, SchemaOverview } from '../context';
-import { SYSTEM_ACCOUNTABILITY, type Accountability } from '../context';
-import type { ClaimedDelivery } from './delivery-store';
-import { redactItem } from './redact';
-import { webhookHeaders } from './signing';
-import type { RegisteredWebhook } from './webhook-registry';
-import { MASK } from '../../shared/webhook';
+import type { ExtensionContext, SchemaOverview } from '../../context';
+import { SYSTEM_ACCOUNTABILITY, type Accountability } from '../../context';
+import type { ClaimedDelivery } from '../queue/delivery-store';
+import { redactItem } from '../capture/redact';
+import { webhookHeaders } from '../transport/signing';
+import type { RegisteredWebhook } from '../config/webhook-registry';
+import { MASK } from '../../../shared/webhook';
 import { SkipDelivery } from './delivery-skip';
 import { pick, type OwnerScope } from './owner-scope';
 

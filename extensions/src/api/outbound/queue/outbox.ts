@@ -1,9 +1,9 @@
 // Turns item events into outbox rows. Events are buffered for a few milliseconds and written
 // with one multi-row INSERT, so a batch write of items costs one extra statement, not one
 // per item, and nothing on the write path waits for the network.
-import { BatchWriter } from '../batch-writer';
+import { BatchWriter } from './batch-writer';
 import type { ClaimedDelivery, DeliveryStore, Lease, NewDelivery } from './delivery-store';
-import type { Dispatcher } from './dispatcher';
+import type { Dispatcher } from '../worker/dispatcher';
 
 interface Logger {
 	warn(obj: unknown, msg?: string): void;
