@@ -3,12 +3,12 @@
 import type { ExtensionContext } from './context';
 import { ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../shared/collections';
 import { AdminNotifier } from './lib/admin-notifier';
-import { BodyBudget } from './inbound/body-budget';
-import { EndpointConfig } from './inbound/endpoint-config';
-import { EndpointRegistry } from './inbound/endpoint-registry';
-import { InboundHandler } from './inbound/inbound-handler';
-import { RateLimiter } from './inbound/rate-limiter';
-import { RequestRecorder } from './inbound/request-recorder';
+import { BodyBudget } from './inbound/http/body-budget';
+import { EndpointConfig } from './inbound/config/endpoint-config';
+import { EndpointRegistry } from './inbound/config/endpoint-registry';
+import { InboundHandler } from './inbound/http/inbound-handler';
+import { RateLimiter } from './inbound/http/rate-limiter';
+import { RequestRecorder } from './inbound/storage/request-recorder';
 import { DeliveryStore } from './outbound/queue/delivery-store';
 import { Dispatcher } from './outbound/worker/dispatcher';
 import { EventCapture } from './outbound/capture/event-capture';

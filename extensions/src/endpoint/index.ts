@@ -1,6 +1,6 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
-import { registerActivityRoutes } from '../api/controllers/activity-controller';
-import { registerEndpointRoutes } from '../api/controllers/endpoints-controller';
+import { registerActivityRoutes } from '../api/activity/activity-controller';
+import { registerEndpointRoutes } from '../api/inbound/config/endpoints-controller';
 import { registerWebhookRoutes } from '../api/outbound/config/webhooks-controller';
 
 export default defineEndpoint({

@@ -1,7 +1,7 @@
 import { defineHook } from '@directus/extensions-sdk';
 import { ENDPOINTS_COLLECTION, INBOUND_PATH, OUTGOING_COLLECTION } from '../shared/collections';
-import { ensureStorageFor, storageOf, withUrl } from '../api/inbound/endpoints-service';
-import { dropStorage } from '../api/inbound/storage-collection';
+import { ensureStorageFor, storageOf, withUrl } from '../api/inbound/config/endpoints-service';
+import { dropStorage } from '../api/inbound/storage/storage-collection';
 import { beforeItemWrite, onItemAction } from '../api/outbound/capture/event-handlers';
 import { guardHeadersQuery } from '../api/outbound/config/header-query-guard';
 import { DELIVERY_LOG_COLLECTIONS, DELIVERY_LOG_EVENTS, guardDeliveryLog } from '../api/outbound/log/delivery-log-guard';

@@ -6,7 +6,7 @@
 // set order), so one item's processing overlaps the others' INSERTs. createMany still awaits the items in
 // order, commits (or rolls back) the whole group, and emits `items.create` for each after the
 // commit, exactly as it does for a plain ItemsService.
-import type { ExtensionContext } from '../context';
+import type { ExtensionContext } from '../../context';
 
 type ItemsServiceClass = ExtensionContext['services']['ItemsService'];
 type Row = Record<string, unknown>;

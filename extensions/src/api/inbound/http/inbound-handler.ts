@@ -9,19 +9,19 @@
 import { Buffer } from 'node:buffer';
 import type { NextFunction, Request, Response } from 'express';
 import type { BodyBudget, BudgetHold } from './body-budget';
-import { endpointUrl, type FailureKind } from '../../shared/inbound-endpoint';
-import { INBOUND_SECURITY_HEADERS } from '../../shared/inbound-response';
+import { endpointUrl, type FailureKind } from '../../../shared/inbound-endpoint';
+import { INBOUND_SECURITY_HEADERS } from '../../../shared/inbound-response';
 import { keptAnswer, renderAnswer, type Answer } from './answer';
 import { parseQueryString } from './body-parser';
 import { readBody } from './body-reader';
-import { unexpired } from './endpoint-secrets';
-import type { EndpointRegistry, RegisteredEndpoint } from './endpoint-registry';
+import { unexpired } from '../config/endpoint-secrets';
+import type { EndpointRegistry, RegisteredEndpoint } from '../config/endpoint-registry';
 import { unmetExpectations } from './expectations';
 import type { RateDecision, RateLimiter } from './rate-limiter';
-import type { RequestRecorder } from './request-recorder';
-import { storedRequest } from './stored-request';
-import { VERIFIERS, type Verdict } from './verifiers';
-import { notConfigured } from './verifiers/verdict';
+import type { RequestRecorder } from '../storage/request-recorder';
+import { storedRequest } from '../storage/stored-request';
+import { VERIFIERS, type Verdict } from '../verifiers';
+import { notConfigured } from '../verifiers/verdict';
 
 interface Logger {
 	debug(obj: unknown, msg?: string): void;

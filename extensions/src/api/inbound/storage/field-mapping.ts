@@ -1,8 +1,8 @@
 // Copies values from a request into the storage collection's mapped fields, converted to the
 // field's type. A value that does not convert is stored as null rather than refusing a request
 // the caller has already been allowed to make.
-import type { FieldMapping } from '../../shared/inbound-endpoint';
-import { pathSegments, resolvePath } from '../../shared/json-path';
+import type { FieldMapping } from '../../../shared/inbound-endpoint';
+import { pathSegments, resolvePath } from '../../../shared/json-path';
 
 export interface MappingSource {
 	body: unknown;

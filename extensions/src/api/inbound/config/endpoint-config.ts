@@ -2,14 +2,14 @@
 // /items and GraphQL, via filter hooks): validation, suffix and collection uniqueness, and
 // sealing of secrets. The storage collection itself is created after the write (storage-collection).
 import type { Knex } from 'knex';
-import { ENDPOINTS_COLLECTION } from '../../shared/collections';
-import { ENDPOINT_DEFAULTS, MAX_MAPPINGS, STORAGE_FIELDS, collectionForSuffix, type AuthPreset, type FieldMapping } from '../../shared/inbound-endpoint';
-import { validateEndpoint } from '../../shared/validate-endpoint';
-import { MASK, type FieldError } from '../../shared/webhook';
-import type { Accountability, SchemaOverview } from '../context';
-import { EndpointValidationError } from '../lib/errors';
-import { assertUnderQuota, type Quota } from '../lib/owner-quota';
-import { SecretBox } from '../lib/secret-box';
+import { ENDPOINTS_COLLECTION } from '../../../shared/collections';
+import { ENDPOINT_DEFAULTS, MAX_MAPPINGS, STORAGE_FIELDS, collectionForSuffix, type AuthPreset, type FieldMapping } from '../../../shared/inbound-endpoint';
+import { validateEndpoint } from '../../../shared/validate-endpoint';
+import { MASK, type FieldError } from '../../../shared/webhook';
+import type { Accountability, SchemaOverview } from '../../context';
+import { EndpointValidationError } from '../../lib/errors';
+import { assertUnderQuota, type Quota } from '../../lib/owner-quota';
+import { SecretBox } from '../../lib/secret-box';
 import { generateEndpointSecret, openSecrets, sealSecrets, type StoredSecret } from './endpoint-secrets';
 
 type Payload = Record<string, unknown>;

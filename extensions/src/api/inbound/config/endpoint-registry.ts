@@ -1,18 +1,18 @@
 // In-memory view of the inbound endpoints, by suffix, with secrets decrypted: a request is
 // matched without touching the database.
 import type { Knex } from 'knex';
-import { ENDPOINTS_COLLECTION } from '../../shared/collections';
+import { ENDPOINTS_COLLECTION } from '../../../shared/collections';
 import {
 	DEFAULT_FAILURE_STATUSES, ENDPOINT_DEFAULTS,
 	type AuthConfig, type AuthPreset, type EndpointMethod, type FailureKind, type FieldMapping, type ResponseHeader,
-} from '../../shared/inbound-endpoint';
-import { FALLBACK_RESPONSE_TYPE, isPassiveResponseType, refusedResponseHeader } from '../../shared/inbound-response';
-import { PolledRegistry, signatureOf, type RegistryLogger } from '../lib/polled-registry';
-import { toBool, toCsv, toJson, toNumber } from '../db/rows';
-import type { SecretBox } from '../lib/secret-box';
+} from '../../../shared/inbound-endpoint';
+import { FALLBACK_RESPONSE_TYPE, isPassiveResponseType, refusedResponseHeader } from '../../../shared/inbound-response';
+import { PolledRegistry, signatureOf, type RegistryLogger } from '../../lib/polled-registry';
+import { toBool, toCsv, toJson, toNumber } from '../../db/rows';
+import type { SecretBox } from '../../lib/secret-box';
 import { openSecrets, type StoredSecret } from './endpoint-secrets';
-import { readsPath } from './response-template';
-import { storesResponse } from './storage-collection';
+import { readsPath } from '../http/response-template';
+import { storesResponse } from '../storage/storage-collection';
 
 export interface RegisteredEndpoint {
 	id: number;

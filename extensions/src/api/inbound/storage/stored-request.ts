@@ -1,8 +1,8 @@
 // What is stored for an accepted request, and what its response template sees. Pure: the
 // handler gathers the parts, this decides their stored form.
 import { Buffer } from 'node:buffer';
-import type { FieldMapping } from '../../shared/inbound-endpoint';
-import { REDACTED, binaryMarker, parseBody, redactHeaders, strictUtf8 } from './body-parser';
+import type { FieldMapping } from '../../../shared/inbound-endpoint';
+import { REDACTED, binaryMarker, parseBody, redactHeaders, strictUtf8 } from '../http/body-parser';
 import { mapFields } from './field-mapping';
 
 export interface RequestParts {

@@ -1,7 +1,7 @@
 // Renders an endpoint's response body: `{{ request.body.id }}`-style placeholders, as in
 // Directus Flows, resolved against the request and the stored item. Paths only read own
 // properties, so a template can never reach prototypes or run code.
-import { pathSegments, resolvePath } from '../../shared/json-path';
+import { pathSegments, resolvePath } from '../../../shared/json-path';
 
 export type TemplateMode = 'json' | 'text';
 

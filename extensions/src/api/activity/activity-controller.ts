@@ -1,5 +1,5 @@
 // Activity numbers at /webhooks/stats: for the module's tables and the Insights panel.
-import { ActivityService } from '../activity-service';
+import { ActivityService } from './activity-service';
 import type { ExtensionContext, Router } from '../context';
 import { routeFactory } from '../lib/route';
 

@@ -2,12 +2,12 @@
 // Webhooks folder, an ordinary collection so Flows, permissions and the Data Studio work on it.
 // Mapped fields are added when mappings are added. Dropped implicitly only when its endpoint is
 // deleted and it never stored a request.
-import { ENDPOINTS_COLLECTION, GROUP_COLLECTION } from '../../shared/collections';
-import { STORED_REQUEST_STATUSES, type FieldMapping } from '../../shared/inbound-endpoint';
-import type { ExtensionContext } from '../context';
-import type { CollectionDefinition, FieldDefinition } from '../schema/definition';
-import { choices, field, names } from '../schema/fields';
-import { SchemaInstaller } from '../schema/schema-installer';
+import { ENDPOINTS_COLLECTION, GROUP_COLLECTION } from '../../../shared/collections';
+import { STORED_REQUEST_STATUSES, type FieldMapping } from '../../../shared/inbound-endpoint';
+import type { ExtensionContext } from '../../context';
+import type { CollectionDefinition, FieldDefinition } from '../../schema/definition';
+import { choices, field, names } from '../../schema/fields';
+import { SchemaInstaller } from '../../schema/schema-installer';
 
 export interface StorageTarget {
 	name: string;

@@ -2,10 +2,10 @@
 // requests with a delivery id) kept in the stored row, so a redelivery gets exactly what the original
 // request got. Re-rendering for the redelivery would show the stored row to whoever replays a known
 // delivery id, with that caller's own body beside it.
-import { RESPONSE_STATUSES, type ResponseHeader } from '../../shared/inbound-endpoint';
-import { FALLBACK_RESPONSE_TYPE, isPassiveResponseType, refusedResponseHeader } from '../../shared/inbound-response';
-import { HEADER_NAME, HEADER_VALUE_CHARS } from '../../shared/validation';
-import type { RegisteredEndpoint } from './endpoint-registry';
+import { RESPONSE_STATUSES, type ResponseHeader } from '../../../shared/inbound-endpoint';
+import { FALLBACK_RESPONSE_TYPE, isPassiveResponseType, refusedResponseHeader } from '../../../shared/inbound-response';
+import { HEADER_NAME, HEADER_VALUE_CHARS } from '../../../shared/validation';
+import type { RegisteredEndpoint } from '../config/endpoint-registry';
 import { renderTemplate } from './response-template';
 
 export interface Answer {

@@ -5,8 +5,8 @@
 // waits briefly for the callers just answered to come back (see group-gathering).
 // A redelivery is caught by the unique index on delivery_id and answered from the original row.
 import { isDirectusError } from '@directus/errors';
-import type { ExtensionContext, SchemaOverview } from '../context';
-import { MAX_JSON_DEPTH } from './body-parser';
+import type { ExtensionContext, SchemaOverview } from '../../context';
+import { MAX_JSON_DEPTH } from '../http/body-parser';
 import { gatherDelay } from './group-gathering';
 import { pipelinedItemsService } from './pipelined-items';
 import { ensureStorage, storageChanges, storesResponse, type StorageTarget } from './storage-collection';

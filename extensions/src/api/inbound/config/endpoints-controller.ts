@@ -1,8 +1,8 @@
 // REST API for inbound endpoints at /webhooks/endpoints, in the same { data } style as /webhooks.
-import type { ExtensionContext, Router } from '../context';
-import { EndpointsService } from '../inbound/endpoints-service';
-import { useRuntime } from '../runtime';
-import { id, idList, routeFactory } from '../lib/route';
+import type { ExtensionContext, Router } from '../../context';
+import { EndpointsService } from './endpoints-service';
+import { useRuntime } from '../../runtime';
+import { id, idList, routeFactory } from '../../lib/route';
 
 export function registerEndpointRoutes(router: Router, context: ExtensionContext): void {
 	const route = routeFactory((options) => new EndpointsService({ context, runtime: useRuntime(context), ...options }));

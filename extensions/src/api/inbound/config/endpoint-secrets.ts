@@ -1,10 +1,10 @@
 // Inbound verification secrets at rest: one sealed JSON list per endpoint, each secret with an
 // optional expiry so a rotated-out secret keeps working for the overlap, like outgoing ones.
 import { randomBytes } from 'node:crypto';
-import type { AuthPreset } from '../../shared/inbound-endpoint';
-import { isProviderSecretPreset } from '../../shared/validate-endpoint';
-import { generateSecret } from '../outbound/transport/signing';
-import type { SecretBox } from '../lib/secret-box';
+import type { AuthPreset } from '../../../shared/inbound-endpoint';
+import { isProviderSecretPreset } from '../../../shared/validate-endpoint';
+import { generateSecret } from '../../outbound/transport/signing';
+import type { SecretBox } from '../../lib/secret-box';
 
 export interface StoredSecret {
 	value: string;

@@ -3,15 +3,15 @@
 // filter hooks validate); the storage collection is created before the response, so the public
 // URL works as soon as the caller has it.
 import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
-import { ENDPOINTS_COLLECTION } from '../../shared/collections';
-import { endpointUrl, type AuthPreset, type FieldMapping } from '../../shared/inbound-endpoint';
-import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
-import { EndpointValidationError } from '../lib/errors';
-import type { Runtime } from '../runtime';
-import { toJson } from '../db/rows';
+import { ENDPOINTS_COLLECTION } from '../../../shared/collections';
+import { endpointUrl, type AuthPreset, type FieldMapping } from '../../../shared/inbound-endpoint';
+import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
+import { EndpointValidationError } from '../../lib/errors';
+import type { Runtime } from '../../runtime';
+import { toJson } from '../../db/rows';
 import { generateEndpointSecret } from './endpoint-secrets';
-import { dropStorage, ensureStorage, type StorageTarget } from './storage-collection';
-import { storedRequest } from './stored-request';
+import { dropStorage, ensureStorage, type StorageTarget } from '../storage/storage-collection';
+import { storedRequest } from '../storage/stored-request';
 
 type Query = Record<string, unknown>;
 type Item = Record<string, unknown>;

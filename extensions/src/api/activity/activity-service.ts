@@ -1,10 +1,10 @@
 // Numbers for the admin module and the Insights panel: each webhook's last result and 24 h success
 // rate, and deliveries and inbound requests over time. Only webhooks and endpoints the caller may
 // read (through Directus permissions) are counted.
-import { DELIVERIES_COLLECTION, ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../shared/collections';
-import { ACTIVITY_OUTCOMES, type ActivityBucket, type WebhookSummary } from '../shared/activity';
-import type { Accountability, ExtensionContext, SchemaOverview } from './context';
-import { toNumber } from './db/rows';
+import { DELIVERIES_COLLECTION, ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../../shared/collections';
+import { ACTIVITY_OUTCOMES, type ActivityBucket, type WebhookSummary } from '../../shared/activity';
+import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
+import { toNumber } from '../db/rows';
 
 export interface ActivityServiceOptions {
 	context: ExtensionContext;
