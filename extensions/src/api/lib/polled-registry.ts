@@ -1,20 +1,17 @@
 // Base of the in-memory config views (outgoing webhooks, inbound endpoints): reloaded at once
 // after local changes and, for changes made by other instances, when a cheap change signature
 // read from the database moves.
-
-export interface RegistryLogger {
-	warn(obj: unknown, msg?: string): void;
-}
+import type { Logger } from './logger';
 
 export abstract class PolledRegistry {
 	private readonly label: string;
-	protected readonly logger: RegistryLogger;
+	protected readonly logger: Pick<Logger, 'warn'>;
 	private signature = '';
 	private timer: NodeJS.Timeout | null = null;
 	private loading: Promise<void> | null = null;
 	private queued: Promise<void> | null = null;
 
-	protected constructor(label: string, logger: RegistryLogger) {
+	protected constructor(label: string, logger: Pick<Logger, 'warn'>) {
 		this.label = label;
 		this.logger = logger;
 	}

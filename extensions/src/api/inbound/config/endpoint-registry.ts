@@ -7,7 +7,8 @@ import {
 	type AuthConfig, type AuthPreset, type EndpointMethod, type FailureKind, type FieldMapping, type ResponseHeader,
 } from '../../../shared/inbound-endpoint';
 import { FALLBACK_RESPONSE_TYPE, isPassiveResponseType, refusedResponseHeader } from '../../../shared/inbound-response';
-import { PolledRegistry, signatureOf, type RegistryLogger } from '../../lib/polled-registry';
+import { PolledRegistry, signatureOf } from '../../lib/polled-registry';
+import type { Logger } from '../../lib/logger';
 import { toBool, toCsv, toJson, toNumber } from '../../db/rows';
 import type { SecretBox } from '../../lib/secret-box';
 import { openSecrets, type StoredSecret } from './endpoint-secrets';
@@ -53,7 +54,7 @@ export class EndpointRegistry extends PolledRegistry {
 	private bySuffix = new Map<string, RegisteredEndpoint>();
 	private readonly warned = new Set<string>();
 
-	constructor(knex: Knex, box: SecretBox, logger: RegistryLogger) {
+	constructor(knex: Knex, box: SecretBox, logger: Pick<Logger, 'warn'>) {
 		super('inbound endpoints', logger);
 		this.knex = knex;
 		this.box = box;

@@ -16,17 +16,13 @@ import { parseQueryString } from './body-parser';
 import { readBody } from './body-reader';
 import { unexpired } from '../config/endpoint-secrets';
 import type { EndpointRegistry, RegisteredEndpoint } from '../config/endpoint-registry';
+import type { Logger } from '../../lib/logger';
 import { unmetExpectations } from './expectations';
 import type { RateDecision, RateLimiter } from './rate-limiter';
 import type { RequestRecorder } from '../storage/request-recorder';
 import { storedRequest } from '../storage/stored-request';
 import { VERIFIERS, type Verdict } from '../verifiers';
 import { notConfigured } from '../verifiers/verdict';
-
-interface Logger {
-	debug(obj: unknown, msg?: string): void;
-	error(obj: unknown, msg?: string): void;
-}
 
 export interface InboundHandlerOptions {
 	registry: EndpointRegistry;
@@ -36,7 +32,7 @@ export interface InboundHandlerOptions {
 	budget: BodyBudget;
 	bodyTimeoutMs: number;
 	publicUrl: string | undefined;
-	logger: Logger;
+	logger: Pick<Logger, 'debug' | 'error'>;
 }
 
 interface Refusal {

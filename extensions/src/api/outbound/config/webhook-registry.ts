@@ -4,7 +4,8 @@ import type { Knex } from 'knex';
 import { OUTGOING_COLLECTION } from '../../../shared/collections';
 import type { PayloadMode, WebhookAction, WebhookHeader } from '../../../shared/webhook';
 import { toBool, toCsv, toJson, toNumber } from '../../db/rows';
-import { PolledRegistry, signatureOf, type RegistryLogger } from '../../lib/polled-registry';
+import { PolledRegistry, signatureOf } from '../../lib/polled-registry';
+import type { Logger } from '../../lib/logger';
 import { SecretBox } from '../../lib/secret-box';
 
 export interface RegisteredWebhook {
@@ -36,7 +37,7 @@ export class WebhookRegistry extends PolledRegistry {
 	private byId = new Map<number, RegisteredWebhook>();
 	private index = new Map<string, RegisteredWebhook[]>();
 
-	constructor(knex: Knex, box: SecretBox, logger: RegistryLogger) {
+	constructor(knex: Knex, box: SecretBox, logger: Pick<Logger, 'warn'>) {
 		super('webhook config', logger);
 		this.knex = knex;
 		this.box = box;

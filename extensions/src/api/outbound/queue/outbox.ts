@@ -4,11 +4,7 @@
 import { BatchWriter } from './batch-writer';
 import type { ClaimedDelivery, DeliveryStore, Lease, NewDelivery } from './delivery-store';
 import type { Dispatcher } from '../worker/dispatcher';
-
-interface Logger {
-	warn(obj: unknown, msg?: string): void;
-	error(obj: unknown, msg?: string): void;
-}
+import type { Logger } from '../../lib/logger';
 
 const FLUSH_DELAY_MS = 5;
 const MAX_BUFFER = 1000;
@@ -21,14 +17,14 @@ export class Outbox {
 	private readonly writer: BatchWriter<NewDelivery>;
 
 	private readonly store: DeliveryStore;
-	private readonly logger: Logger;
+	private readonly logger: Pick<Logger, 'warn' | 'error'>;
 	private readonly dispatcher: Dispatcher;
 
 	/**
 	 * With a running local dispatcher, rows it has room for are handed to it as they are written,
 	 * and its outcomes waiting to be recorded are written in the same transaction.
 	 */
-	constructor(store: DeliveryStore, logger: Logger, dispatcher: Dispatcher) {
+	constructor(store: DeliveryStore, logger: Pick<Logger, 'warn' | 'error'>, dispatcher: Dispatcher) {
 		this.store = store;
 		this.logger = logger;
 		this.dispatcher = dispatcher;

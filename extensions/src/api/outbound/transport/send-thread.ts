@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { HttpSender, type SendRequest, type SendResult, type Sender } from './http-sender';
 import { SsrfGuard, type GuardLists } from './ssrf-guard';
+import type { Logger } from '../../lib/logger';
 
 export const THREAD_ERROR_CODE = 'ETHREAD';
 // workerData key that makes this bundle, loaded in a worker, serve sends instead of doing nothing.
@@ -15,10 +16,6 @@ const WORKER_MARK = 'directus-extension-webhooks:send-thread';
 export interface SendThreadInit {
 	guard: GuardLists;
 	maxSockets?: number;
-}
-
-interface Logger {
-	warn(obj: unknown, msg?: string): void;
 }
 
 type WireRequest = Omit<SendRequest, 'url'> & { url: string };
@@ -69,7 +66,7 @@ export class SendThread implements Sender {
 	private readonly init: SendThreadInit;
 	private readonly guard: SsrfGuard;
 	private readonly entry: string | URL;
-	private readonly logger: Logger;
+	private readonly logger: Pick<Logger, 'warn'>;
 	private worker: Worker | null = null;
 	private ready = false;
 	private fallback: HttpSender | null = null;
@@ -79,7 +76,7 @@ export class SendThread implements Sender {
 	private outgoing: SendMessage[] = [];
 
 	/** `entry` is the file the worker runs: by default the one this code was loaded from. */
-	constructor(init: SendThreadInit, logger: Logger, entry: string | URL = fileURLToPath(import.meta.url)) {
+	constructor(init: SendThreadInit, logger: Pick<Logger, 'warn'>, entry: string | URL = fileURLToPath(import.meta.url)) {
 		this.init = init;
 		// Bad list entries fail here, at start-up, not later inside the thread.
 		this.guard = new SsrfGuard(init.guard);

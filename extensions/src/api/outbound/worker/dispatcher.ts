@@ -10,6 +10,7 @@ import type { Sender, SendResult } from '../transport/http-sender';
 import { SkipDelivery, type MessageBuilder } from './message-builder';
 import { parseRetryAfter, retryDelay } from './retry-schedule';
 import { SSRF_ERROR_CODE } from '../transport/ssrf-guard';
+import type { Logger } from '../../lib/logger';
 import type { RegisteredWebhook, WebhookRegistry } from '../config/webhook-registry';
 
 export interface DispatcherOptions {
@@ -27,11 +28,6 @@ export interface WebhookHealth {
 	disable(webhook: RegisteredWebhook, reason: string): Promise<void>;
 	failed(webhook: RegisteredWebhook, at: number): Promise<void>;
 	succeeded(webhook: RegisteredWebhook): Promise<void>;
-}
-
-interface Logger {
-	warn(obj: unknown, msg?: string): void;
-	error(obj: unknown, msg?: string): void;
 }
 
 // Outcomes are written in batches: one transaction per flush instead of two writes per send.
@@ -55,7 +51,7 @@ export class Dispatcher {
 	private readonly sender: Sender;
 	private readonly health: WebhookHealth;
 	private readonly options: DispatcherOptions;
-	private readonly logger: Logger;
+	private readonly logger: Pick<Logger, 'warn' | 'error'>;
 
 	private readonly waiting = new Map<number, ClaimedDelivery[]>();
 	private readonly inFlight = new Map<number, number>();
@@ -80,7 +76,7 @@ export class Dispatcher {
 		sender: Sender;
 		health: WebhookHealth;
 		options: DispatcherOptions;
-		logger: Logger;
+		logger: Pick<Logger, 'warn' | 'error'>;
 	}) {
 		this.store = parts.store;
 		this.registry = parts.registry;

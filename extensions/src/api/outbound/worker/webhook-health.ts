@@ -3,13 +3,10 @@
 import type { Knex } from 'knex';
 import { OUTGOING_COLLECTION } from '../../../shared/collections';
 import type { AdminNotifier } from '../../lib/admin-notifier';
+import type { Logger } from '../../lib/logger';
 import type { DeliveryStore } from '../queue/delivery-store';
 import type { WebhookHealth } from './dispatcher';
 import type { RegisteredWebhook, WebhookRegistry } from '../config/webhook-registry';
-
-interface Logger {
-	warn(obj: unknown, msg?: string): void;
-}
 
 export class WebhookHealthTracker implements WebhookHealth {
 	private readonly knex: Knex;
@@ -17,9 +14,9 @@ export class WebhookHealthTracker implements WebhookHealth {
 	private readonly store: DeliveryStore;
 	private readonly notifier: AdminNotifier;
 	private readonly disableAfterMs: number;
-	private readonly logger: Logger;
+	private readonly logger: Pick<Logger, 'warn'>;
 
-	constructor(parts: { knex: Knex; registry: WebhookRegistry; store: DeliveryStore; notifier: AdminNotifier; disableAfterMs: number; logger: Logger }) {
+	constructor(parts: { knex: Knex; registry: WebhookRegistry; store: DeliveryStore; notifier: AdminNotifier; disableAfterMs: number; logger: Pick<Logger, 'warn'> }) {
 		this.knex = parts.knex;
 		this.registry = parts.registry;
 		this.store = parts.store;
