@@ -4,6 +4,7 @@ import type { ExtensionContext } from './context';
 import { ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../shared/collections';
 import { AdminNotifier } from './lib/admin-notifier';
 import { BodyBudget } from './inbound/http/body-budget';
+import { EndpointChanges } from './inbound/config/endpoint-changes';
 import { EndpointConfig } from './inbound/config/endpoint-config';
 import { EndpointRegistry } from './inbound/config/endpoint-registry';
 import { InboundHandler } from './inbound/http/inbound-handler';
@@ -40,6 +41,7 @@ export interface Runtime {
 	sender: Sender;
 	endpoints: EndpointRegistry;
 	endpointConfig: EndpointConfig;
+	endpointChanges: EndpointChanges;
 	inbound: InboundHandler;
 	recorder: RequestRecorder;
 	schemaGate: SchemaChangeGate;
@@ -92,6 +94,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const previous = new PreviousValues(context);
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
+	const schemaGate = new SchemaChangeGate();
 	return {
 		settings,
 		registry,
@@ -115,7 +118,8 @@ function createRuntime(context: ExtensionContext): Runtime {
 			what: 'incoming endpoints',
 		}),
 		recorder,
-		schemaGate: new SchemaChangeGate(),
+		endpointChanges: new EndpointChanges(context, endpoints, schemaGate),
+		schemaGate,
 		inbound: new InboundHandler({
 			registry: endpoints,
 			recorder,

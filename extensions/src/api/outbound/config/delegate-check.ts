@@ -61,6 +61,17 @@ export class DelegateCheck {
 		if (!permission) throw new ForbiddenError();
 	}
 
+	/**
+	 * Throws Directus's own 403 unless the caller may update these items: an update that writes
+	 * nothing, run as the caller through ItemsService, so their item permissions decide.
+	 */
+	async assertMayUpdate(write: Omit<WriteContext, 'accountability'> & { accountability: Accountability | null }, collection: string, keys: (string | number)[]): Promise<void> {
+		const { knex, schema, accountability } = write;
+		if (!accountability || accountability.admin || keys.length === 0) return;
+		const items = new this.services.ItemsService(collection, { knex, schema, accountability });
+		await items.updateMany(keys, {}, { emitEvents: false, skipTracking: true });
+	}
+
 	async problems(scope: WebhookScope, write: WriteContext): Promise<FieldError[]> {
 		const errors: FieldError[] = [];
 		const { schema, accountability } = write;

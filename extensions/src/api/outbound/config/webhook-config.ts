@@ -57,17 +57,9 @@ export class WebhookConfig {
 	/**
 	 * Validates an update. A new secret rotates: the old one stays valid for the overlap. Masked
 	 * header values sent back unchanged (the app does) keep their stored value, on a header that
-	 * stays secret; a new URL needs the secret values entered again. `mayUpdate` throws (403) when
-	 * the caller may not update these webhooks: run before answering anything about stored values.
+	 * stays secret; a new URL needs the secret values entered again.
 	 */
-	async prepareUpdate(
-		input: unknown,
-		keys: (string | number)[],
-		knex: Knex,
-		schema: SchemaOverview,
-		accountability: Accountability | null = null,
-		mayUpdate: () => Promise<void> = async () => {},
-	): Promise<Record<string, unknown>> {
+	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex, schema: SchemaOverview, accountability: Accountability | null = null): Promise<Record<string, unknown>> {
 		const payload = this.validate(input, 'update', schema);
 		if (accountability && !accountability.admin && keys.length > 0) {
 			assertSignedIn(accountability);
@@ -100,7 +92,7 @@ export class WebhookConfig {
 		}
 		// Directus checks permissions after this filter: an error about stored values must not reach
 		// a caller who may not update them (it would tell a URL apart, one guess at a time).
-		if (masked || retargeting) await mayUpdate();
+		if (masked || retargeting) await this.delegates.assertMayUpdate({ knex, schema, accountability }, OUTGOING_COLLECTION, keys);
 		const current: Record<string, unknown>[] = keys.length === 0 ? [] : await knex(OUTGOING_COLLECTION).select('id', 'url', 'secret', 'headers').whereIn('id', keys);
 		const errors: FieldError[] = [];
 		// Values kept from storage: after a change of URL they would go to a receiver never meant to get them.
