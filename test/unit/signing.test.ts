@@ -9,8 +9,8 @@ import {
 	signatureHeader,
 	verifySignatureHeader,
 	webhookHeaders,
-} from '../../extensions/src/api/outbound/signing';
-import { messageId } from '../../extensions/src/api/outbound/message-id';
+} from '../../extensions/src/api/outbound/transport/signing';
+import { messageId } from '../../extensions/src/api/outbound/queue/message-id';
 
 // The example from the Standard Webhooks specification's test vectors.
 const SPEC_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidSecret } from '../../extensions/src/api/outbound/signing';
+import { isValidSecret } from '../../extensions/src/api/outbound/transport/signing';
 import { formatErrors, isPlainObject, parseCsvList, validateWebhook } from '../../extensions/src/shared/validate-webhook';
 import { MASK, type FieldError } from '../../extensions/src/shared/webhook';
 
