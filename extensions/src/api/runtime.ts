@@ -16,6 +16,8 @@ import type { Sender } from './outbound/http-sender';
 import { MessageBuilder } from './outbound/message-builder';
 import { Outbox } from './outbound/outbox';
 import { PreviousValues } from './outbound/previous-values';
+import { PriorAccess } from './outbound/prior-access';
+import { BeforeWrite } from './outbound/before-write';
 import { OwnerAccountability } from './outbound/owner-accountability';
 import { OwnerScope } from './outbound/owner-scope';
 import { DelegateCheck } from './outbound/delegate-check';
@@ -34,7 +36,7 @@ export interface Runtime {
 	store: DeliveryStore;
 	outbox: Outbox;
 	capture: EventCapture;
-	previous: PreviousValues;
+	beforeWrite: BeforeWrite;
 	config: WebhookConfig;
 	dispatcher: Dispatcher;
 	sender: Sender;
@@ -63,6 +65,8 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const box = new SecretBox(encryptionKeyFromEnv(env));
 	const registry = new WebhookRegistry(knex, box, logger);
 	const store = new DeliveryStore(knex);
+	// Deliveries and the reads before writes share the owners' cache.
+	const scope = new OwnerScope(context, new OwnerAccountability(knex));
 	const sender = new SendThread({ guard: SsrfGuard.listsFromEnv(env), maxSockets: settings.concurrency }, logger);
 	const health = new WebhookHealthTracker({
 		knex,
@@ -75,7 +79,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const dispatcher = new Dispatcher({
 		store,
 		registry,
-		builder: new MessageBuilder(context, new OwnerScope(context, new OwnerAccountability(knex))),
+		builder: new MessageBuilder(context, scope),
 		sender,
 		health,
 		logger,
@@ -89,7 +93,8 @@ function createRuntime(context: ExtensionContext): Runtime {
 		},
 	});
 	const outbox = new Outbox(store, logger, dispatcher);
-	const previous = new PreviousValues(context);
+	const previous = new PreviousValues();
+	const access = new PriorAccess(scope);
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
 	return {
@@ -97,8 +102,8 @@ function createRuntime(context: ExtensionContext): Runtime {
 		registry,
 		store,
 		outbox,
-		previous,
-		capture: new EventCapture(registry, outbox, previous),
+		beforeWrite: new BeforeWrite(context, registry, previous, access),
+		capture: new EventCapture(registry, outbox, previous, access),
 		config: new WebhookConfig(box, settings.secretOverlapMs, new DelegateCheck(context.services), {
 			collection: OUTGOING_COLLECTION,
 			limit: settings.maxWebhooksPerUser,
