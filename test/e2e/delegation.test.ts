@@ -5,7 +5,7 @@
 // (403 RESOURCE_RESTRICTED), so the partial read used here is the one every app-access policy
 // gets: directus_users, its own row only and without token, auth_data, external_identifier...
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, type TestContext } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
 import { Receiver, type ReceivedRequest } from '../harness/receiver.ts';
 import { sleep, until } from '../harness/wait.ts';
@@ -72,6 +72,33 @@ async function deliveryOf(webhook: number, key: number | string): Promise<{ stat
 		(found: { status?: string } | undefined) => found !== undefined && SETTLED.includes(found.status ?? ''),
 	);
 	return row as { status: string; last_error: string | null };
+}
+
+/**
+ * A collection the delegate reads only where status is published, or a skip: Directus 12.4 without
+ * a licence refuses such row rules (403 RESOURCE_RESTRICTED). Directus 11 runs these tests.
+ */
+async function rowRuleCollection(context: TestContext, name: string): Promise<string> {
+	const collection = `${TAG}_${name}`;
+	await admin.createCollection(collection, { title: 'string', status: 'string' });
+	cleanup.push(() => admin.delete(`/collections/${collection}`));
+	const rule = await admin.post('/permissions', { policy: delegatePolicy, collection, action: 'read', fields: ['*'], permissions: { status: { _eq: 'published' } } });
+	if (rule.status === 403 && rule.body.errors?.[0]?.extensions?.code === 'RESOURCE_RESTRICTED') {
+		context.skip('this Directus refuses custom row rules without a licence (403 RESOURCE_RESTRICTED); Directus 11 runs this test');
+	}
+	expect(rule.status, JSON.stringify(rule.body)).toBe(200);
+	return collection;
+}
+
+/** Update and delete events of a row-rule collection, with previous values. */
+function draftsHook(collection: string, path: string, overrides: Record<string, unknown> = {}) {
+	return hook(path, { actions: ['update', 'delete'], collections: [collection], include_previous: true, ...overrides });
+}
+
+async function draftItem(collection: string, values: Record<string, unknown>): Promise<number> {
+	const response = await admin.post(`/items/${collection}`, values);
+	expect(response.status, JSON.stringify(response.body)).toBe(200);
+	return response.body.data.id;
 }
 
 beforeAll(async () => {
@@ -252,6 +279,62 @@ describe('delegation: what a delegate receives', () => {
 			expect(row, value).toEqual({ status: 'skipped', last_error: "the webhook's filter uses a field its owner may not read" });
 		}
 		expect(received('/oracle')).toHaveLength(0);
+	});
+
+	it("a delegate's webhook gets the deletes of rows the delegate could read just before; other deletes are skipped with the reason", async () => {
+		const id = await createAs(delegate, hook('/deletes', { actions: ['delete'], collections: [ARTICLES, 'directus_users'] }));
+		const adminHook = await createAs(admin, usersHook('/admin-deletes', { actions: ['delete'] }));
+		const readable = await article({ title: 'deleted article', status: 'published' });
+		const victim = await admin.post('/users', { email: `${TAG}-victim@example.com`, password: randomBytes(12).toString('hex') });
+		expect(victim.status, JSON.stringify(victim.body)).toBe(200);
+		const victimId: string = victim.body.data.id;
+		expect((await admin.delete(`/items/${ARTICLES}/${readable}`)).status).toBe(204);
+		expect((await admin.delete(`/users/${victimId}`)).status).toBe(204);
+
+		expect((await deliveryOf(id, readable)).status).toBe('succeeded');
+		// The delegate could never read that user's row: not even its key or the event may reach them.
+		expect(await deliveryOf(id, victimId)).toMatchObject({ status: 'skipped', last_error: "the webhook's owner could not read this item before it was deleted" });
+		const got = received('/deletes');
+		expect(got).toHaveLength(1);
+		expect(JSON.parse(got[0]!.body)).toMatchObject({ event: `${ARTICLES}.items.delete`, keys: [readable] });
+		for (const request of got) expect(request.body).not.toContain(victimId);
+		// An admin's webhook gets every delete, as before.
+		expect((await deliveryOf(adminHook, victimId)).status).toBe('succeeded');
+		expect(JSON.parse(received('/admin-deletes')[0]!.body)).toMatchObject({ event: 'directus_users.items.delete', keys: [victimId] });
+	});
+
+	it("row rules: a delegate's webhook sends the previous values only of rows the delegate could read just before the update", async (context) => {
+		const drafts = await rowRuleCollection(context, 'drafts');
+		const eventHook = await createAs(delegate, draftsHook(drafts, '/previous-event'));
+		const itemHook = await createAs(delegate, draftsHook(drafts, '/previous-item', { payload: 'item' }));
+		const published = await draftItem(drafts, { title: 'published v1', status: 'published' });
+		const draft = await draftItem(drafts, { title: 'secret-draft-title', status: 'draft' });
+		expect((await admin.patch(`/items/${drafts}/${published}`, { title: 'published v2' })).status).toBe(200);
+		// Published by this write: readable after it, not before.
+		expect((await admin.patch(`/items/${drafts}/${draft}`, { title: 'Now public', status: 'published' })).status).toBe(200);
+
+		for (const [webhook, path] of [[eventHook, '/previous-event'], [itemHook, '/previous-item']] as const) {
+			for (const key of [published, draft]) expect((await deliveryOf(webhook, key)).status, path).toBe('succeeded');
+			const sent = received(path).map((request) => JSON.parse(request.body));
+			const update = (key: number) => sent.find((message) => message.keys?.[0] === key);
+			expect(update(published).previous, path).toMatchObject({ title: 'published v1' });
+			// The draft was not the delegate's to read: its earlier content stays out.
+			expect(update(draft), path).not.toHaveProperty('previous');
+			for (const request of received(path)) expect(request.body, path).not.toContain('secret-');
+		}
+		expect(received('/previous-item').map((request) => request.body).join()).toContain('Now public');
+	});
+
+	it("row rules: a delegate's webhook gets the deletes of rows the delegate could read just before; others are skipped", async (context) => {
+		const drafts = await rowRuleCollection(context, 'deleted');
+		const id = await createAs(delegate, draftsHook(drafts, '/row-deletes'));
+		const published = await draftItem(drafts, { title: 'published', status: 'published' });
+		const draft = await draftItem(drafts, { title: 'secret-deleted-draft', status: 'draft' });
+		const deleted = await admin.delete(`/items/${drafts}`, [draft, published]);
+		expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+		expect((await deliveryOf(id, published)).status).toBe('succeeded');
+		expect(await deliveryOf(id, draft)).toMatchObject({ status: 'skipped', last_error: "the webhook's owner could not read this item before it was deleted" });
+		expect(received('/row-deletes').map((request) => JSON.parse(request.body).keys)).toEqual([[published]]);
 	});
 
 	it('when the owner loses read access or is suspended, deliveries are skipped with the reason', async () => {

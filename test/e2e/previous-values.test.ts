@@ -19,7 +19,7 @@ const writerToken = randomBytes(24).toString('hex');
 const reader = new ApiClient(info.url, readerToken);
 /** May read and update it. */
 const writer = new ApiClient(info.url, writerToken);
-/** Must match MAX_PREVIOUS_ROWS in previous-values.ts. */
+/** Must match MAX_BEFORE_WRITE_ROWS in before-write.ts. */
 const MAX_PREVIOUS_ROWS = 1_000;
 
 let receiver: Receiver;

@@ -70,6 +70,20 @@ describe('OwnerAccountability', () => {
 		expect((await owners.get('u1', now + 1_000)).kind).toBe('user');
 		expect((await owners.get('u1', now + 6_000)).kind).toBe('gone');
 	});
+
+	it("inside a write's transaction, does not wait for a look-up still queued for SQLite's one connection", async () => {
+		await db('directus_users').insert({ id: 'u1', role: null, status: 'active' });
+		const owners = new OwnerAccountability(db);
+		let outside: Promise<unknown> | undefined;
+		await db.transaction(async (trx) => {
+			// Started by a delivery while the write holds the connection: it waits for the write.
+			outside = owners.get('u1');
+			const inside = owners.get('u1', undefined, trx);
+			const stuck = new Promise((resolve) => setTimeout(() => resolve('stuck'), 2_000));
+			expect(await Promise.race([inside, stuck])).toMatchObject({ kind: 'user' });
+		});
+		expect(await outside).toMatchObject({ kind: 'user' });
+	});
 });
 
 describe('filterFields and pick', () => {

@@ -17,6 +17,8 @@ import type { Sender } from './outbound/transport/http-sender';
 import { MessageBuilder } from './outbound/worker/message-builder';
 import { Outbox } from './outbound/queue/outbox';
 import { PreviousValues } from './outbound/capture/previous-values';
+import { PriorAccess } from './outbound/capture/prior-access';
+import { BeforeWrite } from './outbound/capture/before-write';
 import { OwnerAccountability } from './outbound/worker/owner-accountability';
 import { OwnerScope } from './outbound/worker/owner-scope';
 import { DelegateCheck } from './outbound/config/delegate-check';
@@ -35,7 +37,7 @@ export interface Runtime {
 	store: DeliveryStore;
 	outbox: Outbox;
 	capture: EventCapture;
-	previous: PreviousValues;
+	beforeWrite: BeforeWrite;
 	config: WebhookConfig;
 	dispatcher: Dispatcher;
 	sender: Sender;
@@ -65,6 +67,8 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const box = new SecretBox(encryptionKeyFromEnv(env));
 	const registry = new WebhookRegistry(knex, box, logger);
 	const store = new DeliveryStore(knex);
+	// Deliveries and the reads before writes share the owners' cache.
+	const scope = new OwnerScope(context, new OwnerAccountability(knex));
 	const sender = new SendThread({ guard: SsrfGuard.listsFromEnv(env), maxSockets: settings.concurrency }, logger);
 	const health = new WebhookHealthTracker({
 		knex,
@@ -77,7 +81,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const dispatcher = new Dispatcher({
 		store,
 		registry,
-		builder: new MessageBuilder(context, new OwnerScope(context, new OwnerAccountability(knex))),
+		builder: new MessageBuilder(context, scope),
 		sender,
 		health,
 		logger,
@@ -91,7 +95,8 @@ function createRuntime(context: ExtensionContext): Runtime {
 		},
 	});
 	const outbox = new Outbox(store, logger, dispatcher);
-	const previous = new PreviousValues(context);
+	const previous = new PreviousValues();
+	const access = new PriorAccess(scope);
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
 	const schemaGate = new SchemaChangeGate();
@@ -100,8 +105,8 @@ function createRuntime(context: ExtensionContext): Runtime {
 		registry,
 		store,
 		outbox,
-		previous,
-		capture: new EventCapture(registry, outbox, previous),
+		beforeWrite: new BeforeWrite(context, registry, previous, access),
+		capture: new EventCapture(registry, outbox, previous, access),
 		config: new WebhookConfig(box, settings.secretOverlapMs, new DelegateCheck(context.services), {
 			collection: OUTGOING_COLLECTION,
 			limit: settings.maxWebhooksPerUser,

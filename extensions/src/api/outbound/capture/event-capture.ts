@@ -4,6 +4,7 @@ import type { WebhookAction } from '../../../shared/webhook';
 import type { NewDelivery } from '../queue/delivery-store';
 import type { Outbox } from '../queue/outbox';
 import type { PreviousValues } from './previous-values';
+import { READERS_BEFORE, type PriorAccess } from './prior-access';
 import { messageId } from '../queue/message-id';
 import type { RegisteredWebhook, WebhookRegistry } from '../config/webhook-registry';
 
@@ -19,22 +20,20 @@ export class EventCapture {
 	private readonly registry: WebhookRegistry;
 	private readonly outbox: Outbox;
 	private readonly previous: PreviousValues;
+	private readonly access: PriorAccess;
 
-	constructor(registry: WebhookRegistry, outbox: Outbox, previous: PreviousValues) {
+	constructor(registry: WebhookRegistry, outbox: Outbox, previous: PreviousValues, access: PriorAccess) {
 		this.registry = registry;
 		this.outbox = outbox;
 		this.previous = previous;
-	}
-
-	/** Whether any active webhook wants previous values for this event (read before the write). */
-	wantsPrevious(collection: string, action: WebhookAction): boolean {
-		return this.registry.match(collection, action).some((webhook) => webhook.includePrevious);
+		this.access = access;
 	}
 
 	capture(event: ItemEvent): void {
 		const webhooks = this.registry.match(event.collection, event.action).filter((webhook) => fires(webhook, event));
 		if (webhooks.length === 0) return;
 		const previous = this.previous.take(event.collection, event.keys);
+		const readersBefore = this.access.take(event.collection, event.keys);
 		const accountability = event.accountability ? { user: event.accountability.user ?? null, role: event.accountability.role ?? null } : null;
 		const rows: NewDelivery[] = [];
 		for (const key of event.keys) {
@@ -48,14 +47,18 @@ export class EventCapture {
 				action: event.action,
 			};
 			const before = previous.get(String(key));
+			const readers = readersBefore.get(String(key));
 			for (const webhook of webhooks) {
+				let data: Record<string, unknown> = webhook.includePrevious && before ? { ...base, previous: before } : base;
+				const checked = readers?.get(webhook.id);
+				if (checked) data = { ...data, [READERS_BEFORE]: checked };
 				rows.push({
 					webhook: webhook.id,
 					message_id: messageId(),
 					event: base.event,
 					collection: event.collection,
 					item_key: String(key),
-					event_data: webhook.includePrevious && before ? { ...base, previous: before } : base,
+					event_data: data,
 				});
 			}
 		}

@@ -40,12 +40,12 @@ function typedKeys(keys: (string | number)[], schema: SchemaOverview | null, col
 	return keys.map((key) => (typeof key === 'string' && /^-?\d+$/.test(key) && Number.isSafeInteger(Number(key)) ? Number(key) : key));
 }
 
-/** Filter phase of update/delete: remember the items' values when a webhook wants them. */
+/** Filter phase of update/delete: what deliveries will need from before the write (see before-write). */
 export async function beforeItemWrite(runtime: Runtime, source: EventSource, input: unknown, meta: HookMeta, context: HookContext): Promise<void> {
 	const collection = meta.collection;
-	if (!collection || !context.schema || !runtime.capture.wantsPrevious(collection, source.action)) return;
+	if (!collection || !context.schema || runtime.registry.match(collection, source.action).length === 0) return;
 	// Update filters get the keys in meta; delete filters get them as the payload.
 	const keys = source.action === 'delete' ? (Array.isArray(input) ? input : []) : (meta.keys ?? []);
 	const write = { knex: context.database, schema: context.schema, accountability: context.accountability as never };
-	await runtime.previous.remember(write, collection, source.action as 'update' | 'delete', keys as (string | number)[], secretFields(context.schema, collection));
+	await runtime.beforeWrite.read(write, collection, source.action as 'update' | 'delete', keys as (string | number)[]);
 }

@@ -1,6 +1,8 @@
 // Builds the HTTP request of a delivery: the body (legacy event shape, or the item read at
 // delivery time with a chosen role's permissions) and the headers, signed per Standard Webhooks.
-// A webhook created or last changed by a non-admin sends only what they may read (owner-scope).
+// A webhook created or last changed by a non-admin sends only what they may read (owner-scope),
+// and of what was read before a write (previous values, a deleted row) only what they could read
+// then (prior-access).
 import type { ExtensionContext, SchemaOverview } from '../../context';
 import { SYSTEM_ACCOUNTABILITY, type Accountability } from '../../context';
 import type { ClaimedDelivery } from '../queue/delivery-store';
@@ -9,7 +11,8 @@ import { webhookHeaders } from '../transport/signing';
 import type { RegisteredWebhook } from '../config/webhook-registry';
 import { MASK } from '../../../shared/webhook';
 import { SkipDelivery } from './delivery-skip';
-import { pick, type OwnerScope } from './owner-scope';
+import { pick, roleAccountability, withItemRole, type OwnerScope } from './owner-scope';
+import { READERS_BEFORE, readableBefore } from '../capture/prior-access';
 
 export const USER_AGENT = 'directus-extension-webhooks';
 
@@ -76,7 +79,7 @@ export class MessageBuilder {
 			throw new SkipDelivery('the item does not match the webhook filter (or is no longer readable)');
 		}
 		if (webhook.payload !== 'item') return this.eventBody(webhook, data);
-		const { payload: _payload, action: _action, ...rest } = data;
+		const { payload: _payload, ...rest } = eventFields(data);
 		return { ...rest, item };
 	}
 
@@ -86,31 +89,35 @@ export class MessageBuilder {
 		// A test event carries no collection data.
 		if (delivery.collection === null || delivery.item_key === null) return this.eventBody(webhook, data);
 		const schema = await this.context.getSchema();
-		const readers = webhook.itemRole ? [...owners, roleAccountability(webhook.itemRole)] : owners;
+		const readers = withItemRole(owners, webhook.itemRole);
+		// Rows are read as the owners now; how a row was before the write was recorded by prior-access.
+		const before = readableBefore(data, readers);
 		if (data.action === 'delete') {
 			await this.scope.assertCollectionReadable(readers, delivery.collection, schema);
-			// The deleted row's permission rules can no longer be checked: no previous values.
+			if (before === null) throw new SkipDelivery("it is not known whether the webhook's owner could read this item before it was deleted");
+			if (!before) throw new SkipDelivery("the webhook's owner could not read this item before it was deleted");
+			// The deleted row's field permissions can no longer be checked: no previous values.
 			const { previous: _previous, ...rest } = this.eventBody(webhook, data);
 			return rest;
 		}
 		const fields = webhook.payload === 'item' && webhook.fields.length > 0 ? webhook.fields : ['*'];
 		const item = await this.scope.readItem(readers, delivery.collection, delivery.item_key, schema, { fields, filter: webhook.filter });
+		const readable = new Set(Object.keys(item));
+		const previous = before === true && data.previous ? pick(data.previous, readable) : undefined;
 		if (webhook.payload === 'item') {
-			const { payload: _payload, action: _action, previous: _previous, ...rest } = data;
+			const { payload: _payload, previous: _previous, ...rest } = eventFields(data);
 			const body: Record<string, unknown> = { ...rest, item };
-			if (webhook.includePrevious && data.previous) body.previous = pick(data.previous, new Set(Object.keys(item)));
+			if (webhook.includePrevious && previous) body.previous = previous;
 			return body;
 		}
-		const readable = new Set(Object.keys(item));
-		const body = this.eventBody(webhook, data);
+		const { previous: _previous, ...body } = this.eventBody(webhook, data);
 		if (body.payload && typeof body.payload === 'object' && !Array.isArray(body.payload)) body.payload = pick(body.payload, readable);
-		if (body.previous) body.previous = pick(body.previous, readable);
-		return body;
+		return webhook.includePrevious && previous ? { ...body, previous } : body;
 	}
 
 	/** The legacy Directus webhook body, narrowed to the chosen fields. */
 	private eventBody(webhook: RegisteredWebhook, data: Record<string, unknown>): Record<string, unknown> {
-		const { action: _action, ...body } = data;
+		const body = eventFields(data);
 		if (webhook.fields.length > 0 && body.payload && typeof body.payload === 'object' && !Array.isArray(body.payload)) {
 			const payload = body.payload as Record<string, unknown>;
 			body.payload = Object.fromEntries(Object.entries(payload).filter(([key]) => webhook.fields.includes(key)));
@@ -137,7 +144,8 @@ export class MessageBuilder {
 	}
 }
 
-/** Reads with a role's permissions (item_role). */
-function roleAccountability(role: string): Accountability {
-	return { admin: false, app: false, role, roles: [role], user: null, ip: null };
+/** The event's fields as sent: without those kept for building it (the action, who could read it before the write). */
+function eventFields(data: Record<string, unknown>): Record<string, unknown> {
+	const { action: _action, [READERS_BEFORE]: _readers, ...fields } = data;
+	return fields;
 }

@@ -12,28 +12,36 @@ export type Owner = { kind: 'admin' } | { kind: 'user'; accountability: Accounta
 
 export class OwnerAccountability {
 	private readonly knex: Knex;
-	private readonly cache = new Map<string, { owner: Promise<Owner>; expires: number }>();
+	private readonly cache = new Map<string, { owner: Promise<Owner>; expires: number; settled: boolean }>();
 
 	constructor(knex: Knex) {
 		this.knex = knex;
 	}
 
-	get(user: string, now = Date.now()): Promise<Owner> {
+	/**
+	 * `knex`: a write's transaction when called inside one. SQLite has a single connection, held
+	 * by that transaction: a look-up still running on another knex would wait for it forever.
+	 */
+	get(user: string, now = Date.now(), knex: Knex = this.knex): Promise<Owner> {
 		const cached = this.cache.get(user);
-		if (cached && cached.expires > now) return cached.owner;
-		const owner = this.load(user);
-		this.cache.set(user, { owner, expires: now + TTL_MS });
-		// A failed read is not remembered.
-		owner.catch(() => this.cache.delete(user));
+		if (cached && cached.expires > now && (cached.settled || knex === this.knex)) return cached.owner;
+		const owner = this.load(user, knex);
+		const entry = { owner, expires: now + TTL_MS, settled: false };
+		this.cache.set(user, entry);
+		owner.then(
+			() => (entry.settled = true),
+			// A failed read is not remembered.
+			() => this.cache.get(user) === entry && this.cache.delete(user),
+		);
 		return owner;
 	}
 
-	private async load(id: string): Promise<Owner> {
-		const user = await this.knex('directus_users').first('id', 'role', 'status').where({ id });
+	private async load(id: string, knex: Knex): Promise<Owner> {
+		const user = await knex('directus_users').first('id', 'role', 'status').where({ id });
 		if (!user) return { kind: 'gone', reason: "the webhook's owner no longer exists" };
 		if (user.status !== 'active') return { kind: 'gone', reason: `the webhook's owner is ${String(user.status)}` };
-		const roles = await this.rolesFrom((user.role as string | null) ?? null);
-		const access = await this.knex('directus_access')
+		const roles = await this.rolesFrom(knex, (user.role as string | null) ?? null);
+		const access = await knex('directus_access')
 			.select('policy')
 			.where({ user: id })
 			.modify((query: Knex.QueryBuilder) => {
@@ -41,7 +49,7 @@ export class OwnerAccountability {
 			});
 		const policyIds: string[] = [...new Set((access as { policy: string }[]).map((row) => row.policy))];
 		const all: { admin_access: unknown; app_access: unknown; ip_access: unknown }[] =
-			policyIds.length > 0 ? await this.knex('directus_policies').select('admin_access', 'app_access', 'ip_access').whereIn('id', policyIds) : [];
+			policyIds.length > 0 ? await knex('directus_policies').select('admin_access', 'app_access', 'ip_access').whereIn('id', policyIds) : [];
 		// Directus applies a policy limited to IP addresses only to requests from them: an owner
 		// rebuilt here has no address, so such policies give no admin or app access.
 		const policies = all.filter((policy) => !limitedByIp(policy.ip_access));
@@ -54,10 +62,10 @@ export class OwnerAccountability {
 	}
 
 	/** The role and its parents, outermost first, as Directus orders them. */
-	private async rolesFrom(role: string | null): Promise<string[]> {
+	private async rolesFrom(knex: Knex, role: string | null): Promise<string[]> {
 		const roles: string[] = [];
 		for (let current = role; current && !roles.includes(current); ) {
-			const row = await this.knex('directus_roles').first('id', 'parent').where({ id: current });
+			const row = await knex('directus_roles').first('id', 'parent').where({ id: current });
 			if (!row) break;
 			roles.unshift(String(row.id));
 			current = (row.parent as string | null | undefined) ?? null;

@@ -4,6 +4,7 @@
 // too: one on a field they cannot read skips the delivery, whatever the value (no oracle).
 import { isDeepStrictEqual } from 'node:util';
 import { SkipDelivery } from './delivery-skip';
+import type { Knex } from 'knex';
 import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
 import type { OwnerAccountability } from './owner-accountability';
 
@@ -17,10 +18,10 @@ export class OwnerScope {
 	}
 
 	/** The accountabilities deliveries are limited by; none when every owner is an admin. */
-	async readersFor(ownerIds: string[]): Promise<Accountability[]> {
+	async readersFor(ownerIds: string[], knex?: Knex): Promise<Accountability[]> {
 		const readers: Accountability[] = [];
 		for (const id of ownerIds) {
-			const owner = await this.owners.get(id);
+			const owner = await this.owners.get(id, undefined, knex);
 			if (owner.kind === 'gone') throw new SkipDelivery(owner.reason);
 			if (owner.kind === 'user') readers.push(owner.accountability);
 		}
@@ -71,8 +72,20 @@ export class OwnerScope {
 		return pick(item ?? {}, readable ?? new Set());
 	}
 
-	private items(collection: string, schema: SchemaOverview, accountability: Accountability) {
-		return new this.context.services.ItemsService(collection, { knex: this.context.database, schema, accountability });
+	/** Which of `keys` the reader may read, row rules included; read with `knex` (before a write: its own). */
+	async readableKeys(reader: Accountability, collection: string, keys: (string | number)[], schema: SchemaOverview, knex: Knex): Promise<Set<string>> {
+		const primary = schema.collections[collection]?.primary;
+		if (!primary) return new Set();
+		try {
+			const rows = await this.items(collection, schema, reader, knex).readByQuery({ filter: { [primary]: { _in: keys } }, fields: [primary], limit: -1 }, { emitEvents: false });
+			return new Set(rows.map((row) => String(row[primary])));
+		} catch {
+			return new Set();
+		}
+	}
+
+	private items(collection: string, schema: SchemaOverview, accountability: Accountability, knex: Knex = this.context.database) {
+		return new this.context.services.ItemsService(collection, { knex, schema, accountability });
 	}
 
 	/** The first row, or null when the reader may not read it (rethrows when asked, for the filter). */
@@ -85,6 +98,16 @@ export class OwnerScope {
 			return null;
 		}
 	}
+}
+
+/** The webhook's owners and its item_role: all of them must be able to read what it sends. */
+export function withItemRole(owners: Accountability[], itemRole: string | null): Accountability[] {
+	return itemRole ? [...owners, roleAccountability(itemRole)] : owners;
+}
+
+/** Reads with a role's permissions (item_role). */
+export function roleAccountability(role: string): Accountability {
+	return { admin: false, app: false, role, roles: [role], user: null, ip: null };
 }
 
 /** The object's entries whose key is in `fields`. */
