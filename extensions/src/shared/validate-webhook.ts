@@ -6,6 +6,7 @@ import {
 	type FieldError, type WebhookAction, type WebhookHeader, type WebhookInput,
 } from './webhook';
 import { NOT_WEBHOOK_SOURCES } from './collections';
+import { SECRET_MAX_BYTES, SECRET_MIN_BYTES, SECRET_PREFIX, isValidSecret } from './signing-secret';
 import { HEADER_NAME, MAX_NAME, MAX_HEADER_NAME, isPlainObject, parseCsvList, quote, quoteAll, childPath, headerValueProblem, jsonObjectProblem, checkKeys, type Fail } from './validation';
 
 export type ValidationResult = { ok: true; value: WebhookInput } | { ok: false; errors: FieldError[] };
@@ -24,35 +25,12 @@ const REQUIRED_ON_CREATE = ['name', 'url', 'actions', 'collections'] as const;
 // What Node's HTTP client accepts in a header value; anything else would only fail at delivery time.
 const FIELD_NAME = /^[A-Za-z0-9_.$*-]{1,128}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const SECRET_PREFIX = 'whsec_';
-const SECRET_MIN_BYTES = 24;
-const SECRET_MAX_BYTES = 64;
 const MAX_DESCRIPTION = 10_000;
 const MAX_URL = 2048;
 const MAX_HEADERS = 50;
 const MAX_FIELD_LIST = 200;
 const MAX_FILTER_DEPTH = 10;
 const MAX_FILTER_CHARS = 20_000;
-
-/** Decoded byte length of canonical padded base64 (as a re-encode would produce it), else null. */
-function base64ByteLength(text: string): number | null {
-	if (text.length === 0 || text.length % 4 !== 0 || !BASE64.test(text)) return null;
-	const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-	// Canonical form leaves the unused low bits of the last data character zero.
-	if (padding > 0) {
-		const bits = BASE64_ALPHABET.indexOf(text[text.length - padding - 1]!);
-		if ((bits & (padding === 2 ? 0b1111 : 0b11)) !== 0) return null;
-	}
-	return (text.length / 4) * 3 - padding;
-}
-
-function isValidSecret(secret: unknown): secret is string {
-	if (typeof secret !== 'string' || !secret.startsWith(SECRET_PREFIX)) return false;
-	const bytes = base64ByteLength(secret.slice(SECRET_PREFIX.length));
-	return bytes !== null && bytes >= SECRET_MIN_BYTES && bytes <= SECRET_MAX_BYTES;
-}
 
 export function validateWebhook(input: unknown, options: ValidateOptions): ValidationResult {
 	if (!isPlainObject(input)) return { ok: false, errors: [{ field: '(body)', reason: 'must be a JSON object' }] };
