@@ -1,9 +1,9 @@
 // The answer kept for a redelivery is data in the storage collection that people may edit: what is
 // sent again is checked like config (passive types, no refused headers, a success status).
 import { describe, expect, it } from 'vitest';
-import { keptAnswer, renderAnswer } from '../../extensions/src/api/inbound/answer';
-import type { RegisteredEndpoint } from '../../extensions/src/api/inbound/endpoint-registry';
-import { readsPath } from '../../extensions/src/api/inbound/response-template';
+import { keptAnswer, renderAnswer } from '../../extensions/src/api/inbound/http/answer';
+import type { RegisteredEndpoint } from '../../extensions/src/api/inbound/config/endpoint-registry';
+import { readsPath } from '../../extensions/src/api/inbound/http/response-template';
 
 const endpoint = {
 	responseStatus: 202,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchWriter } from '../../extensions/src/api/batch-writer';
+import { BatchWriter } from '../../extensions/src/api/outbound/queue/batch-writer';
 
 describe('BatchWriter', () => {
 	it('writes after the delay, in one batch, and flush waits for it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BodyBudget } from '../../extensions/src/api/inbound/body-budget';
+import { BodyBudget } from '../../extensions/src/api/inbound/http/body-budget';
 
 describe('BodyBudget', () => {
 	it('lets holds grow until the budget is spent, and refuses what does not fit without taking any of it', () => {

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { nestedDeeperThan, parseBody, parseMultipart, parseParameters, redactHeaders } from '../../extensions/src/api/inbound/body-parser';
+import { nestedDeeperThan, parseBody, parseMultipart, parseParameters, redactHeaders } from '../../extensions/src/api/inbound/http/body-parser';
 import { seededRandom } from '../support/seeded-random';
 
 const text = (value: string) => Buffer.from(value, 'utf8');

@@ -4,8 +4,8 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BodyBudget } from '../../extensions/src/api/inbound/body-budget';
-import { readBody, type BodyResult } from '../../extensions/src/api/inbound/body-reader';
+import { BodyBudget } from '../../extensions/src/api/inbound/http/body-budget';
+import { readBody, type BodyResult } from '../../extensions/src/api/inbound/http/body-reader';
 
 /** A stream standing in for a request, with the headers readBody looks at. */
 function fakeRequest(headers: Record<string, string> = {}): PassThrough & IncomingMessage {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PUBLIC_DELIVERY_FIELDS, publicDeliveryQuery } from '../../extensions/src/api/outbound/delivery-log-query';
+import { PUBLIC_DELIVERY_FIELDS, publicDeliveryQuery } from '../../extensions/src/api/outbound/log/delivery-log-query';
 
 describe('publicDeliveryQuery', () => {
 	it('gives the public fields when none or * are asked, and keeps allowed filters and sorts', () => {

@@ -1,7 +1,7 @@
 // The outbox SQL against a real SQLite database (knex, no Directus): claims, leases, outcomes, retention.
 import type { Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryStore, type ClaimedDelivery, type Outcome } from '../../extensions/src/api/outbound/delivery-store';
+import { DeliveryStore, type ClaimedDelivery, type Outcome } from '../../extensions/src/api/outbound/queue/delivery-store';
 import { outboxDatabase } from './outbox-database';
 
 let db: Knex;

@@ -2,14 +2,14 @@
 // webhook registry is a fixed list here (no Directus).
 import type { Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryStore } from '../../extensions/src/api/outbound/delivery-store';
-import { Dispatcher } from '../../extensions/src/api/outbound/dispatcher';
-import { HttpSender } from '../../extensions/src/api/outbound/http-sender';
-import { MessageBuilder } from '../../extensions/src/api/outbound/message-builder';
-import { Outbox } from '../../extensions/src/api/outbound/outbox';
-import { generateSecret } from '../../extensions/src/api/outbound/signing';
-import { SsrfGuard } from '../../extensions/src/api/outbound/ssrf-guard';
-import type { RegisteredWebhook, WebhookRegistry } from '../../extensions/src/api/outbound/webhook-registry';
+import { DeliveryStore } from '../../extensions/src/api/outbound/queue/delivery-store';
+import { Dispatcher } from '../../extensions/src/api/outbound/worker/dispatcher';
+import { HttpSender } from '../../extensions/src/api/outbound/transport/http-sender';
+import { MessageBuilder } from '../../extensions/src/api/outbound/worker/message-builder';
+import { Outbox } from '../../extensions/src/api/outbound/queue/outbox';
+import { generateSecret } from '../../extensions/src/api/outbound/transport/signing';
+import { SsrfGuard } from '../../extensions/src/api/outbound/transport/ssrf-guard';
+import type { RegisteredWebhook, WebhookRegistry } from '../../extensions/src/api/outbound/config/webhook-registry';
 import { Receiver } from '../harness/receiver';
 import { sleep, until } from '../harness/wait';
 import { outboxDatabase } from './outbox-database';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { generateEndpointSecret, openSecrets, sealSecrets, unexpired, type StoredSecret } from '../../extensions/src/api/inbound/endpoint-secrets';
+import { generateEndpointSecret, openSecrets, sealSecrets, unexpired, type StoredSecret } from '../../extensions/src/api/inbound/config/endpoint-secrets';
 import { isValidSecret } from '../../extensions/src/shared/signing-secret';
-import { SecretBox } from '../../extensions/src/api/secret-box';
+import { SecretBox } from '../../extensions/src/api/lib/secret-box';
 import { AUTH_PRESETS } from '../../extensions/src/shared/inbound-endpoint';
 
 const box = new SecretBox('directus-SECRET-for-inbound-tests-0123');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unmetExpectations, type Expectations, type ReceivedData } from '../../extensions/src/api/inbound/expectations';
+import { unmetExpectations, type Expectations, type ReceivedData } from '../../extensions/src/api/inbound/http/expectations';
 
 const none: Expectations = { expectedHeaders: [], expectedQuery: [], expectedBody: null };
 const received = (extra: Partial<ReceivedData> = {}): ReceivedData => ({ headers: {}, query: {}, body: null, ...extra });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { convert, mapFields, type MappingSource } from '../../extensions/src/api/inbound/field-mapping';
+import { convert, mapFields, type MappingSource } from '../../extensions/src/api/inbound/storage/field-mapping';
 import { MAPPING_TYPES, type FieldMapping } from '../../extensions/src/shared/inbound-endpoint';
 
 const source: MappingSource = {

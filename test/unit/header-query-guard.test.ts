@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guardHeadersQuery } from '../../extensions/src/api/outbound/header-query-guard';
+import { guardHeadersQuery } from '../../extensions/src/api/outbound/config/header-query-guard';
 
 const refused = (query: Record<string, unknown>) => () => guardHeadersQuery(query);
 

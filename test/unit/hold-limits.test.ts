@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HoldLimits } from '../../extensions/src/api/outbound/hold-limits';
+import { HoldLimits } from '../../extensions/src/api/outbound/worker/hold-limits';
 
 const limits = () => new HoldLimits({ perWebhook: 16, minFactor: 2, windowMs: 100 });
 

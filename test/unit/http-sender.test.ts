@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HttpSender } from '../../extensions/src/api/outbound/http-sender';
-import { SsrfGuard } from '../../extensions/src/api/outbound/ssrf-guard';
-import type { Resolver } from '../../extensions/src/api/outbound/ssrf-guard';
+import { HttpSender } from '../../extensions/src/api/outbound/transport/http-sender';
+import { SsrfGuard } from '../../extensions/src/api/outbound/transport/ssrf-guard';
+import type { Resolver } from '../../extensions/src/api/outbound/transport/ssrf-guard';
 
 interface Received {
 	method: string;

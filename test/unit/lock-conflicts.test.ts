@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLockConflict, retryOnLockConflict } from '../../extensions/src/api/lock-conflicts';
+import { isLockConflict, retryOnLockConflict } from '../../extensions/src/api/db/lock-conflicts';
 
 describe('isLockConflict', () => {
 	it('knows the deadlock and lock-timeout errors of each database', () => {

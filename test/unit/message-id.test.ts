@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageId } from '../../extensions/src/api/outbound/message-id';
+import { messageId } from '../../extensions/src/api/outbound/queue/message-id';
 
 describe('messageId', () => {
 	it('is msg_, 12 hex digits of time, then 22 url-safe characters', () => {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { insertRows } from '../../extensions/src/api/multi-row-insert';
+import { insertRows } from '../../extensions/src/api/db/multi-row-insert';
 import { outboxDatabase } from './outbox-database';
 
 let db: Knex;

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knex, { type Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OwnerAccountability } from '../../extensions/src/api/outbound/owner-accountability';
-import { filterFields } from '../../extensions/src/api/outbound/delegate-check';
-import { pick } from '../../extensions/src/api/outbound/owner-scope';
+import { OwnerAccountability } from '../../extensions/src/api/outbound/worker/owner-accountability';
+import { filterFields } from '../../extensions/src/api/outbound/config/delegate-check';
+import { pick } from '../../extensions/src/api/outbound/worker/owner-scope';
 
 let db: Knex;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Accountability, SchemaOverview } from '../../extensions/src/api/context';
-import { OwnerScope } from '../../extensions/src/api/outbound/owner-scope';
-import type { OwnerAccountability } from '../../extensions/src/api/outbound/owner-accountability';
+import { OwnerScope } from '../../extensions/src/api/outbound/worker/owner-scope';
+import type { OwnerAccountability } from '../../extensions/src/api/outbound/worker/owner-accountability';
 
 // Directus 12.4 without a licence refuses the field permissions on a related collection that
 // make two owners see a related item differently, so the e2e tests cannot build this case: each

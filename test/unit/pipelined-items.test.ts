@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knex, { type Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
-import { pipelinedItemsService } from '../../extensions/src/api/inbound/pipelined-items';
+import { pipelinedItemsService } from '../../extensions/src/api/inbound/storage/pipelined-items';
 
 type Row = Record<string, unknown>;
 const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter, type RateDecision } from '../../extensions/src/api/inbound/rate-limiter';
+import { RateLimiter, type RateDecision } from '../../extensions/src/api/inbound/http/rate-limiter';
 
 const T0 = 1_700_000_000_000;
 

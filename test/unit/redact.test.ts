@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactItem, secretFields } from '../../extensions/src/api/outbound/redact';
+import { redactItem, secretFields } from '../../extensions/src/api/outbound/capture/redact';
 
 const MASK = '**********';
 const field = (name: string, special: string[] = []) => ({ field: name, special });

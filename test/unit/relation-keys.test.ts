@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SchemaOverview } from '../../extensions/src/api/context';
-import { relationKeys } from '../../extensions/src/api/outbound/relation-keys';
+import { relationKeys } from '../../extensions/src/api/outbound/capture/relation-keys';
 
 const schema = {
 	collections: {

@@ -1,8 +1,8 @@
 // When the inbound recorder starts a group (group-gathering) and that every request it takes is
 // written, on a stand-in ItemsService. The real one runs in the inbound e2e and fuzz tests.
 import { describe, expect, it } from 'vitest';
-import { gatherDelay, MAX_GATHER_MS } from '../../extensions/src/api/inbound/group-gathering';
-import { RequestRecorder } from '../../extensions/src/api/inbound/request-recorder';
+import { gatherDelay, MAX_GATHER_MS } from '../../extensions/src/api/inbound/storage/group-gathering';
+import { RequestRecorder } from '../../extensions/src/api/inbound/storage/request-recorder';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // A caller's round trip: a turn of the event loop, far shorter than the gathering window even on a

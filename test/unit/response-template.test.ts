@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTemplate } from '../../extensions/src/api/inbound/response-template';
+import { renderTemplate } from '../../extensions/src/api/inbound/http/response-template';
 import { seededRandom } from '../support/seeded-random';
 
 const context = {

@@ -6,7 +6,7 @@ import {
 	parseRetryAfter,
 	parseRetrySchedule,
 	retryDelay,
-} from '../../extensions/src/api/outbound/retry-schedule';
+} from '../../extensions/src/api/outbound/worker/retry-schedule';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

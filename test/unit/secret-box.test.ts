@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { SecretBox, encryptionKeyFromEnv } from '../../extensions/src/api/secret-box';
+import { SecretBox, encryptionKeyFromEnv } from '../../extensions/src/api/lib/secret-box';
 
 const MASTER = 'directus-SECRET-for-tests-0123456789';
 const PLAIN = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

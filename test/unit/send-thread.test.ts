@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SendRequest, SendResult } from '../../extensions/src/api/outbound/http-sender';
-import { SendThread, serveSends, THREAD_ERROR_CODE } from '../../extensions/src/api/outbound/send-thread';
+import type { SendRequest, SendResult } from '../../extensions/src/api/outbound/transport/http-sender';
+import { SendThread, serveSends, THREAD_ERROR_CODE } from '../../extensions/src/api/outbound/transport/send-thread';
 
 const BUNDLE = fileURLToPath(new URL('../../extensions/dist/api.js', import.meta.url));
 const cleanups: (() => unknown)[] = [];

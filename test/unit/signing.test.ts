@@ -8,8 +8,8 @@ import {
 	signatureHeader,
 	verifySignatureHeader,
 	webhookHeaders,
-} from '../../extensions/src/api/outbound/signing';
-import { messageId } from '../../extensions/src/api/outbound/message-id';
+} from '../../extensions/src/api/outbound/transport/signing';
+import { messageId } from '../../extensions/src/api/outbound/queue/message-id';
 import { isValidSecret } from '../../extensions/src/shared/signing-secret';
 
 // The example from the Standard Webhooks specification's test vectors.

@@ -1,8 +1,8 @@
 import type { LookupAddress } from 'node:dns';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { SsrfError, SsrfGuard } from '../../extensions/src/api/outbound/ssrf-guard';
-import type { Resolver } from '../../extensions/src/api/outbound/ssrf-guard';
+import { SsrfError, SsrfGuard } from '../../extensions/src/api/outbound/transport/ssrf-guard';
+import type { Resolver } from '../../extensions/src/api/outbound/transport/ssrf-guard';
 
 const guard = new SsrfGuard();
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import knex, { type Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExtensionContext } from '../../extensions/src/api/context';
-import { ensureStorage, storageDefinition, type StorageTarget } from '../../extensions/src/api/inbound/storage-collection';
+import { ensureStorage, storageDefinition, type StorageTarget } from '../../extensions/src/api/inbound/storage/storage-collection';
 
 const target: StorageTarget = { name: 'orders', suffix: 'orders', collection: 'inbound_orders', fieldMappings: [] };
 let db: Knex;

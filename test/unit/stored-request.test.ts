@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { REDACTED } from '../../extensions/src/api/inbound/body-parser';
-import { storedRequest, type RequestParts } from '../../extensions/src/api/inbound/stored-request';
+import { REDACTED } from '../../extensions/src/api/inbound/http/body-parser';
+import { storedRequest, type RequestParts } from '../../extensions/src/api/inbound/storage/stored-request';
 
 const RECEIVED = new Date('2024-05-06T07:08:09.010Z');
 

@@ -2,31 +2,32 @@
 // endpoint (they live in one bundle). Nothing here runs at import time.
 import type { ExtensionContext } from './context';
 import { ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../shared/collections';
-import { AdminNotifier } from './admin-notifier';
-import { BodyBudget } from './inbound/body-budget';
-import { EndpointConfig } from './inbound/endpoint-config';
-import { EndpointRegistry } from './inbound/endpoint-registry';
-import { InboundHandler } from './inbound/inbound-handler';
-import { RateLimiter } from './inbound/rate-limiter';
-import { RequestRecorder } from './inbound/request-recorder';
-import { DeliveryStore } from './outbound/delivery-store';
-import { Dispatcher } from './outbound/dispatcher';
-import { EventCapture } from './outbound/event-capture';
-import type { Sender } from './outbound/http-sender';
-import { MessageBuilder } from './outbound/message-builder';
-import { Outbox } from './outbound/outbox';
-import { PreviousValues } from './outbound/previous-values';
-import { OwnerAccountability } from './outbound/owner-accountability';
-import { OwnerScope } from './outbound/owner-scope';
-import { DelegateCheck } from './outbound/delegate-check';
-import { SendThread } from './outbound/send-thread';
-import { SsrfGuard } from './outbound/ssrf-guard';
-import { WebhookConfig } from './outbound/webhook-config';
-import { WebhookHealthTracker } from './outbound/webhook-health';
-import { WebhookRegistry } from './outbound/webhook-registry';
+import { AdminNotifier } from './lib/admin-notifier';
+import { BodyBudget } from './inbound/http/body-budget';
+import { EndpointChanges } from './inbound/config/endpoint-changes';
+import { EndpointConfig } from './inbound/config/endpoint-config';
+import { EndpointRegistry } from './inbound/config/endpoint-registry';
+import { InboundHandler } from './inbound/http/inbound-handler';
+import { RateLimiter } from './inbound/http/rate-limiter';
+import { RequestRecorder } from './inbound/storage/request-recorder';
+import { DeliveryStore } from './outbound/queue/delivery-store';
+import { Dispatcher } from './outbound/worker/dispatcher';
+import { EventCapture } from './outbound/capture/event-capture';
+import type { Sender } from './outbound/transport/http-sender';
+import { MessageBuilder } from './outbound/worker/message-builder';
+import { Outbox } from './outbound/queue/outbox';
+import { PreviousValues } from './outbound/capture/previous-values';
+import { OwnerAccountability } from './outbound/worker/owner-accountability';
+import { OwnerScope } from './outbound/worker/owner-scope';
+import { DelegateCheck } from './outbound/config/delegate-check';
+import { SendThread } from './outbound/transport/send-thread';
+import { SsrfGuard } from './outbound/transport/ssrf-guard';
+import { WebhookConfig } from './outbound/config/webhook-config';
+import { WebhookHealthTracker } from './outbound/worker/webhook-health';
+import { WebhookRegistry } from './outbound/config/webhook-registry';
 import { SchemaChangeGate } from './schema/schema-change-gate';
-import { SecretBox, encryptionKeyFromEnv } from './secret-box';
-import { readSettings, type Settings } from './settings';
+import { SecretBox, encryptionKeyFromEnv } from './lib/secret-box';
+import { readSettings, type Settings } from './lib/settings';
 
 export interface Runtime {
 	settings: Settings;
@@ -40,6 +41,7 @@ export interface Runtime {
 	sender: Sender;
 	endpoints: EndpointRegistry;
 	endpointConfig: EndpointConfig;
+	endpointChanges: EndpointChanges;
 	inbound: InboundHandler;
 	recorder: RequestRecorder;
 	schemaGate: SchemaChangeGate;
@@ -92,6 +94,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const previous = new PreviousValues(context);
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
+	const schemaGate = new SchemaChangeGate();
 	return {
 		settings,
 		registry,
@@ -115,7 +118,8 @@ function createRuntime(context: ExtensionContext): Runtime {
 			what: 'incoming endpoints',
 		}),
 		recorder,
-		schemaGate: new SchemaChangeGate(),
+		endpointChanges: new EndpointChanges(context, endpoints, schemaGate),
+		schemaGate,
 		inbound: new InboundHandler({
 			registry: endpoints,
 			recorder,

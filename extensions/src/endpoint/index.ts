@@ -1,7 +1,7 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
-import { registerActivityRoutes } from '../api/controllers/activity-controller';
-import { registerEndpointRoutes } from '../api/controllers/endpoints-controller';
-import { registerWebhookRoutes } from '../api/controllers/webhooks-controller';
+import { registerActivityRoutes } from '../api/activity/activity-controller';
+import { registerEndpointRoutes } from '../api/inbound/config/endpoints-controller';
+import { registerWebhookRoutes } from '../api/outbound/config/webhooks-controller';
 
 export default defineEndpoint({
 	id: 'webhooks',

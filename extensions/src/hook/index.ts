@@ -1,23 +1,14 @@
 import { defineHook } from '@directus/extensions-sdk';
 import { ENDPOINTS_COLLECTION, INBOUND_PATH, OUTGOING_COLLECTION } from '../shared/collections';
-import { ensureStorageFor, storageOf, withUrl } from '../api/inbound/endpoints-service';
-import { dropStorage } from '../api/inbound/storage-collection';
-import { beforeItemWrite, onItemAction } from '../api/outbound/event-handlers';
-import { guardHeadersQuery } from '../api/outbound/header-query-guard';
-import { DELIVERY_LOG_COLLECTIONS, DELIVERY_LOG_EVENTS, guardDeliveryLog } from '../api/outbound/delivery-log-guard';
-import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/event-sources';
-import type { Knex } from 'knex';
-import type { Accountability, ExtensionContext, SchemaOverview } from '../api/context';
+import { withUrl } from '../api/inbound/config/endpoints-service';
+import { beforeItemWrite, onItemAction } from '../api/outbound/capture/event-handlers';
+import { guardHeadersQuery } from '../api/outbound/config/header-query-guard';
+import { DELIVERY_LOG_COLLECTIONS, DELIVERY_LOG_EVENTS, guardDeliveryLog } from '../api/outbound/log/delivery-log-guard';
+import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/capture/event-sources';
+import type { Accountability } from '../api/context';
 import { useRuntime } from '../api/runtime';
-import { beforeDatabaseCloses } from '../api/shutdown';
+import { beforeDatabaseCloses } from '../api/db/shutdown';
 import { SchemaInstaller } from '../api/schema/schema-installer';
-
-/** Throws Directus's own 403 unless the caller may update these webhooks; writes nothing. */
-async function mayUpdateWebhooks(context: ExtensionContext, knex: Knex, schema: SchemaOverview, accountability: Accountability | null, keys: (string | number)[]): Promise<void> {
-	if (!accountability || accountability.admin || keys.length === 0) return;
-	const items = new context.services.ItemsService(OUTGOING_COLLECTION, { knex, schema, accountability });
-	await items.updateMany(keys, {}, { emitEvents: false, skipTracking: true });
-}
 
 export default defineHook(({ init, action, filter, schedule }, context) => {
 	const runtime = () => useRuntime(context);
@@ -64,11 +55,9 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 	filter(`${OUTGOING_COLLECTION}.items.create`, (payload, _meta, { schema, database, accountability }) =>
 		runtime().config.prepareCreate(payload, database ?? context.database, schema!, (accountability as Accountability | null) ?? null),
 	);
-	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema, database, accountability }) => {
-		const knex = database ?? context.database;
-		const caller = (accountability as Accountability | null) ?? null;
-		return runtime().config.prepareUpdate(payload, meta.keys ?? [], knex, schema!, caller, () => mayUpdateWebhooks(context, knex, schema!, caller, meta.keys ?? []));
-	});
+	filter(`${OUTGOING_COLLECTION}.items.update`, (payload, meta, { schema, database, accountability }) =>
+		runtime().config.prepareUpdate(payload, meta.keys ?? [], database ?? context.database, schema!, (accountability as Accountability | null) ?? null),
+	);
 	filter(`${OUTGOING_COLLECTION}.items.query`, (query) => guardHeadersQuery(query));
 	filter(`${OUTGOING_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => runtime().config.maskItem(item)) : items));
 	action(`${OUTGOING_COLLECTION}.items.create`, () => runtime().registry.reload());
@@ -91,32 +80,14 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 		runtime().endpointConfig.prepareUpdate(payload, meta.keys ?? [], database ?? context.database, schema ?? undefined),
 	);
 	filter(`${ENDPOINTS_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => withUrl(item, runtime().settings.publicUrl)) : items));
-	// These run after the response: the gate holds the client's next request until they are done.
-	const endpointsChanged = (keys: (string | number)[]) =>
-		runtime().schemaGate.hold(async () => {
-			await ensureStorageFor(context, keys);
-			await runtime().endpoints.reload();
-		});
-	action(`${ENDPOINTS_COLLECTION}.items.create`, ({ key }) => endpointsChanged([key as string | number]));
-	action(`${ENDPOINTS_COLLECTION}.items.update`, ({ keys }) => endpointsChanged(keys as (string | number)[]));
-	// Storage of deleted endpoints that never stored a request goes: it would use up the licence's
-	// collection budget. Read before the delete, in its transaction; dropped after it.
-	const deleting = new Map<string, string[]>();
-	const deletion = (keys: unknown) => JSON.stringify(keys);
+	// Storage collections follow endpoint writes (see endpoint-changes).
+	action(`${ENDPOINTS_COLLECTION}.items.create`, ({ key }) => runtime().endpointChanges.changed([key as string | number]));
+	action(`${ENDPOINTS_COLLECTION}.items.update`, ({ keys }) => runtime().endpointChanges.changed(keys as (string | number)[]));
 	filter(`${ENDPOINTS_COLLECTION}.items.delete`, async (keys, _meta, { database }) => {
-		// Deletes that failed leave their entry: a few kept at most.
-		if (deleting.size >= 100) deleting.delete(deleting.keys().next().value!);
-		deleting.set(deletion(keys), await storageOf(database ?? context.database, keys as (string | number)[]));
+		await runtime().endpointChanges.beforeDelete(keys as (string | number)[], database ?? context.database);
 		return keys;
 	});
-	action(`${ENDPOINTS_COLLECTION}.items.delete`, ({ keys }) =>
-		runtime().schemaGate.hold(async () => {
-			const candidates = deleting.get(deletion(keys)) ?? [];
-			deleting.delete(deletion(keys));
-			await runtime().endpoints.reload();
-			await dropStorage(context, candidates, { onlyUnused: true }).catch((error) => context.logger.warn(error, '[webhooks] could not drop the storage of a deleted endpoint'));
-		}),
-	);
+	action(`${ENDPOINTS_COLLECTION}.items.delete`, ({ keys }) => runtime().endpointChanges.deleted(keys as (string | number)[]));
 
 	// Retention of the delivery log.
 	schedule('17 * * * *', async () => {

@@ -2,7 +2,7 @@
 // database. The lock lives on a connection of its own; the installer's DDL runs on other
 // pool connections, so only a second instance's lock request waits.
 import type { Knex } from 'knex';
-import { databaseClient } from '../database-client';
+import { databaseClient } from '../db/database-client';
 
 // Any constant works; it only has to be the same in every instance ("WEBH").
 const POSTGRES_LOCK_KEY = 0x57454248;

@@ -1,6 +1,6 @@
 // Standard Webhooks (what this extension sends), also under Svix's `svix-*` header names,
 // which carry the same scheme. Reuses the outbound signer so both sides cannot drift apart.
-import { verifySignatureHeader } from '../../outbound/signing';
+import { verifySignatureHeader } from '../../outbound/transport/signing';
 import type { InboundRequest, Verifier } from './types';
 import { checkTimestamp, toleranceOf } from './timestamp';
 import { usableSecrets } from './usable-secrets';

@@ -1,0 +1,213 @@
+// The inbound-endpoints API, one instance per request like Directus's own services. Config goes
+// through Directus's ItemsService with the caller's accountability (permissions apply, and the
+// filter hooks validate); the storage collection is created before the response, so the public
+// URL works as soon as the caller has it.
+import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
+import { ENDPOINTS_COLLECTION } from '../../../shared/collections';
+import { endpointUrl, type AuthPreset, type FieldMapping } from '../../../shared/inbound-endpoint';
+import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
+import { EndpointValidationError } from '../../lib/errors';
+import type { Runtime } from '../../runtime';
+import { toJson } from '../../db/rows';
+import { generateEndpointSecret } from './endpoint-secrets';
+import { dropStorage, ensureStorage, type StorageTarget } from '../storage/storage-collection';
+import { storedRequest } from '../storage/stored-request';
+
+type Query = Record<string, unknown>;
+type Item = Record<string, unknown>;
+
+export interface EndpointsServiceOptions {
+	context: ExtensionContext;
+	runtime: Runtime;
+	schema: SchemaOverview;
+	accountability: Accountability | null;
+}
+
+const RECENT_REQUESTS = 50;
+
+export class EndpointsService {
+	private readonly options: EndpointsServiceOptions;
+
+	constructor(options: EndpointsServiceOptions) {
+		this.options = options;
+	}
+
+	private items(collection: string, schema = this.options.schema) {
+		const { context, accountability } = this.options;
+		return new context.services.ItemsService(collection, { knex: context.database, schema, accountability });
+	}
+
+	list(query: Query): Promise<Item[]> {
+		return this.items(ENDPOINTS_COLLECTION).readByQuery(query);
+	}
+
+	read(id: number, query: Query = {}): Promise<Item> {
+		return this.items(ENDPOINTS_COLLECTION).readOne(id, query);
+	}
+
+	/**
+	 * Creates one or many endpoints; a generated secret appears once, as `secret`, in this response.
+	 * Storage comes first: when Directus refuses the collection (a license's collection limit, say)
+	 * no endpoint is left behind without one.
+	 */
+	async create(input: unknown): Promise<Item | Item[]> {
+		const many = Array.isArray(input);
+		const inputs = many ? input : [input];
+		if (inputs.length === 0 || inputs.some((item) => !item || typeof item !== 'object' || Array.isArray(item))) {
+			throw new EndpointValidationError({ errors: [{ field: '(body)', reason: 'must be an endpoint object or a non-empty array of endpoint objects' }] });
+		}
+		const { context, runtime, schema } = this.options;
+		// The whole batch first: no storage is made for endpoints the quota would refuse.
+		await runtime.endpointConfig.assertRoomFor(context.database, this.options.accountability, inputs.length);
+		const generated = inputs.map((item: Item) => (item.secrets === undefined && typeof item.auth === 'string' ? generateEndpointSecret(item.auth as AuthPreset) : null));
+		const prepared: Item[] = [];
+		for (const [index, item] of (inputs as Item[]).entries()) {
+			prepared.push(await runtime.endpointConfig.prepareCreate(generated[index] === null ? item : { ...item, secrets: [generated[index]] }, context.database, schema, this.options.accountability));
+		}
+		const fresh = prepared.map((item) => String(item.collection)).filter((collection) => !schema.collections[collection]);
+		let keys: (string | number)[];
+		try {
+			for (const item of prepared) await ensureStorage(context, storageTarget(item));
+			keys = await this.items(ENDPOINTS_COLLECTION).createMany(prepared);
+		} catch (error) {
+			await this.dropQuietly(fresh);
+			throw error;
+		}
+		await runtime.endpoints.reload();
+		const created: Item[] = await this.items(ENDPOINTS_COLLECTION).readMany(keys);
+		const byKey = new Map(created.map((item) => [String(item.id), item]));
+		const result = keys.map((key, index) => ({ ...byKey.get(String(key)), ...(generated[index] === null ? {} : { secret: generated[index] }) }));
+		return many ? result : result[0]!;
+	}
+
+	async update(id: number, input: unknown): Promise<Item> {
+		if (!input || typeof input !== 'object' || Array.isArray(input)) {
+			throw new EndpointValidationError({ errors: [{ field: '(body)', reason: 'must be an object with the fields to change' }] });
+		}
+		await this.items(ENDPOINTS_COLLECTION).updateOne(id, input);
+		await this.afterWrite([id]);
+		return this.read(id);
+	}
+
+	/**
+	 * Deletes endpoints. Their storage collections stay when they hold requests (the delete hook
+	 * drops empty ones) unless `dropCollections` is set.
+	 */
+	async delete(ids: number[], dropCollections: boolean): Promise<void> {
+		// Checked first, so a refused drop does not leave the endpoint deleted and its data orphaned.
+		// Directus's own rule: only admins may drop a collection.
+		if (dropCollections && this.options.accountability && !this.options.accountability.admin) throw new ForbiddenError();
+		const endpoints: Item[] = await this.items(ENDPOINTS_COLLECTION).readMany(ids, { fields: ['id', 'collection'] });
+		await this.items(ENDPOINTS_COLLECTION).deleteMany(ids);
+		await this.options.runtime.endpoints.reload();
+		if (!dropCollections) return;
+		const collections = endpoints.map((endpoint) => endpoint.collection).filter((collection): collection is string => typeof collection === 'string' && collection !== '');
+		await dropStorage(this.options.context, collections);
+	}
+
+	/** A new generated secret; the previous ones keep verifying for WEBHOOKS_SECRET_OVERLAP. */
+	async rotateSecret(id: number): Promise<{ secret: string; previous_valid_until: number }> {
+		const { runtime, context } = this.options;
+		const endpoint = await this.read(id, { fields: ['id', 'auth'] });
+		const secret = generateEndpointSecret(endpoint.auth as AuthPreset);
+		if (secret === null) {
+			const reason = endpoint.auth === 'none' ? 'this endpoint has no authentication' : `the provider issues ${String(endpoint.auth)} secrets: set the new one with PATCH { "secrets": [...] }`;
+			throw new InvalidPayloadError({ reason });
+		}
+		const current = await context.database(ENDPOINTS_COLLECTION).first('secrets').where({ id });
+		await this.items(ENDPOINTS_COLLECTION).updateOne(id, { secrets: runtime.endpointConfig.rotated(current?.secrets, secret) });
+		await runtime.endpoints.reload();
+		return { secret, previous_valid_until: Date.now() + runtime.settings.secretOverlapMs };
+	}
+
+	/**
+	 * Stores a sample request as if a caller had sent one (the expected body and headers, marked
+	 * `x-webhooks-test`), so Flows on the collection run; authentication is the admin's own.
+	 */
+	async test(id: number): Promise<Item> {
+		const { runtime } = this.options;
+		const item = await this.read(id, { fields: ['id', 'suffix'] });
+		// Writing a test row needs the right to change the endpoint; this update writes nothing.
+		if (this.options.accountability && !this.options.accountability.admin) await this.items(ENDPOINTS_COLLECTION).updateOne(id, {}, { emitEvents: false });
+		await runtime.endpoints.reload();
+		const endpoint = runtime.endpoints.find(String(item.suffix));
+		if (!endpoint) throw new ForbiddenError();
+		const body = Buffer.from(JSON.stringify(endpoint.expectedBody ?? { test: true }));
+		const headers: Record<string, string> = { 'content-type': 'application/json', 'x-webhooks-test': 'true' };
+		for (const name of endpoint.expectedHeaders) headers[name] ??= 'test';
+		const query = Object.fromEntries(endpoint.expectedQuery.map((name) => [name, 'test']));
+		const stored = storedRequest({
+			endpointId: endpoint.id,
+			method: endpoint.methods.includes('POST') ? 'POST' : endpoint.methods[0]!,
+			path: new URL(endpointUrl(runtime.settings.publicUrl, endpoint.suffix), 'http://localhost').pathname,
+			query,
+			headers,
+			rawBody: body,
+			ip: this.options.accountability?.ip ?? null,
+			verified: false,
+			keepRaw: false,
+			deliveryId: null,
+			mappings: endpoint.fieldMappings,
+			receivedAt: new Date(),
+		});
+		const recorded = await runtime.recorder.record(endpoint, stored.row);
+		return recorded.item;
+	}
+
+	/** Recent stored requests, read with the caller's permissions on the storage collection. */
+	async requests(id: number, query: Query): Promise<Item[]> {
+		const endpoint = await this.read(id, { fields: ['collection'] });
+		const schema = await this.options.context.getSchema();
+		if (typeof endpoint.collection !== 'string' || !schema.collections[endpoint.collection]) return [];
+		return this.items(endpoint.collection, schema).readByQuery({ sort: ['-id'], limit: RECENT_REQUESTS, ...query });
+	}
+
+	/** Undoes storage made for endpoints that were then refused; what fails to go is left, empty and reusable. */
+	private async dropQuietly(collections: string[]): Promise<void> {
+		const { context } = this.options;
+		for (const collection of collections) {
+			try {
+				const schema = await context.getSchema({ database: context.database, bypassCache: true });
+				if (schema.collections[collection]) await new context.services.CollectionsService({ knex: context.database, schema, accountability: null }).deleteOne(collection);
+			} catch (error) {
+				context.logger.warn(error, `[webhooks] could not drop the unused storage collection ${collection}`);
+			}
+		}
+	}
+
+	/** Storage exists (with any new mapped fields) and every instance serves the new config. */
+	private async afterWrite(keys: (string | number)[]): Promise<void> {
+		await ensureStorageFor(this.options.context, keys);
+		await this.options.runtime.endpoints.reload();
+	}
+}
+
+/** Creates or extends the storage collections of the given endpoints (read straight from the table). */
+export async function ensureStorageFor(context: ExtensionContext, keys: (string | number)[]): Promise<void> {
+	const rows: Item[] = await context.database(ENDPOINTS_COLLECTION).select('name', 'suffix', 'collection', 'field_mappings').whereIn('id', keys);
+	for (const row of rows) {
+		if (typeof row.collection === 'string' && row.collection !== '') await ensureStorage(context, storageTarget(row), { onlyIfIncomplete: true });
+	}
+}
+
+/** The storage collections of the given endpoints. */
+export async function storageOf(knex: ExtensionContext['database'], keys: (string | number)[]): Promise<string[]> {
+	if (keys.length === 0) return [];
+	const rows: { collection: string | null }[] = await knex(ENDPOINTS_COLLECTION).select('collection').whereIn('id', keys);
+	return rows.map((row) => row.collection ?? '').filter(Boolean);
+}
+
+function storageTarget(endpoint: Item): StorageTarget {
+	return {
+		name: String(endpoint.name),
+		suffix: String(endpoint.suffix),
+		collection: String(endpoint.collection),
+		fieldMappings: toJson<FieldMapping[]>(endpoint.field_mappings, []) ?? [],
+	};
+}
+
+/** Adds the computed public URL to endpoint items as they are read. */
+export function withUrl(item: unknown, publicUrl: string | undefined): unknown {
+	if (!item || typeof item !== 'object' || typeof (item as Item).suffix !== 'string') return item;
+	return { ...(item as Item), url: endpointUrl(publicUrl, (item as Item).suffix as string) };
+}

@@ -1,0 +1,130 @@
+// The collection an endpoint stores its accepted requests in: created with the endpoint, in the
+// Webhooks folder, an ordinary collection so Flows, permissions and the Data Studio work on it.
+// Mapped fields are added when mappings are added. Dropped implicitly only when its endpoint is
+// deleted and it never stored a request.
+import { ENDPOINTS_COLLECTION, GROUP_COLLECTION } from '../../../shared/collections';
+import { STORED_REQUEST_STATUSES, type FieldMapping } from '../../../shared/inbound-endpoint';
+import type { ExtensionContext } from '../../context';
+import type { CollectionDefinition, FieldDefinition } from '../../schema/definition';
+import { choices, field, names } from '../../schema/fields';
+import { SchemaInstaller } from '../../schema/schema-installer';
+
+export interface StorageTarget {
+	name: string;
+	suffix: string;
+	collection: string;
+	fieldMappings: FieldMapping[];
+}
+
+const json = (name: string, note: string, sort: number) =>
+	field(name, 'json', { special: ['cast-json'], interface: 'input-code', options: { language: 'json' }, readonly: true, note, sort });
+const readonly = (name: string, type: FieldDefinition['type'], sort: number, meta: Record<string, unknown> = {}, schema: Record<string, unknown> = {}) =>
+	field(name, type, { interface: 'input', readonly: true, width: 'half', sort, ...meta }, schema);
+
+export function storageDefinition(target: StorageTarget): CollectionDefinition {
+	const base: FieldDefinition[] = [
+		{ field: 'id', type: 'integer', meta: { hidden: true, readonly: true, interface: 'input' }, schema: { is_primary_key: true, has_auto_increment: true } },
+		readonly('endpoint', 'integer', 1, { hidden: true, note: 'Incoming endpoint id' }),
+		field(
+			'status',
+			'string',
+			{ interface: 'select-dropdown', options: { choices: choices(STORED_REQUEST_STATUSES) }, display: 'labels', width: 'half', sort: 2, note: 'Set by Flows or people once handled' },
+			{ is_nullable: false, default_value: STORED_REQUEST_STATUSES[0], max_length: 32, is_indexed: true },
+		),
+		readonly('received_at', 'timestamp', 3, { display: 'datetime', display_options: { relative: true } }, { is_indexed: true }),
+		readonly('method', 'string', 4, {}, { max_length: 10 }),
+		readonly('path', 'text', 5),
+		readonly('content_type', 'string', 6, {}, { max_length: 255 }),
+		readonly('source_ip', 'string', 7, {}, { max_length: 64 }),
+		readonly('verified', 'boolean', 8, { special: ['cast-boolean'], interface: 'boolean', note: 'The caller passed the endpoint\'s authentication' }, { default_value: false }),
+		readonly('delivery_id', 'string', 9, { note: 'Provider delivery id: a redelivery with the same id is not stored twice' }, { max_length: 255, is_unique: true }),
+		json('query', 'URL query parameters', 10),
+		json('headers', 'Request headers; credentials and signatures redacted', 11),
+		json('body', 'The body as data: JSON, or form and multipart fields', 12),
+		field('body_text', 'text', { interface: 'input-code', readonly: true, sort: 13, note: 'The body as text, for text, XML and other non-JSON types' }),
+		field('raw_body', 'text', { interface: 'input-code', readonly: true, hidden: true, sort: 14, note: 'Exact bytes received (UTF-8, or base64: prefix), kept for signed requests' }),
+		field('parse_error', 'text', { interface: 'input', readonly: true, sort: 15, note: 'Why the body could not be read as its content type says' }),
+	];
+	// A mapping named `response` from before the field existed keeps the name; then replays answer without a body.
+	if (storesResponse(target)) {
+		base.push(field('response', 'json', { special: ['cast-json'], interface: 'input-code', options: { language: 'json' }, readonly: true, hidden: true, sort: 16, note: 'The answer sent, kept for requests with a delivery id: a redelivery gets it again' }));
+	}
+	const mapped = target.fieldMappings.map((mapping, index) => mappedField(mapping, 100 + index));
+	return {
+		collection: target.collection,
+		schema: {},
+		meta: {
+			icon: 'move_to_inbox',
+			note: `Requests received by the incoming endpoint "${target.name}" (${target.suffix})`,
+			...names(`Request: ${target.name}`, `Inbound: ${target.name}`),
+			group: GROUP_COLLECTION,
+			sort: 10,
+			display_template: '{{method}} {{received_at}}',
+			sort_field: null,
+			archive_field: 'status',
+			archive_value: 'processed',
+			unarchive_value: 'received',
+			// Each stored request is its own record; an activity row per request would double the writes.
+			accountability: null,
+		},
+		fields: [...base, ...mapped],
+	};
+}
+
+/** Whether the storage keeps the answer sent for each request with a delivery id (field `response`). */
+export function storesResponse(target: Pick<StorageTarget, 'fieldMappings'>): boolean {
+	return !target.fieldMappings.some((mapping) => mapping.field === 'response');
+}
+
+function mappedField(mapping: FieldMapping, sort: number): FieldDefinition {
+	const note = `From ${mapping.path}`;
+	if (mapping.type === 'json') return json(mapping.field, note, sort);
+	if (mapping.type === 'boolean') return field(mapping.field, 'boolean', { special: ['cast-boolean'], interface: 'boolean', readonly: true, sort, note });
+	if (mapping.type === 'timestamp') return field(mapping.field, 'timestamp', { interface: 'datetime', readonly: true, sort, note });
+	if (mapping.type === 'text') return field(mapping.field, 'text', { interface: 'input-multiline', readonly: true, sort, note });
+	return field(mapping.field, mapping.type, { interface: 'input', readonly: true, width: 'half', sort, note }, mapping.type === 'string' ? { max_length: 255 } : {});
+}
+
+// One schema change at a time in this process: SQLite has no lock to serialise them (see schema-lock).
+let queue: Promise<unknown> = Promise.resolve();
+let changes = 0;
+
+/**
+ * Creates the storage collection, or adds mapped fields it lacks. Idempotent. With `onlyIfIncomplete`,
+ * storage already complete in the database is left alone and Directus's schema cache is not asked
+ * (see SchemaInstaller.install): endpoint writes run this again from action hooks, after their response.
+ */
+export async function ensureStorage(context: ExtensionContext, target: StorageTarget, options: { onlyIfIncomplete?: boolean } = {}): Promise<void> {
+	const installer = new SchemaInstaller(context, [storageDefinition(target)], { moduleBar: false });
+	if (options.onlyIfIncomplete && (await installer.isComplete())) return;
+	const run = queue.then(() => installer.install());
+	queue = run.catch(() => undefined);
+	return run.then(() => {
+		changes += 1;
+	});
+}
+
+/**
+ * Drops storage collections, one schema change at a time like ensureStorage. With `onlyUnused`,
+ * only those no endpoint uses and without a single row: history is never dropped implicitly.
+ */
+export async function dropStorage(context: ExtensionContext, collections: string[], options: { onlyUnused?: boolean } = {}): Promise<void> {
+	if (collections.length === 0) return;
+	const knex = context.database;
+	const run = queue.then(async () => {
+		for (const collection of collections) {
+			const schema = await context.getSchema({ database: knex, bypassCache: true });
+			if (!schema.collections[collection]) continue;
+			if (options.onlyUnused && ((await knex(ENDPOINTS_COLLECTION).first('id').where({ collection })) || (await knex(collection).first('id')))) continue;
+			await new context.services.CollectionsService({ knex, schema, accountability: null }).deleteOne(collection);
+			changes += 1;
+		}
+	});
+	queue = run.catch(() => undefined);
+	return run;
+}
+
+/** Moves whenever this process may have changed a storage collection: cached schemas are stale then. */
+export function storageChanges(): number {
+	return changes;
+}

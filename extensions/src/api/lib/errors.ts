@@ -1,0 +1,32 @@
+// Errors our API and hooks throw, as Directus errors so the host renders them like its own.
+import { createError } from '@directus/errors';
+import type { FieldError } from '../../shared/webhook';
+import { formatErrors } from '../../shared/validate-webhook';
+
+/** 400 naming every invalid field and why, e.g. `url: must be an absolute http(s) URL`. */
+export const WebhookValidationError = createError<{ errors: FieldError[] }>(
+	'INVALID_PAYLOAD',
+	(extensions) => `Invalid webhook: ${formatErrors(extensions.errors)}`,
+	400,
+);
+
+/** 400 for inbound endpoint config, in the same form. */
+export const EndpointValidationError = createError<{ errors: FieldError[] }>(
+	'INVALID_PAYLOAD',
+	(extensions) => `Invalid endpoint: ${formatErrors(extensions.errors)}`,
+	400,
+);
+
+/** 409 when a webhook's generated secret was already shown (or was never hidden): rotating gives a new one. */
+export const SecretAlreadySeenError = createError(
+	'SECRET_ALREADY_SEEN',
+	'The signing secret of this webhook has already been shown and cannot be shown again: rotate it to get a new one',
+	409,
+);
+
+/** 403 when a non-admin already owns as many as the named setting allows. */
+export const QuotaExceededError = createError<{ setting: string; limit: number; what: string }>(
+	'LIMIT_EXCEEDED',
+	(extensions) => `You may own at most ${extensions.limit} ${extensions.what} (${extensions.setting}); delete one or ask an admin`,
+	403,
+);

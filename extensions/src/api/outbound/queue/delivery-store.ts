@@ -1,0 +1,306 @@
+// All SQL of the outbox: insert, claim with leases, and record outcomes. Claims skip rows other
+// instances hold (FOR UPDATE SKIP LOCKED on PostgreSQL, MySQL 8 and MariaDB 10.6; SQLite has a
+// single writer), so several instances can share one database.
+import type { Knex } from 'knex';
+import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../../shared/collections';
+import type { Attempt, Delivery, DeliveryStatus } from '../../../shared/delivery';
+import { databaseClient, type DatabaseClient } from '../../db/database-client';
+import { retryOnLockConflict } from '../../db/lock-conflicts';
+import { insertRows } from '../../db/multi-row-insert';
+import { toJson, toNumber } from '../../db/rows';
+
+export type NewDelivery = Pick<Delivery, 'webhook' | 'message_id' | 'event' | 'collection' | 'item_key' | 'event_data'> & {
+	next_attempt_at?: number;
+};
+
+export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at'> {
+	id: number;
+	attempts: number;
+	lease_until: number;
+}
+
+export type AttemptRecord = Omit<Attempt, 'id'>;
+
+/** Which new rows are written already leased to `owner` (see insert). */
+export interface Lease {
+	owner: string;
+	until: number;
+	leased: boolean[];
+}
+
+export interface Outcome {
+	delivery: ClaimedDelivery;
+	attempt: AttemptRecord;
+	/** pending = retry at nextAttemptAt. */
+	status: Extract<DeliveryStatus, 'succeeded' | 'failed' | 'pending' | 'skipped'>;
+	nextAttemptAt: number | null;
+	error: string | null;
+}
+
+const CLAIM_COLUMNS = ['id', 'webhook', 'message_id', 'event', 'collection', 'item_key', 'event_data', 'attempts'];
+
+// Rows per multi-row INSERT: well under every driver's bound-parameter limit.
+const INSERT_CHUNK = 200;
+
+export class DeliveryStore {
+	private readonly knex: Knex;
+	private readonly dialect: DatabaseClient;
+
+	constructor(knex: Knex) {
+		this.knex = knex;
+		this.dialect = databaseClient(knex);
+	}
+
+	/**
+	 * InnoDB's default REPEATABLE READ makes the claim's locking read hold next-key locks on every
+	 * row it scans, and outcome updates then deadlock with it; READ COMMITTED locks only the rows
+	 * taken. (PostgreSQL already reads committed; SQLite has one writer.)
+	 */
+	private get transactionConfig(): Knex.TransactionConfig | undefined {
+		return this.dialect === 'mysql' ? { isolationLevel: 'read committed' } : undefined;
+	}
+
+	/** Whether insert() can lease rows as it writes them (it needs INSERT ... RETURNING). */
+	get leasesOnInsert(): boolean {
+		return this.dialect !== 'mysql';
+	}
+
+	/**
+	 * Writes new deliveries. Rows marked in `leased` are written already leased to `lease.owner`
+	 * (the local dispatcher takes them without a claim round trip) and come back as claimed.
+	 * `record` adds outcomes of `record.owner`'s sends, recorded as record() does.
+	 */
+	async insert(rows: NewDelivery[], now = Date.now(), lease?: Lease, record?: { owner: string; outcomes: Outcome[] }): Promise<ClaimedDelivery[]> {
+		if (!record || record.outcomes.length === 0) return this.insertWith(this.knex, rows, now, lease);
+		// Outcomes waiting to be recorded go in the same transaction: one commit for both, and on
+		// SQLite every commit waits for the disk while item writes wait for the one connection.
+		return retryOnLockConflict(() =>
+			this.knex.transaction(async (trx) => {
+				const claimed = await this.insertWith(trx, rows, now, lease);
+				await this.recordWith(trx, record.owner, record.outcomes, now);
+				return claimed;
+			}, this.transactionConfig),
+		);
+	}
+
+	private async insertWith(db: Knex | Knex.Transaction, rows: NewDelivery[], now: number, lease?: Lease): Promise<ClaimedDelivery[]> {
+		const claimed: ClaimedDelivery[] = [];
+		for (let index = 0; index < rows.length; index += INSERT_CHUNK) {
+			const chunk = rows.slice(index, index + INSERT_CHUNK);
+			const records = chunk.map((row, offset) => {
+				const mine = lease?.leased[index + offset] === true && this.leasesOnInsert;
+				return {
+					webhook: row.webhook,
+					message_id: row.message_id,
+					event: row.event,
+					collection: row.collection,
+					item_key: row.item_key,
+					event_data: JSON.stringify(row.event_data),
+					status: mine ? 'sending' : 'pending',
+					lease_owner: mine ? lease!.owner : null,
+					lease_until: mine ? lease!.until : null,
+					attempts: 0,
+					next_attempt_at: mine ? lease!.until : (row.next_attempt_at ?? now),
+					created_at: now,
+				};
+			});
+			if (!lease || !this.leasesOnInsert || !records.some((record) => record.lease_owner !== null)) {
+				await insertRows(db, DELIVERIES_COLLECTION, records);
+				continue;
+			}
+			const inserted = await insertRows<{ id: unknown; message_id: string }>(db, DELIVERIES_COLLECTION, records, ['id', 'message_id']);
+			const ids = new Map(inserted.map((row) => [row.message_id, Number(row.id)]));
+			chunk.forEach((row, offset) => {
+				if (records[offset]!.lease_owner === null) return;
+				const { next_attempt_at: _next, ...delivery } = row;
+				claimed.push({ ...delivery, id: ids.get(row.message_id)!, attempts: 0, lease_until: lease.until });
+			});
+		}
+		return claimed;
+	}
+
+	/**
+	 * Takes up to `limit` due deliveries (pending and due, or sending with an expired lease from
+	 * a crashed instance) and leases them to `owner` until `leaseUntil`.
+	 *
+	 * A leased row's next_attempt_at is its lease's end and finished rows have none, so every
+	 * claimable row lies in one range of the next_attempt_at index: the claim reads the `limit`
+	 * earliest entries instead of sorting every pending row (with a 10,000 backlog each claim
+	 * sorted 10,000 rows). The rest of the condition names no other indexed column, so no planner
+	 * picks the status index instead; it also keeps rows leased by older versions (due time not
+	 * moved) until their lease ends. Only leased rows have a lease_until.
+	 */
+	async claim(owner: string, limit: number, leaseUntil: number, excludeWebhooks: number[] = [], now = Date.now()): Promise<ClaimedDelivery[]> {
+		if (limit <= 0) return [];
+		const lease = { status: 'sending', lease_owner: owner, lease_until: leaseUntil, next_attempt_at: leaseUntil };
+		const due = (query: Knex.QueryBuilder) => {
+			query
+				.where('next_attempt_at', '<=', now)
+				.andWhere((where) => where.where('status', 'pending').orWhere('lease_until', '<', now))
+				.orderBy('next_attempt_at', 'asc')
+				.limit(limit);
+			if (excludeWebhooks.length > 0) query.whereNotIn('webhook', excludeWebhooks);
+			return query;
+		};
+
+		let rows: Record<string, unknown>[];
+		if (this.dialect === 'mysql') {
+			// No UPDATE ... RETURNING here: lock the rows, then update and return what we locked.
+			rows = await retryOnLockConflict(() =>
+				this.knex.transaction(async (trx) => {
+					const locked = await due(trx(DELIVERIES_COLLECTION).select(CLAIM_COLUMNS)).forUpdate().skipLocked();
+					if (locked.length === 0) return [];
+					await trx(DELIVERIES_COLLECTION).whereIn('id', locked.map((row: { id: unknown }) => row.id)).update(lease);
+					return locked;
+				}, this.transactionConfig),
+			);
+		} else {
+			// One atomic statement: the subquery picks due rows (skipping rows other instances
+			// have locked, on PostgreSQL), the update leases exactly those.
+			const pick = due(this.knex(DELIVERIES_COLLECTION).select('id'));
+			if (this.dialect === 'postgres') pick.forUpdate().skipLocked();
+			rows = await this.knex(DELIVERIES_COLLECTION).whereIn('id', pick).update(lease).returning(CLAIM_COLUMNS);
+		}
+		return rows.map((row) => ({
+			id: Number(row.id),
+			webhook: Number(row.webhook),
+			message_id: String(row.message_id),
+			event: String(row.event),
+			collection: (row.collection as string | null) ?? null,
+			item_key: (row.item_key as string | null) ?? null,
+			event_data: toJson<Record<string, unknown>>(row.event_data, {}),
+			attempts: toNumber(row.attempts) ?? 0,
+			lease_until: leaseUntil,
+		}));
+	}
+
+	/** Records a batch of outcomes in one transaction; only rows still leased by `owner` change. */
+	async record(owner: string, outcomes: Outcome[], now = Date.now()): Promise<void> {
+		if (outcomes.length === 0) return;
+		await retryOnLockConflict(() => this.knex.transaction((trx) => this.recordWith(trx, owner, outcomes, now), this.transactionConfig));
+	}
+
+	private async recordWith(trx: Knex.Transaction, owner: string, outcomes: Outcome[], now: number): Promise<void> {
+		for (let index = 0; index < outcomes.length; index += INSERT_CHUNK) {
+			await insertRows(
+				trx,
+				ATTEMPTS_COLLECTION,
+				outcomes.slice(index, index + INSERT_CHUNK).map(({ attempt }) => ({
+					...attempt,
+					request_headers: JSON.stringify(attempt.request_headers),
+					response_headers: attempt.response_headers === null ? null : JSON.stringify(attempt.response_headers),
+				})),
+			);
+		}
+		// One UPDATE per chunk whatever the outcomes: retries each carry their own next attempt
+		// time, and a statement per row would let recording fall behind sending.
+		const latest = new Map<number, Record<string, unknown>>();
+		for (const outcome of outcomes) latest.set(outcome.delivery.id, outcomeValues(outcome, now));
+		// Rows locked in key order, as every other statement here takes them.
+		const ids = [...latest.keys()].sort((x, y) => x - y);
+		for (let index = 0; index < ids.length; index += INSERT_CHUNK) {
+			const chunk = ids.slice(index, index + INSERT_CHUNK);
+			await trx(DELIVERIES_COLLECTION)
+				.whereIn('id', chunk)
+				.andWhere({ lease_owner: owner })
+				.update(this.perRowValues(trx, chunk, latest));
+		}
+	}
+
+	/** Column values for an UPDATE of `ids`: a plain value where all rows agree, else CASE id WHEN … END. */
+	private perRowValues(trx: Knex.Transaction, ids: number[], values: Map<number, Record<string, unknown>>): Record<string, unknown> {
+		const first = values.get(ids[0]!)!;
+		const update: Record<string, unknown> = {};
+		for (const column of Object.keys(first)) {
+			if (ids.every((id) => values.get(id)![column] === first[column])) {
+				update[column] = first[column];
+				continue;
+			}
+			// PostgreSQL types untyped parameters in a CASE as text; say what the column holds.
+			const type = this.dialect === 'postgres' ? OUTCOME_COLUMN_TYPES[column] : undefined;
+			const value = type ? `cast(? as ${type})` : '?';
+			update[column] = trx.raw(`case ?? ${ids.map(() => `when ? then ${value}`).join(' ')} end`, [
+				'id',
+				...ids.flatMap((id) => [id, values.get(id)![column] ?? null]),
+			]);
+		}
+		return update;
+	}
+
+	/** Gives leased deliveries back, due at once (shutdown, webhook saturated). */
+	async release(owner: string, ids: number[], now = Date.now()): Promise<void> {
+		if (ids.length === 0) return;
+		await retryOnLockConflict(() =>
+			this.knex(DELIVERIES_COLLECTION)
+				.whereIn('id', ids)
+				.andWhere({ status: 'sending', lease_owner: owner })
+				.update({ status: 'pending', lease_owner: null, lease_until: null, next_attempt_at: now }),
+		);
+	}
+
+	/** Puts a delivery back in the queue for an immediate new attempt (same message id). */
+	async resend(id: number, now = Date.now()): Promise<boolean> {
+		const changed = await this.knex(DELIVERIES_COLLECTION)
+			.where({ id })
+			.whereNot('status', 'sending')
+			.update({ status: 'pending', next_attempt_at: now, finished_at: null, lease_owner: null, lease_until: null });
+		return Number(changed) > 0;
+	}
+
+	/** Marks a webhook's waiting deliveries as skipped (webhook disabled or deleted). */
+	async skipPending(webhook: number, reason: string, now = Date.now()): Promise<void> {
+		await this.knex(DELIVERIES_COLLECTION)
+			.where({ webhook, status: 'pending' })
+			.update({ status: 'skipped', last_error: reason, finished_at: now, next_attempt_at: null });
+	}
+
+	/** Retention: drops finished deliveries (and their attempts) older than `before`. */
+	async purgeFinished(before: number, batch = 1000): Promise<number> {
+		let removed = 0;
+		for (;;) {
+			const ids = (
+				await this.knex(DELIVERIES_COLLECTION)
+					.select('id')
+					.whereIn('status', ['succeeded', 'failed', 'skipped'])
+					.andWhere('created_at', '<', before)
+					.limit(batch)
+			).map((row: { id: unknown }) => Number(row.id));
+			if (ids.length === 0) return removed;
+			await this.knex.transaction(async (trx) => {
+				await trx(ATTEMPTS_COLLECTION).whereIn('delivery', ids).delete();
+				await trx(DELIVERIES_COLLECTION).whereIn('id', ids).delete();
+			});
+			removed += ids.length;
+		}
+	}
+
+	async deleteForWebhooks(webhooks: number[]): Promise<void> {
+		if (webhooks.length === 0) return;
+		await this.knex.transaction(async (trx) => {
+			await trx(ATTEMPTS_COLLECTION).whereIn('webhook', webhooks).delete();
+			await trx(DELIVERIES_COLLECTION).whereIn('webhook', webhooks).delete();
+		});
+	}
+}
+
+const OUTCOME_COLUMN_TYPES: Record<string, string> = {
+	status: 'varchar',
+	attempts: 'integer',
+	last_status: 'integer',
+	last_error: 'text',
+	next_attempt_at: 'bigint',
+	finished_at: 'bigint',
+};
+
+function outcomeValues(outcome: Outcome, now: number): Record<string, unknown> {
+	return {
+		status: outcome.status,
+		attempts: outcome.attempt.attempt,
+		last_status: outcome.attempt.response_status,
+		last_error: outcome.error,
+		next_attempt_at: outcome.nextAttemptAt,
+		finished_at: outcome.status === 'pending' ? null : now,
+		lease_owner: null,
+		lease_until: null,
+	};
+}

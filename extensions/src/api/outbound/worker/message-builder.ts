@@ -1,0 +1,143 @@
+// Builds the HTTP request of a delivery: the body (legacy event shape, or the item read at
+// delivery time with a chosen role's permissions) and the headers, signed per Standard Webhooks.
+// A webhook created or last changed by a non-admin sends only what they may read (owner-scope).
+import type { ExtensionContext, SchemaOverview } from '../../context';
+import { SYSTEM_ACCOUNTABILITY, type Accountability } from '../../context';
+import type { ClaimedDelivery } from '../queue/delivery-store';
+import { redactItem } from '../capture/redact';
+import { webhookHeaders } from '../transport/signing';
+import type { RegisteredWebhook } from '../config/webhook-registry';
+import { MASK } from '../../../shared/webhook';
+import { SkipDelivery } from './delivery-skip';
+import { pick, type OwnerScope } from './owner-scope';
+
+export const USER_AGENT = 'directus-extension-webhooks';
+
+export interface OutgoingRequest {
+	url: string;
+	method: string;
+	headers: Record<string, string>;
+	body: string | null;
+	/** The headers as they may be logged: secret values masked. */
+	loggedHeaders: Record<string, string>;
+}
+
+export { SkipDelivery };
+
+export class MessageBuilder {
+	private readonly context: Pick<ExtensionContext, 'services' | 'database' | 'getSchema'>;
+	private readonly scope: OwnerScope;
+
+	constructor(context: Pick<ExtensionContext, 'services' | 'database' | 'getSchema'>, scope: OwnerScope) {
+		this.context = context;
+		this.scope = scope;
+	}
+
+	async build(webhook: RegisteredWebhook, delivery: ClaimedDelivery, now = Date.now()): Promise<OutgoingRequest> {
+		// Admin-owned webhooks (no owner recorded, or admins) take the path below unchanged.
+		const readers = webhook.owners.length > 0 ? await this.scope.readersFor(webhook.owners) : [];
+		const sendsBody = webhook.data && webhook.method !== 'GET';
+		let body: string | null = null;
+		if (readers.length > 0) {
+			// Checked even without a body: the event itself must be one the owners may see. Who wrote
+			// (user and role ids) is left out: the owners may not read those users or roles.
+			const { accountability: _writer, ...payload } = await this.ownersPayload(webhook, delivery, readers);
+			if (sendsBody) body = JSON.stringify(payload);
+		} else if (sendsBody) {
+			body = JSON.stringify(await this.payload(webhook, delivery));
+		}
+		const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+		const loggedHeaders: Record<string, string> = { 'user-agent': USER_AGENT };
+		if (body !== null) {
+			headers['content-type'] = loggedHeaders['content-type'] = 'application/json';
+			// A known length rather than chunked encoding, which some receivers and proxies refuse.
+			headers['content-length'] = loggedHeaders['content-length'] = String(Buffer.byteLength(body));
+		}
+		for (const header of webhook.headers) {
+			headers[header.header.toLowerCase()] = header.value;
+			loggedHeaders[header.header.toLowerCase()] = header.secret ? MASK : header.value;
+		}
+		const signed = webhookHeaders({ id: delivery.message_id, timestamp: Math.floor(now / 1000), body: body ?? '', secrets: webhook.secrets });
+		Object.assign(headers, signed);
+		Object.assign(loggedHeaders, signed);
+		return { url: webhook.url, method: webhook.method, headers, body, loggedHeaders };
+	}
+
+	private async payload(webhook: RegisteredWebhook, delivery: ClaimedDelivery): Promise<Record<string, unknown>> {
+		const data = delivery.event_data;
+		const action = String(data.action ?? '');
+		const needsItem = webhook.payload === 'item' || (webhook.filter !== null && action !== 'delete');
+		if (!needsItem || delivery.collection === null || delivery.item_key === null) return this.eventBody(webhook, data);
+
+		const schema = await this.context.getSchema();
+		// Admins' reads return auth_data as stored (a related user's too): masked here like the event payload.
+		const item = redactItem(schema, delivery.collection, await this.readItem(webhook, delivery.collection, delivery.item_key, schema));
+		if (webhook.filter !== null && action !== 'delete' && item === null) {
+			throw new SkipDelivery('the item does not match the webhook filter (or is no longer readable)');
+		}
+		if (webhook.payload !== 'item') return this.eventBody(webhook, data);
+		const { payload: _payload, action: _action, ...rest } = data;
+		return { ...rest, item };
+	}
+
+	/** The body as the webhook's non-admin owners (and its item_role) may see it. */
+	private async ownersPayload(webhook: RegisteredWebhook, delivery: ClaimedDelivery, owners: Accountability[]): Promise<Record<string, unknown>> {
+		const data = delivery.event_data;
+		// A test event carries no collection data.
+		if (delivery.collection === null || delivery.item_key === null) return this.eventBody(webhook, data);
+		const schema = await this.context.getSchema();
+		const readers = webhook.itemRole ? [...owners, roleAccountability(webhook.itemRole)] : owners;
+		if (data.action === 'delete') {
+			await this.scope.assertCollectionReadable(readers, delivery.collection, schema);
+			// The deleted row's permission rules can no longer be checked: no previous values.
+			const { previous: _previous, ...rest } = this.eventBody(webhook, data);
+			return rest;
+		}
+		const fields = webhook.payload === 'item' && webhook.fields.length > 0 ? webhook.fields : ['*'];
+		const item = await this.scope.readItem(readers, delivery.collection, delivery.item_key, schema, { fields, filter: webhook.filter });
+		if (webhook.payload === 'item') {
+			const { payload: _payload, action: _action, previous: _previous, ...rest } = data;
+			const body: Record<string, unknown> = { ...rest, item };
+			if (webhook.includePrevious && data.previous) body.previous = pick(data.previous, new Set(Object.keys(item)));
+			return body;
+		}
+		const readable = new Set(Object.keys(item));
+		const body = this.eventBody(webhook, data);
+		if (body.payload && typeof body.payload === 'object' && !Array.isArray(body.payload)) body.payload = pick(body.payload, readable);
+		if (body.previous) body.previous = pick(body.previous, readable);
+		return body;
+	}
+
+	/** The legacy Directus webhook body, narrowed to the chosen fields. */
+	private eventBody(webhook: RegisteredWebhook, data: Record<string, unknown>): Record<string, unknown> {
+		const { action: _action, ...body } = data;
+		if (webhook.fields.length > 0 && body.payload && typeof body.payload === 'object' && !Array.isArray(body.payload)) {
+			const payload = body.payload as Record<string, unknown>;
+			body.payload = Object.fromEntries(Object.entries(payload).filter(([key]) => webhook.fields.includes(key)));
+		}
+		if (!webhook.includePrevious) delete body.previous;
+		return body;
+	}
+
+	private async readItem(webhook: RegisteredWebhook, collection: string, key: string, schema: SchemaOverview): Promise<Record<string, unknown> | null> {
+		const primary = schema.collections[collection]?.primary;
+		if (!primary) return null;
+		const { ItemsService } = this.context.services;
+		const accountability: Accountability = webhook.itemRole ? roleAccountability(webhook.itemRole) : SYSTEM_ACCOUNTABILITY;
+		const items = new ItemsService(collection, { knex: this.context.database, schema, accountability });
+		// Directus validates the filter shape when it runs the query.
+		const filter = (webhook.filter ? { _and: [{ [primary]: { _eq: key } }, webhook.filter] } : { [primary]: { _eq: key } }) as never;
+		try {
+			const rows = await items.readByQuery({ filter, fields: webhook.fields.length > 0 ? webhook.fields : ['*'], limit: 1 });
+			return (rows[0] as Record<string, unknown> | undefined) ?? null;
+		} catch {
+			// The role may not read the item at all: treat as not readable.
+			return null;
+		}
+	}
+}
+
+/** Reads with a role's permissions (item_role). */
+function roleAccountability(role: string): Accountability {
+	return { admin: false, app: false, role, roles: [role], user: null, ip: null };
+}
