@@ -286,6 +286,15 @@ describe.each([
 		expect(await state(fixture)).toEqual(before);
 	});
 
+	it('is refused a malformed webhook the same way, learning nothing of its fields', async () => {
+		const malformed = { name: '', url: 'ftp://example.com', actions: ['brew'], collections: [`${TAG}_nope`] };
+		for (const [method, path] of [['POST', '/items/webhooks_outgoing'], ['PATCH', `/items/webhooks_outgoing/${fixture.webhook}`]] as const) {
+			const response = await client().request(method, path, malformed);
+			expect(response.status, `${method} ${path}: ${JSON.stringify(response.body)}`).toBe(refusal);
+			expect(JSON.stringify(response.body), path).not.toContain('collections');
+		}
+	});
+
 	it('reads and writes nothing through GraphQL', async () => {
 		const before = await state(fixture);
 		for (const operation of graphqlOperations(fixture)) {

@@ -187,6 +187,14 @@ describe('delegation: what a delegate may configure', () => {
 		expect(allowed.status, JSON.stringify(allowed.body)).toBe(200);
 	});
 
+	it('answers a malformed field and a collection they cannot read in one 400', async () => {
+		const response = await delegate.post('/webhooks', hook(`/${hex()}`, { collections: [PRIVATE], method: 'BREW' }));
+		expect(response.status, JSON.stringify(response.body)).toBe(400);
+		const errors = response.body.errors[0].extensions.errors as { field: string; reason: string }[];
+		expect(errors.map((error) => error.field).sort()).toEqual(['collections', 'method']);
+		expect(response.body.errors[0].message).toContain(`collections: you cannot read "${PRIVATE}"`);
+	});
+
 	it("an update is checked as the webhook will be: a delegate cannot retarget an admin's webhook on a collection they cannot read", async () => {
 		const id = await createAs(admin, hook(`/${hex()}`, { collections: [PRIVATE] }));
 		const response = await delegate.patch(`/webhooks/${id}`, { url: receiver.url('/stolen-private') });

@@ -164,6 +164,10 @@ describe('quotas a delegate cannot exhaust', () => {
 		expect(toCap.status, JSON.stringify(toCap.body)).toBe(200);
 		const oneMore = await delegate.patch(`/webhooks/endpoints/${id}`, { field_mappings: mappings('m', 1) });
 		expect(oneMore.status, JSON.stringify(oneMore.body)).toBe(400);
+		// The cap is answered together with the other bad fields, not after they are fixed.
+		const withOthers = await delegate.patch(`/webhooks/endpoints/${id}`, { field_mappings: mappings('m', 1), strict: 'yes' });
+		expect(withOthers.status, JSON.stringify(withOthers.body)).toBe(400);
+		expect((withOthers.body.errors[0].extensions.errors as { field: string }[]).map((error) => error.field).sort()).toEqual(['field_mappings', 'strict']);
 
 		const fields = await admin.get(`/fields/${collection}`);
 		const mapped = fields.body.data.filter((row: { field: string }) => /^[fghkm]\d+$/.test(row.field));

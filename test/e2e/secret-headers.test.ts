@@ -185,6 +185,25 @@ describe('secret header values: changing the URL', () => {
 	});
 });
 
+describe('secret header values: with other bad fields', () => {
+	const fieldsOf = (response: { status: number; body: any }): string[] => {
+		expect(response.status, JSON.stringify(response.body)).toBe(400);
+		return (response.body.errors[0].extensions.errors as { field: string }[]).map((error) => error.field).sort();
+	};
+
+	it('answers a field error and a stored-value error in one 400, through /webhooks and /items', async () => {
+		const hook = await adminWebhook('/together');
+		for (const path of [`/webhooks/${hook.id}`, `/items/webhooks_outgoing/${hook.id}`]) {
+			// A new URL needs the secret values again; the method is wrong too.
+			expect(fieldsOf(await delegate.patch(path, { url: receiver.url('/together-elsewhere'), method: 'BREW' })), path).toEqual(['headers', 'method']);
+			// The mask on a header no longer secret; the name is empty too.
+			const unmasked = await delegate.patch(path, { name: '', headers: [{ header: 'Authorization', value: MASK, secret: false }, { header: 'X-Plain', value: 'plain' }] });
+			expect(fieldsOf(unmasked), path).toEqual(['headers[0].value', 'name']);
+		}
+		expect((await admin.get(`/webhooks/${hook.id}`)).body.data.url).toBe(receiver.url('/together'));
+	});
+});
+
 describe('secret header values: at rest', () => {
 	it('are sealed in the table and still sent in clear', async () => {
 		const hook = await adminWebhook('/sealed');

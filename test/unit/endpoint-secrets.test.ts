@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { generateEndpointSecret, openSecrets, sealSecrets, unexpired, type StoredSecret } from '../../extensions/src/api/inbound/config/endpoint-secrets';
-import { isValidSecret } from '../../extensions/src/api/outbound/transport/signing';
+import { isValidSecret } from '../../extensions/src/shared/signing-secret';
 import { SecretBox } from '../../extensions/src/api/lib/secret-box';
 import { AUTH_PRESETS } from '../../extensions/src/shared/inbound-endpoint';
 

@@ -3,7 +3,6 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import {
 	generateSecret,
-	isValidSecret,
 	secretKey,
 	sign,
 	signatureHeader,
@@ -11,6 +10,7 @@ import {
 	webhookHeaders,
 } from '../../extensions/src/api/outbound/transport/signing';
 import { messageId } from '../../extensions/src/api/outbound/queue/message-id';
+import { isValidSecret } from '../../extensions/src/shared/signing-secret';
 
 // The example from the Standard Webhooks specification's test vectors.
 const SPEC_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

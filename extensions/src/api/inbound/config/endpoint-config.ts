@@ -57,11 +57,11 @@ export class EndpointConfig {
 		} else if (suffix !== null) {
 			collection = freeCollectionName(collectionForSuffix(suffix), used, schema, mayTakeOver);
 		}
-		if (value !== null && collection !== undefined) {
+		if (collection !== undefined) {
 			const mappingsProblem = mappedFieldsProblem(collection, value.field_mappings as FieldMapping[] | undefined, schema);
 			if (mappingsProblem !== null) errors.push({ field: 'field_mappings', reason: mappingsProblem });
 		}
-		if (errors.length > 0 || value === null) throw new EndpointValidationError({ errors });
+		if (errors.length > 0) throw new EndpointValidationError({ errors });
 		// MySQL/MariaDB text columns (csv) have no defaults: fill ours in so the row is whole everywhere.
 		const payload: Payload = { methods: [...ENDPOINT_DEFAULTS.methods], ...value, collection };
 		if (sealed !== null) payload.secrets = sealed;
@@ -82,13 +82,13 @@ export class EndpointConfig {
 		}
 		const suffix = keys.length === 1 ? validPart(fields, 'suffix', errors) : null;
 		if (suffix !== null && (await this.suffixTaken(knex, suffix, keys[0]!))) errors.push({ field: 'suffix', reason: `"${suffix}" is already used by another endpoint` });
-		if (value !== null && Array.isArray(value.field_mappings) && schema !== undefined && keys.length > 0) {
+		if (Array.isArray(value.field_mappings) && schema !== undefined && keys.length > 0) {
 			// Fields of earlier mappings stay in the storage collection: they count too.
 			const rows: { collection: string | null }[] = await knex(ENDPOINTS_COLLECTION).select('collection').whereIn('id', keys);
 			const problem = rows.map(({ collection }) => (collection ? mappedFieldsProblem(collection, value.field_mappings as FieldMapping[], schema) : null)).find((found) => found !== null);
 			if (problem) errors.push({ field: 'field_mappings', reason: problem });
 		}
-		if (errors.length > 0 || value === null) throw new EndpointValidationError({ errors });
+		if (errors.length > 0) throw new EndpointValidationError({ errors });
 		const payload: Payload = { ...value };
 		if (sealed !== null) payload.secrets = sealed;
 		else if (Array.isArray(value.secrets)) payload.secrets = this.seal(value.secrets as string[]);
@@ -106,9 +106,10 @@ export class EndpointConfig {
 		return sealSecrets(this.box, secrets.map((value): StoredSecret => ({ value, expires: null })));
 	}
 
-	private check(fields: unknown, options: Parameters<typeof validateEndpoint>[1]): { value: Payload | null; errors: FieldError[] } {
+	/** The fields that passed (checks against stored data run on them) and the errors of the others. */
+	private check(fields: unknown, options: Parameters<typeof validateEndpoint>[1]): { value: Payload; errors: FieldError[] } {
 		const result = validateEndpoint(fields, options);
-		return result.ok ? { value: result.value as Payload, errors: [] } : { value: null, errors: [...result.errors] };
+		return { value: result.value as Payload, errors: result.ok ? [] : [...result.errors] };
 	}
 
 	/** Splits off maintained fields, the mask the app sends back for secrets, and secrets this extension sealed. */

@@ -36,13 +36,15 @@ export class WebhookConfig {
 	 * anyone: its creator may reveal it once on the webhook's page (`secret_unseen`).
 	 */
 	async prepareCreate(input: unknown, knex: Knex, schema: SchemaOverview, accountability: Accountability | null = null): Promise<Record<string, unknown>> {
-		const payload = this.validate(input, 'create', schema);
+		const { value: payload, errors } = this.validate(input, 'create', schema);
 		if (accountability && !accountability.admin) {
 			assertSignedIn(accountability);
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'create');
-			await this.checkDelegate([payload], knex, schema, accountability);
-			if (this.quota) await assertUnderQuota(knex, this.quota, accountability);
+			// Checked on the fields that passed, so every bad field comes in one answer.
+			errors.push(...(await this.delegateProblems([payload], knex, schema, accountability)));
 		}
+		if (errors.length > 0) throw new WebhookValidationError({ errors });
+		if (accountability && !accountability.admin && this.quota) await assertUnderQuota(knex, this.quota, accountability);
 		if (Array.isArray(payload.headers)) payload.headers = (payload.headers as WebhookHeader[]).map((header) => this.sealed(header));
 		if (SecretBox.isSealed(payload.secret)) return payload;
 		if (typeof payload.secret === 'string') return { ...payload, secret: this.box.seal(payload.secret) };
@@ -60,7 +62,7 @@ export class WebhookConfig {
 	 * stays secret; a new URL needs the secret values entered again.
 	 */
 	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex, schema: SchemaOverview, accountability: Accountability | null = null): Promise<Record<string, unknown>> {
-		const payload = this.validate(input, 'update', schema);
+		const { value: payload, errors } = this.validate(input, 'update', schema);
 		if (accountability && !accountability.admin && keys.length > 0) {
 			assertSignedIn(accountability);
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'update');
@@ -68,10 +70,10 @@ export class WebhookConfig {
 			const stored: Record<string, unknown>[] = await knex(OUTGOING_COLLECTION)
 				.select('collections', 'fields', 'watch_fields', 'filter', 'include_previous', 'item_role')
 				.whereIn('id', keys);
-			await this.checkDelegate(stored.map((row) => ({ ...row, ...payload })), knex, schema, accountability);
+			errors.push(...(await this.delegateProblems(stored.map((row) => ({ ...row, ...payload })), knex, schema, accountability)));
 			// Written directly: the caller may have no field permission on it. Should the write fail
 			// after this, the webhook is only limited more, never less.
-			await knex(OUTGOING_COLLECTION).whereIn('id', keys).update({ scope_owner: accountability.user ?? null });
+			if (errors.length === 0) await knex(OUTGOING_COLLECTION).whereIn('id', keys).update({ scope_owner: accountability.user ?? null });
 		} else if (typeof payload.url === 'string' && keys.length > 0) {
 			// An admin (or the system) pointing the webhook elsewhere takes responsibility for it.
 			const urls: { url: string }[] = await knex(OUTGOING_COLLECTION).select('url').whereIn('id', keys);
@@ -83,18 +85,18 @@ export class WebhookConfig {
 		const masked = headers?.some((header) => header.value === MASK) ?? false;
 		const retargeting = typeof payload.url === 'string';
 		if (!rotating && !masked && !retargeting) {
+			if (errors.length > 0) throw new WebhookValidationError({ errors });
 			if (headers) payload.headers = headers.map((header) => this.sealed(header));
 			return payload;
 		}
 		if ((rotating || masked) && keys.length !== 1) {
 			const field = rotating ? 'secret' : 'headers';
-			throw new WebhookValidationError({ errors: [{ field, reason: 'can only be set on one webhook at a time' }] });
+			throw new WebhookValidationError({ errors: [...errors, { field, reason: 'can only be set on one webhook at a time' }] });
 		}
 		// Directus checks permissions after this filter: an error about stored values must not reach
 		// a caller who may not update them (it would tell a URL apart, one guess at a time).
 		if (masked || retargeting) await this.delegates.assertMayUpdate({ knex, schema, accountability }, OUTGOING_COLLECTION, keys);
 		const current: Record<string, unknown>[] = keys.length === 0 ? [] : await knex(OUTGOING_COLLECTION).select('id', 'url', 'secret', 'headers').whereIn('id', keys);
-		const errors: FieldError[] = [];
 		// Values kept from storage: after a change of URL they would go to a receiver never meant to get them.
 		let keptSecret = false;
 		if (headers) {
@@ -111,7 +113,8 @@ export class WebhookConfig {
 				// Stored sealed, or in clear by an earlier version: sealed from now on.
 				return SecretBox.isSealed(previous.value) ? { ...header, value: previous.value } : this.sealed({ ...header, value: previous.value });
 			});
-		} else {
+		} else if (!errors.some((error) => error.field.startsWith('headers'))) {
+			// Headers not sent (when sent but malformed, their own errors say enough).
 			keptSecret = current.some((row) => toJson<WebhookHeader[]>(row.headers, []).some((header) => header?.secret));
 		}
 		const urlChanged = retargeting && current.some((row) => row.url !== payload.url);
@@ -128,11 +131,12 @@ export class WebhookConfig {
 	}
 
 	/** A non-admin's webhooks may only name what they may read themselves (delegate-check). */
-	private async checkDelegate(configs: Record<string, unknown>[], knex: Knex, schema: SchemaOverview, accountability: Accountability): Promise<void> {
+	private async delegateProblems(configs: Record<string, unknown>[], knex: Knex, schema: SchemaOverview, accountability: Accountability): Promise<FieldError[]> {
 		for (const config of configs) {
 			const errors = await this.delegates.problems(scopeOf(config), { knex, schema, accountability });
-			if (errors.length > 0) throw new WebhookValidationError({ errors });
+			if (errors.length > 0) return errors;
 		}
+		return [];
 	}
 
 	/** A header as stored: a secret one's value sealed like the signing secret (values from input are always clear). */
@@ -148,15 +152,15 @@ export class WebhookConfig {
 		return { ...record, headers: (record.headers as WebhookHeader[]).map((header) => (header?.secret ? { ...header, value: MASK } : header)) } as T;
 	}
 
-	private validate(input: unknown, mode: 'create' | 'update', schema: SchemaOverview): Record<string, unknown> {
+	/** The fields that passed (checks against stored data run on them) and the errors of the others. */
+	private validate(input: unknown, mode: 'create' | 'update', schema: SchemaOverview): { value: Record<string, unknown>; errors: FieldError[] } {
 		const { fields, sealed } = userInput(input);
 		// Our own collections are not webhook sources: their rows hold secrets and delivery logs.
 		const collections = Object.keys(schema.collections).filter((name) => !INTERNAL_COLLECTIONS.includes(name));
 		const result = validateWebhook(fields, { mode, collections });
-		if (!result.ok) throw new WebhookValidationError({ errors: result.errors });
 		const value = result.value as Record<string, unknown>;
 		if (sealed !== null) value.secret = sealed;
-		return value;
+		return { value, errors: result.ok ? [] : [...result.errors] };
 	}
 }
 

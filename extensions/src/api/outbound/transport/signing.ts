@@ -2,12 +2,9 @@
 // any Standard Webhooks library. While a secret is being rotated a message carries one signature
 // per secret, so receivers that still know only the old secret keep accepting it.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SECRET_MAX_BYTES, SECRET_MIN_BYTES, SECRET_PREFIX } from '../../../shared/signing-secret';
 
-const SECRET_PREFIX = 'whsec_';
 const SIGNATURE_VERSION = 'v1';
-// The spec's bounds for the decoded key.
-const MIN_SECRET_BYTES = 24;
-const MAX_SECRET_BYTES = 64;
 
 export interface WebhookSignatureInput {
 	id: string;
@@ -20,20 +17,10 @@ export interface WebhookSignatureInput {
 }
 
 export function generateSecret(bytes = 32): string {
-	if (!Number.isInteger(bytes) || bytes < MIN_SECRET_BYTES || bytes > MAX_SECRET_BYTES) {
-		throw new RangeError(`a webhook secret must have ${MIN_SECRET_BYTES} to ${MAX_SECRET_BYTES} random bytes`);
+	if (!Number.isInteger(bytes) || bytes < SECRET_MIN_BYTES || bytes > SECRET_MAX_BYTES) {
+		throw new RangeError(`a webhook secret must have ${SECRET_MIN_BYTES} to ${SECRET_MAX_BYTES} random bytes`);
 	}
 	return SECRET_PREFIX + randomBytes(bytes).toString('base64');
-}
-
-/** True for `whsec_` followed by canonical base64 of 24 to 64 bytes. */
-export function isValidSecret(secret: string): boolean {
-	if (typeof secret !== 'string' || !secret.startsWith(SECRET_PREFIX)) return false;
-	const encoded = secret.slice(SECRET_PREFIX.length);
-	const key = Buffer.from(encoded, 'base64');
-	// Node's decoder skips characters it does not know; re-encoding exposes that (and bad padding).
-	if (key.toString('base64') !== encoded) return false;
-	return key.length >= MIN_SECRET_BYTES && key.length <= MAX_SECRET_BYTES;
 }
 
 /** The HMAC key: the base64 part of the secret, with or without its `whsec_` prefix. */
