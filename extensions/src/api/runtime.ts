@@ -90,7 +90,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 			maxResponseBytes: settings.maxResponseBytes,
 		},
 	});
-	const outbox = new Outbox(store, logger, dispatcher);
+	const outbox = new Outbox(store, logger, () => dispatcher.wake());
 	const previous = new PreviousValues(context);
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
