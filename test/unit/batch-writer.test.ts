@@ -85,30 +85,6 @@ describe('BatchWriter', () => {
 		expect(writer.backlog).toBe(0);
 	});
 
-	it('hands buffered items to another writer: they stay in the backlog until settled, and come back if that write failed', async () => {
-		const written: number[][] = [];
-		let afterWrites = 0;
-		const writer = new BatchWriter<number>({ maxBatch: 10, delayMs: 20, write: async (batch) => void written.push(batch), onError: () => undefined, afterWrite: () => afterWrites++ });
-		writer.add(1, 2);
-		const taken = writer.take();
-		expect(taken).toEqual([1, 2]);
-		expect(writer.backlog).toBe(2);
-		// Taken items are not written here, not even when the delay passes.
-		await new Promise((wait) => setTimeout(wait, 40));
-		expect(written).toEqual([]);
-		writer.settle(taken, true);
-		expect([writer.backlog, afterWrites]).toEqual([0, 1]);
-
-		writer.add(3);
-		const failed = writer.take();
-		writer.add(4);
-		writer.settle(failed, false);
-		expect(writer.backlog).toBe(2);
-		await writer.flush();
-		expect(written).toEqual([[4, 3]]);
-		expect(writer.backlog).toBe(0);
-	});
-
 	it('with retry delays, writes a failed batch again until it succeeds, later batches waiting behind it in order', async () => {
 		const written: number[][] = [];
 		const retries: (number | null)[] = [];

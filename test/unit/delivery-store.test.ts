@@ -42,16 +42,6 @@ describe('DeliveryStore', () => {
 		expect(await store.claim('c', 10, now + 30_000, [], now)).toEqual([]);
 	});
 
-	it('writes rows already leased to the local dispatcher when asked, returning them as claimed', async () => {
-		const now = Date.now();
-		const taken = await store.insert([delivery(1), delivery(2), delivery(3)], now, { owner: 'local', until: now + 30_000, leased: [true, false, true] });
-		expect(taken.map((row) => row.message_id)).toEqual(['msg_1', 'msg_3']);
-		const stored = await db('webhooks_deliveries').orderBy('id');
-		expect(taken.map((row) => row.id)).toEqual([stored[0].id, stored[2].id]);
-		expect(stored.map((row) => [row.status, row.lease_owner])).toEqual([['sending', 'local'], ['pending', null], ['sending', 'local']]);
-		expect((await store.claim('other', 10, now + 30_000, [], now)).map((row) => row.message_id)).toEqual(['msg_2']);
-	});
-
 	it('claims by reading the earliest entries of the next_attempt_at index, not by sorting every pending row', async () => {
 		const now = Date.now();
 		await store.insert(Array.from({ length: 50 }, (_, n) => delivery(n)), now);
@@ -103,24 +93,6 @@ describe('DeliveryStore', () => {
 		expect(await db('webhooks_attempts').count({ n: '*' })).toEqual([{ n: 2 }]);
 		expect(await store.claim('me', 10, now + 30_000, [], now + 4999)).toEqual([]);
 		expect(await store.claim('me', 10, now + 30_000, [], now + 5000)).toHaveLength(1);
-	});
-
-	it('writes new rows and records outcomes in one transaction: both land, or neither', async () => {
-		const now = Date.now();
-		const [first] = await store.insert([delivery(1)], now, { owner: 'me', until: now + 30_000, leased: [true] });
-		const commits: string[] = [];
-		db.on('query', (query: { sql: string }) => commits.push(query.sql));
-		const taken = await store.insert([delivery(2)], now, { owner: 'me', until: now + 30_000, leased: [true] }, { owner: 'me', outcomes: [outcome(first!, 'succeeded')] });
-		db.removeAllListeners('query');
-		expect(taken.map((row) => row.message_id)).toEqual(['msg_2']);
-		expect((await db('webhooks_deliveries').orderBy('id')).map((row) => [row.message_id, row.status, row.attempts])).toEqual([['msg_1', 'succeeded', 1], ['msg_2', 'sending', 0]]);
-		expect(await db('webhooks_attempts').count({ n: '*' })).toEqual([{ n: 1 }]);
-		expect(commits.filter((sql) => /^commit/i.test(sql))).toHaveLength(1);
-
-		// An outcome whose attempt row cannot be written takes the new rows' insert down with it.
-		const broken = { ...outcome(taken[0]!, 'succeeded'), attempt: { ...outcome(taken[0]!, 'succeeded').attempt, no_such_column: 1 } as never };
-		await expect(store.insert([delivery(3)], now, { owner: 'me', until: now + 30_000, leased: [true] }, { owner: 'me', outcomes: [broken] })).rejects.toThrow();
-		expect((await db('webhooks_deliveries').orderBy('id')).map((row) => [row.message_id, row.status])).toEqual([['msg_1', 'succeeded'], ['msg_2', 'sending']]);
 	});
 
 	it('records a batch of retries, each with its own next attempt time, across chunks', async () => {

@@ -1,9 +1,9 @@
 // The dispatcher with the real outbox SQL (SQLite), real HTTP and a real local receiver; only the
 // webhook registry is a fixed list here (no Directus).
 import type { Knex } from 'knex';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeliveryStore } from '../../extensions/src/api/outbound/queue/delivery-store';
-import { Dispatcher } from '../../extensions/src/api/outbound/worker/dispatcher';
+import { Dispatcher, type DispatcherOptions } from '../../extensions/src/api/outbound/worker/dispatcher';
 import { HttpSender } from '../../extensions/src/api/outbound/transport/http-sender';
 import { MessageBuilder } from '../../extensions/src/api/outbound/worker/message-builder';
 import { Outbox } from '../../extensions/src/api/outbound/queue/outbox';
@@ -36,20 +36,25 @@ beforeEach(async () => {
 	store = new DeliveryStore(db);
 	receiver = await Receiver.start();
 	sender = new HttpSender({ guard: new SsrfGuard({ allowList: '127.0.0.1' }) });
+	dispatcher = newDispatcher();
+});
+
+function newDispatcher(options: Partial<DispatcherOptions> = {}): Dispatcher {
 	const hook = webhook(receiver.url());
-	dispatcher = new Dispatcher({
+	return new Dispatcher({
 		store,
 		registry: { get: (id: number) => (id === hook.id ? hook : undefined) } as WebhookRegistry,
 		// Event payloads of admin-owned webhooks are built from the outbox row alone: no Directus services needed.
 		builder: new MessageBuilder({} as never, {} as never),
 		sender,
 		health: { disable: async () => {}, failed: async () => {}, succeeded: async () => {} },
-		options: { concurrency: 4, perWebhook: 2, timeoutMs: TIMEOUT_MS, pollMs: 50, schedule: [1000], maxResponseBytes: 1024 },
+		options: { concurrency: 4, perWebhook: 2, timeoutMs: TIMEOUT_MS, pollMs: 50, schedule: [1000], maxResponseBytes: 1024, ...options },
 		logger: { warn: (error) => warnings.push(error), error: (error) => warnings.push(error) },
 	});
-});
+}
 
 afterEach(async () => {
+	vi.useRealTimers();
 	await dispatcher.stop();
 	sender.close();
 	await receiver.close();
@@ -61,20 +66,29 @@ const statusOf = async (messageId: string) => (await db('webhooks_deliveries').w
 
 describe('Dispatcher', () => {
 	it('gives back, unsent, a held delivery whose lease could end during the send; it is sent once under a new lease', async () => {
-		const now = Date.now();
-		const [short] = await store.insert([delivery(1)], now, { owner: dispatcher.owner, until: now + TIMEOUT_MS / 2, leased: [true] });
-		const [long] = await store.insert([delivery(2)], now, { owner: dispatcher.owner, until: now + 60_000, leased: [true] });
-		dispatcher.adopt([short!, long!]);
-		await until(() => statusOf('msg_2'), (row) => row.status === 'succeeded');
-		expect(receiver.requests.map((request) => request.headers['webhook-id'])).toEqual(['msg_2']);
-		expect(await statusOf('msg_1')).toMatchObject({ status: 'pending', lease_owner: null, lease_until: null, attempts: 0 });
-		expect(await statusOf('msg_2')).toMatchObject({ status: 'succeeded', attempts: 1 });
-
+		// The clock stands still unless the test moves it; timers stay real.
+		vi.useFakeTimers({ toFake: ['Date'] });
+		let answer!: () => void;
+		const answered = new Promise<void>((resolve) => (answer = resolve));
+		receiver.respond(async () => (await answered, { status: 200 }));
+		const released: number[] = [];
+		const release = store.release.bind(store);
+		store.release = async (owner, ids, now) => (released.push(...ids), release(owner, ids, now));
+		await store.insert([delivery(1), delivery(2), delivery(3)]);
 		dispatcher.start();
+		// Two in flight (the webhook's limit), the third held behind them.
 		await receiver.waitFor(2);
+		const third = await statusOf('msg_3');
+		expect(third).toMatchObject({ status: 'sending', lease_owner: dispatcher.owner });
+		// Half a timeout before the leases end: the held delivery could not be sent within its lease.
+		vi.setSystemTime(Number(third.lease_until) - TIMEOUT_MS / 2);
+		answer();
+		await receiver.waitFor(3);
+		expect(released).toEqual([third.id]);
+		expect(receiver.requests.map((request) => request.headers['webhook-id'])).toEqual(['msg_1', 'msg_2', 'msg_3']);
 		await dispatcher.stop();
-		expect(receiver.requests.map((request) => request.headers['webhook-id'])).toEqual(['msg_2', 'msg_1']);
-		expect(await statusOf('msg_1')).toMatchObject({ status: 'succeeded', attempts: 1 });
+		expect(await statusOf('msg_3')).toMatchObject({ status: 'succeeded', attempts: 1 });
+		expect(Number((await db('webhooks_attempts').where({ delivery: third.id }).count({ n: '*' }))[0]!.n)).toBe(1);
 		expect(warnings).toEqual([]);
 	});
 
@@ -123,43 +137,30 @@ describe('Dispatcher', () => {
 	});
 
 	describe('with the outbox', () => {
-		let outbox: Outbox;
-		let recordCalls: number;
-		let sent: Promise<void>;
+		const newOutbox = () => new Outbox(store, { error: (error) => warnings.push(error) }, () => dispatcher.wake());
 
-		beforeEach(() => {
-			outbox = new Outbox(store, { warn: (error) => warnings.push(error), error: (error) => warnings.push(error) }, dispatcher);
-			recordCalls = 0;
-			const record = store.record.bind(store);
-			store.record = async (...args) => {
-				recordCalls++;
-				return record(...args);
-			};
-			// Resolves once the first send's result is back with the dispatcher (its outcome pushed).
-			const send = sender.send.bind(sender);
-			let resolveSent!: () => void;
-			sent = new Promise((resolve) => (resolveSent = resolve));
-			sender.send = async (request) => {
-				const result = await send(request);
-				setImmediate(resolveSent);
-				return result;
+		it('claims new rows as soon as the outbox signals them, without waiting for its poll', async () => {
+			dispatcher = newDispatcher({ pollMs: 60_000 });
+			const outbox = newOutbox();
+			let firstClaim!: () => void;
+			const claimed = new Promise<void>((resolve) => (firstClaim = resolve));
+			const claim = store.claim.bind(store);
+			store.claim = async (...args) => {
+				const rows = await claim(...args);
+				firstClaim();
+				return rows;
 			};
 			dispatcher.start();
-		});
-
-		it('records waiting outcomes in the transaction of its next insert', async () => {
-			outbox.add([delivery(1)]);
-			await sent;
-			outbox.add([delivery(2)]);
-			await outbox.flush();
-			// Well within the dispatcher's own recording delay, and without it.
-			expect(await statusOf('msg_1')).toMatchObject({ status: 'succeeded', attempts: 1, lease_owner: null });
-			expect(recordCalls).toBe(0);
-			await receiver.waitFor(2);
-			expect(warnings).toEqual([]);
+			// The start's own claim found nothing; the next poll is a minute away: only the signal can bring the rows.
+			await claimed;
+			outbox.add([delivery(1), delivery(2)]);
+			await receiver.waitFor(2, 3_000);
+			expect(receiver.requests.map((request) => request.headers['webhook-id']).sort()).toEqual(['msg_1', 'msg_2']);
 		});
 
 		it('keeps a batch whose insert fails (the table is missing for a while) and writes it, in order, once it can', async () => {
+			const outbox = newOutbox();
+			dispatcher.start();
 			await db.schema.renameTable('webhooks_deliveries', 'webhooks_deliveries_away');
 			for (let n = 1; n <= 5; n++) outbox.add([delivery(n)]);
 			await sleep(50);
@@ -175,24 +176,6 @@ describe('Dispatcher', () => {
 			expect(new Set(receiver.requests.map((request) => request.headers['webhook-id'])).size).toBe(7);
 			expect(receiver.requests).toHaveLength(7);
 			expect(warnings.map(String).join('\n')).toContain('no such table');
-		});
-
-		it('still writes the new rows when that transaction fails, and records the outcomes on its own', async () => {
-			const insert = store.insert.bind(store);
-			store.insert = async (rows, now, lease, record) => {
-				if (record) throw new Error('the attempts table is gone');
-				return insert(rows, now, lease);
-			};
-			outbox.add([delivery(1)]);
-			await sent;
-			outbox.add([delivery(2)]);
-			await outbox.flush();
-			expect(await statusOf('msg_2')).toBeDefined();
-			await until(() => statusOf('msg_1'), (row) => row.status === 'succeeded');
-			expect(recordCalls).toBeGreaterThan(0);
-			await receiver.waitFor(2);
-			await until(() => statusOf('msg_2'), (row) => row.status === 'succeeded');
-			expect(String(warnings[0])).toContain('the attempts table is gone');
 		});
 	});
 });

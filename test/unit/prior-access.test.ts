@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Accountability } from '../../extensions/src/api/context';
-import { roleAccountability } from '../../extensions/src/api/outbound/owner-scope';
-import { READERS_BEFORE, readableBefore } from '../../extensions/src/api/outbound/prior-access';
+import { roleAccountability } from '../../extensions/src/api/outbound/worker/owner-scope';
+import { READERS_BEFORE, readableBefore } from '../../extensions/src/api/outbound/capture/prior-access';
 
 const user = (id: string): Accountability => ({ user: id, role: null, roles: [], admin: false, app: true, ip: null });
 

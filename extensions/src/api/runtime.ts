@@ -94,7 +94,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 			maxResponseBytes: settings.maxResponseBytes,
 		},
 	});
-	const outbox = new Outbox(store, logger, dispatcher);
+	const outbox = new Outbox(store, logger, () => dispatcher.wake());
 	const previous = new PreviousValues();
 	const access = new PriorAccess(scope);
 	const endpoints = new EndpointRegistry(knex, box, logger);

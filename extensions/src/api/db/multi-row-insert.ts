@@ -6,18 +6,16 @@
 import type { Knex } from 'knex';
 import { databaseClient } from './database-client';
 
-/** Inserts `rows` into `table` (a key missing from a row is NULL), returning `returning` columns when given. */
-export async function insertRows<T = unknown>(db: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[], returning?: string[]): Promise<T[]> {
-	if (rows.length === 0) return [];
+/** Inserts `rows` into `table` (a key missing from a row is NULL). */
+export async function insertRows(db: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+	if (rows.length === 0) return;
 	if (databaseClient(db) !== 'sqlite') {
-		const query = db(table).insert(rows);
-		return (returning ? await query.returning(returning) : await query) as T[];
+		await db(table).insert(rows);
+		return;
 	}
 	const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-	const names = (list: string[]) => list.map(() => '??').join(', ');
 	// Each row is an array in column order; `->>` gives SQL values (text, integer, real or NULL).
 	const cells = columns.map((_, index) => `value ->> ${index}`).join(', ');
-	const sql = `insert into ?? (${names(columns)}) select ${cells} from json_each(?)${returning ? ` returning ${names(returning)}` : ''}`;
 	const values = JSON.stringify(rows.map((row) => columns.map((column) => row[column] ?? null)));
-	return (await db.raw(sql, [table, ...columns, values, ...(returning ?? [])])) as T[];
+	await db.raw(`insert into ?? (${columns.map(() => '??').join(', ')}) select ${cells} from json_each(?)`, [table, ...columns, values]);
 }

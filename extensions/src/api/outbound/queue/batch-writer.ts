@@ -79,25 +79,7 @@ export class BatchWriter<T> {
 		}
 	}
 
-	/**
-	 * Removes what is buffered, for the caller to write along with its own statements. Until
-	 * settle() the items still count as unwritten.
-	 */
-	take(): T[] {
-		if (this.timer) clearTimeout(this.timer);
-		this.timer = null;
-		return this.buffer.splice(0);
-	}
-
-	/** Ends a take(): the items were written, or they go back to be written here. */
-	settle(items: T[], written: boolean): void {
-		if (items.length === 0) return;
-		this.unwritten -= items.length;
-		if (written) this.options.afterWrite?.();
-		else this.add(...items);
-	}
-
-	/** Items added and not yet written: buffered, taken, or in a write under way. */
+	/** Items added and not yet written: buffered, or in a write under way. */
 	get backlog(): number {
 		return this.unwritten;
 	}

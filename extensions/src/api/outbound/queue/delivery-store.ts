@@ -21,13 +21,6 @@ export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at'> {
 
 export type AttemptRecord = Omit<Attempt, 'id'>;
 
-/** Which new rows are written already leased to `owner` (see insert). */
-export interface Lease {
-	owner: string;
-	until: number;
-	leased: boolean[];
-}
-
 export interface Outcome {
 	delivery: ClaimedDelivery;
 	attempt: AttemptRecord;
@@ -60,63 +53,26 @@ export class DeliveryStore {
 		return this.dialect === 'mysql' ? { isolationLevel: 'read committed' } : undefined;
 	}
 
-	/** Whether insert() can lease rows as it writes them (it needs INSERT ... RETURNING). */
-	get leasesOnInsert(): boolean {
-		return this.dialect !== 'mysql';
-	}
-
-	/**
-	 * Writes new deliveries. Rows marked in `leased` are written already leased to `lease.owner`
-	 * (the local dispatcher takes them without a claim round trip) and come back as claimed.
-	 * `record` adds outcomes of `record.owner`'s sends, recorded as record() does.
-	 */
-	async insert(rows: NewDelivery[], now = Date.now(), lease?: Lease, record?: { owner: string; outcomes: Outcome[] }): Promise<ClaimedDelivery[]> {
-		if (!record || record.outcomes.length === 0) return this.insertWith(this.knex, rows, now, lease);
-		// Outcomes waiting to be recorded go in the same transaction: one commit for both, and on
-		// SQLite every commit waits for the disk while item writes wait for the one connection.
-		return retryOnLockConflict(() =>
-			this.knex.transaction(async (trx) => {
-				const claimed = await this.insertWith(trx, rows, now, lease);
-				await this.recordWith(trx, record.owner, record.outcomes, now);
-				return claimed;
-			}, this.transactionConfig),
-		);
-	}
-
-	private async insertWith(db: Knex | Knex.Transaction, rows: NewDelivery[], now: number, lease?: Lease): Promise<ClaimedDelivery[]> {
-		const claimed: ClaimedDelivery[] = [];
+	/** Writes new deliveries, pending and due at once unless a row names its next attempt. */
+	async insert(rows: NewDelivery[], now = Date.now()): Promise<void> {
 		for (let index = 0; index < rows.length; index += INSERT_CHUNK) {
-			const chunk = rows.slice(index, index + INSERT_CHUNK);
-			const records = chunk.map((row, offset) => {
-				const mine = lease?.leased[index + offset] === true && this.leasesOnInsert;
-				return {
+			await insertRows(
+				this.knex,
+				DELIVERIES_COLLECTION,
+				rows.slice(index, index + INSERT_CHUNK).map((row) => ({
 					webhook: row.webhook,
 					message_id: row.message_id,
 					event: row.event,
 					collection: row.collection,
 					item_key: row.item_key,
 					event_data: JSON.stringify(row.event_data),
-					status: mine ? 'sending' : 'pending',
-					lease_owner: mine ? lease!.owner : null,
-					lease_until: mine ? lease!.until : null,
+					status: 'pending',
 					attempts: 0,
-					next_attempt_at: mine ? lease!.until : (row.next_attempt_at ?? now),
+					next_attempt_at: row.next_attempt_at ?? now,
 					created_at: now,
-				};
-			});
-			if (!lease || !this.leasesOnInsert || !records.some((record) => record.lease_owner !== null)) {
-				await insertRows(db, DELIVERIES_COLLECTION, records);
-				continue;
-			}
-			const inserted = await insertRows<{ id: unknown; message_id: string }>(db, DELIVERIES_COLLECTION, records, ['id', 'message_id']);
-			const ids = new Map(inserted.map((row) => [row.message_id, Number(row.id)]));
-			chunk.forEach((row, offset) => {
-				if (records[offset]!.lease_owner === null) return;
-				const { next_attempt_at: _next, ...delivery } = row;
-				claimed.push({ ...delivery, id: ids.get(row.message_id)!, attempts: 0, lease_until: lease.until });
-			});
+				})),
+			);
 		}
-		return claimed;
 	}
 
 	/**

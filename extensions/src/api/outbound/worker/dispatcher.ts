@@ -30,9 +30,8 @@ export interface WebhookHealth {
 	succeeded(webhook: RegisteredWebhook): Promise<void>;
 }
 
-// Outcomes are written in batches: one transaction per flush instead of two writes per send.
-// While items are being written they ride along with the outbox's next insert (see Outbox), one
-// commit for both; alone, they wait at most this long.
+// Outcomes are written in batches: one transaction per flush instead of two writes per send (on
+// SQLite each commit waits for the disk while item writes wait for the one connection).
 const RECORD_BATCH = 500;
 const RECORD_DELAY_MS = 200;
 // How many budgets of outcomes may wait unrecorded before claims slow down (see budget).
@@ -55,8 +54,6 @@ export class Dispatcher {
 
 	private readonly waiting = new Map<number, ClaimedDelivery[]>();
 	private readonly inFlight = new Map<number, number>();
-	/** Rows promised to us by the local outbox, not yet written. */
-	private readonly reserved = new Map<number, number>();
 	private held = 0;
 	private running = 0;
 	private readonly outcomes: BatchWriter<Outcome>;
@@ -101,7 +98,7 @@ export class Dispatcher {
 
 	/**
 	 * How many deliveries this instance may hold (in flight or waiting). Outcomes not yet recorded
-	 * count too once they exceed four budgets (they may wait for an outbox insert to ride with):
+	 * count too once they exceed four budgets (they wait up to RECORD_DELAY_MS to share a batch):
 	 * while the database lags, their rows stay leased, and a crash would send them again, so
 	 * claiming slows to the pace of recording.
 	 */
@@ -114,7 +111,7 @@ export class Dispatcher {
 	 * A lease outlives the usual longest wait: a slow webhook's full queue of timeouts ahead of a
 	 * delivery, plus margin. (A fast webhook's longer queue is checked when sent: see pump.)
 	 */
-	get leaseMs(): number {
+	private get leaseMs(): number {
 		return this.options.timeoutMs * (HOLD_FACTOR + 1) + 30_000;
 	}
 
@@ -191,42 +188,7 @@ export class Dispatcher {
 		const add = (webhook: number, count: number) => counts.set(webhook, (counts.get(webhook) ?? 0) + count);
 		for (const [webhook, queue] of this.waiting) add(webhook, queue.length);
 		for (const [webhook, count] of this.inFlight) add(webhook, count);
-		for (const [webhook, count] of this.reserved) add(webhook, count);
 		return counts;
-	}
-
-	/**
-	 * Which of these new outbox rows this instance takes directly (written already leased, so
-	 * no claim round trip), within the same limits as claims. Once written, forfeit() the
-	 * reservations and adopt() the rows that were written leased.
-	 */
-	reserve(webhooks: number[]): boolean[] {
-		if (this.stopped) return webhooks.map(() => false);
-		const held = this.heldPerWebhook();
-		return webhooks.map((webhook) => {
-			const count = held.get(webhook) ?? 0;
-			if (this.held >= this.budget || count >= this.holdLimit(webhook)) return false;
-			held.set(webhook, count + 1);
-			this.reserved.set(webhook, (this.reserved.get(webhook) ?? 0) + 1);
-			this.held++;
-			return true;
-		});
-	}
-
-	/** Rows written leased to us: send them. */
-	adopt(deliveries: ClaimedDelivery[]): void {
-		for (const delivery of deliveries) this.hold(delivery);
-		this.pump();
-	}
-
-	/** Drops reservations made by reserve() for these webhooks. */
-	forfeit(webhooks: number[]): void {
-		for (const webhook of webhooks) {
-			const left = (this.reserved.get(webhook) ?? 1) - 1;
-			if (left > 0) this.reserved.set(webhook, left);
-			else this.reserved.delete(webhook);
-			this.held--;
-		}
 	}
 
 	private hold(delivery: ClaimedDelivery): void {
@@ -344,16 +306,6 @@ export class Dispatcher {
 
 	private push(outcome: Outcome): void {
 		this.outcomes.add(outcome);
-	}
-
-	/** Outcomes waiting to be recorded, for the outbox to write with its rows; settle them after. */
-	takeOutcomes(): Outcome[] {
-		return this.outcomes.take();
-	}
-
-	/** Ends takeOutcomes(): written, or back in the queue to be recorded here. */
-	settleOutcomes(outcomes: Outcome[], written: boolean): void {
-		this.outcomes.settle(outcomes, written);
 	}
 
 	flushOutcomes(): Promise<void> {
