@@ -237,7 +237,7 @@ describe('HttpSender', () => {
 	it('reports a response cut off mid-body', async () => {
 		const server = await startServer((_req, res) => {
 			res.writeHead(200, { 'content-length': '100' });
-			res.write('partial', () => setTimeout(() => res.socket?.destroy(), 20));
+			res.write('partial', () => res.socket?.end());
 		});
 		const result = await senderWith({ allowList: '127.0.0.1' }).send({ url: server.url(), method: 'POST', timeoutMs: 2000 });
 		expect(result).toMatchObject({ status: 200, body: 'partial', errorCode: 'ECONNRESET' });
