@@ -138,7 +138,7 @@ describe('Dispatcher', () => {
 	});
 
 	it('stops sending while its outcomes cannot be recorded, and resumes when the database catches up', { timeout: 30_000 }, async () => {
-		const total = 1000;
+		const total = 240;
 		let open!: () => void;
 		const recorded = new Promise<void>((resolve) => (open = resolve));
 		const record = store.record.bind(store);
