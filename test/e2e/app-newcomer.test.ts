@@ -9,16 +9,15 @@ import type { Browser, Page } from 'playwright-core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { samplesFor } from '../../extensions/src/shared/verification-samples.ts';
-import { dismissStartupDialogs, hasChromium, launchBrowser, logIn } from '../harness/browser.ts';
+import { dismissStartupDialogs, hasChromium, launchBrowser, logIn, screenshotsDir } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
-import { ROOT } from '../harness/directus.ts';
 import { Receiver, type ReceivedRequest } from '../harness/receiver.ts';
 import { runSample, type Delivery } from '../harness/sample-runner.ts';
 import { until } from '../harness/wait.ts';
 
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
-const SCREENSHOTS = process.env.TEST_DIRECTUS_VERSION ? join(info.dataDir, 'screenshots') : join(ROOT, 'test', 'screenshots');
+const SCREENSHOTS = screenshotsDir(info.dataDir);
 const COLLECTION = 'e2e_newcomer_items';
 const hasPhp = (() => {
 	try {

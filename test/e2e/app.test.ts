@@ -1,19 +1,17 @@
 // The Directus app in a real (headless) browser, against the harness's Directus: the admin module
 // and the Insights panel, driven as an admin would. Screenshots of the main screens go to
-// test/screenshots (shown in the README).
+// test/.artifacts/screenshots (`npm run screenshots` copies the ones the docs show into the tree).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { hasChromium, launchBrowser, logIn } from '../harness/browser.ts';
+import { hasChromium, launchBrowser, logIn, screenshotsDir } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
-import { ROOT } from '../harness/directus.ts';
 import { Receiver } from '../harness/receiver.ts';
 
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
-// The README shows the pinned Directus; other versions' screenshots stay with the run's artifacts.
-const SCREENSHOTS = process.env.TEST_DIRECTUS_VERSION ? join(info.dataDir, 'screenshots') : join(ROOT, 'test', 'screenshots');
+const SCREENSHOTS = screenshotsDir(info.dataDir);
 const COLLECTION = 'e2e_app_items';
 if (!hasChromium && process.env.CI) throw new Error('Chromium is missing: CI must run the browser tests (apt-get install chromium)');
 

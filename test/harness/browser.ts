@@ -1,10 +1,20 @@
 // Headless Chromium for the app tests: Debian's package (a browser download is not possible here).
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT } from './directus.ts';
 import { ADMIN } from './stack.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
+
+/** Where the browser tests on the pinned Directus put their screenshots: `npm run screenshots` copies the docs' from here. */
+export const SCREENSHOTS_DIR = join(ROOT, 'test', '.artifacts', 'screenshots');
+
+/** The screenshots folder of a run: other Directus versions' stay in that run's own folder. */
+export function screenshotsDir(dataDir: string): string {
+	return process.env.TEST_DIRECTUS_VERSION ? join(dataDir, 'screenshots') : SCREENSHOTS_DIR;
+}
 
 export function launchBrowser(): Promise<Browser> {
 	return chromium.launch({

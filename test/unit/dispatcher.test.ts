@@ -11,7 +11,7 @@ import { generateSecret } from '../../extensions/src/api/outbound/transport/sign
 import { SsrfGuard } from '../../extensions/src/api/outbound/transport/ssrf-guard';
 import type { RegisteredWebhook, WebhookRegistry } from '../../extensions/src/api/outbound/config/webhook-registry';
 import { Receiver } from '../harness/receiver';
-import { sleep, until } from '../harness/wait';
+import { until } from '../harness/wait';
 import { outboxDatabase } from './outbox-database';
 
 const TIMEOUT_MS = 1000;
@@ -64,6 +64,55 @@ afterEach(async () => {
 const delivery = (n: number) => ({ webhook: 1, message_id: `msg_${n}`, event: 'a.items.create', collection: 'a', item_key: String(n), event_data: { event: 'a.items.create', key: n } });
 const statusOf = async (messageId: string) => (await db('webhooks_deliveries').where({ message_id: messageId }).first()) as Record<string, unknown>;
 
+/**
+ * Watches the dispatcher's polls: `quiet(n)` resolves once n polls in a row found it with no claim
+ * started since the last one and nothing claiming or sending (it holds back), however long a busy
+ * machine makes each poll. Install before start().
+ */
+function pollWatcher(): { quiet: (polls: number) => Promise<void> } {
+	let claims = 0;
+	let busy = 0;
+	const claim = store.claim.bind(store);
+	store.claim = async (...args) => {
+		claims++;
+		busy++;
+		try {
+			return await claim(...args);
+		} finally {
+			busy--;
+		}
+	};
+	const send = sender.send.bind(sender);
+	sender.send = async (request) => {
+		busy++;
+		try {
+			return await send(request);
+		} finally {
+			busy--;
+		}
+	};
+	let onPoll = () => {};
+	const wake = dispatcher.wake.bind(dispatcher);
+	dispatcher.wake = () => {
+		onPoll();
+		wake();
+	};
+	return {
+		quiet: (polls) =>
+			new Promise((resolve) => {
+				let quiet = 0;
+				let seen = claims;
+				onPoll = () => {
+					quiet = busy === 0 && claims === seen ? quiet + 1 : 0;
+					seen = claims;
+					if (quiet < polls) return;
+					onPoll = () => {};
+					resolve();
+				};
+			}),
+	};
+}
+
 describe('Dispatcher', () => {
 	it('gives back, unsent, a held delivery whose lease could end during the send; it is sent once under a new lease', async () => {
 		// The clock stands still unless the test moves it; timers stay real.
@@ -103,7 +152,7 @@ describe('Dispatcher', () => {
 	});
 
 	it('stops sending while its outcomes cannot be recorded, and resumes when the database catches up', { timeout: 30_000 }, async () => {
-		const total = 1000;
+		const total = 240;
 		let open!: () => void;
 		const recorded = new Promise<void>((resolve) => (open = resolve));
 		const record = store.record.bind(store);
@@ -112,20 +161,17 @@ describe('Dispatcher', () => {
 			return record(...args);
 		};
 		await store.insert(Array.from({ length: total }, (_, n) => delivery(n)));
+		const polls = pollWatcher();
 		dispatcher.start();
 		try {
 			// Unrecorded outcomes keep their rows leased: a crash now would send them all again.
-			let sent = -1;
-			await until(async () => {
-				const before = sent;
-				sent = receiver.requests.length;
-				await sleep(300);
-				return before === sent;
-			}, (stalled) => stalled);
+			// It stalls, or a quarter of the rows goes out and fails the bound below.
+			await Promise.race([polls.quiet(5), receiver.waitFor(total / 4).catch(() => undefined)]);
+			const sent = receiver.requests.length;
 			expect(sent).toBeGreaterThan(0);
 			expect(sent).toBeLessThan(total / 4);
-			// A stall, not a pause: nothing more goes out, and every sent row is still leased.
-			await sleep(500);
+			// A stall, not a pause: five more polls send nothing, and every sent row is still leased.
+			await polls.quiet(5);
 			expect(receiver.requests.length).toBe(sent);
 			expect(Number((await db('webhooks_deliveries').where({ status: 'sending' }).count({ n: '*' }))[0]!.n)).toBeGreaterThanOrEqual(sent);
 		} finally {
@@ -163,7 +209,8 @@ describe('Dispatcher', () => {
 			dispatcher.start();
 			await db.schema.renameTable('webhooks_deliveries', 'webhooks_deliveries_away');
 			for (let n = 1; n <= 5; n++) outbox.add([delivery(n)]);
-			await sleep(50);
+			// The next rows come once the first insert has failed: a batch of their own, behind it.
+			await until(async () => warnings.length, (count) => count >= 1, 5_000);
 			outbox.add([delivery(6), delivery(7)]);
 			// Several failed inserts: the first retries come after 200 and 500 ms.
 			await until(async () => warnings.length, (count) => count >= 2, 5_000);

@@ -2,55 +2,15 @@
 // docs/*.md points to a file that exists, every #anchor to a heading of its target; the README stays
 // short; no dated measurements creep back in; and the package page's images ship in the npm tarball.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { documentationFiles, relativeLinks } from '../support/markdown-links';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README_MAX_LINES = 300;
-
-/** The markdown files under test, relative to the root. */
-function documentationFiles(root = ROOT): string[] {
-	const docs = existsSync(join(root, 'docs')) ? readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`) : [];
-	return ['README.md', 'extensions/README.md', ...docs.sort()];
-}
-
-/** The text outside fenced code blocks and inline code spans, line numbers kept. */
-function prose(markdown: string): string[] {
-	let fence: string | null = null;
-	return markdown.split('\n').map((line) => {
-		const marker = /^\s*(```+|~~~+)/.exec(line)?.[1];
-		if (marker && (fence === null || marker.startsWith(fence))) {
-			fence = fence === null ? marker : null;
-			return '';
-		}
-		return fence === null ? line.replace(/(`+)[^`]*?\1/g, '') : '';
-	});
-}
-
-interface Link {
-	target: string;
-	line: number;
-}
-
-/** Markdown links and images, and HTML href/src, that are not absolute URLs. */
-function relativeLinks(markdown: string): Link[] {
-	const links: Link[] = [];
-	prose(markdown).forEach((text, index) => {
-		const found = [
-			...[...text.matchAll(/!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)/g)].map((match) => match[1]!),
-			...[...text.matchAll(/\b(?:href|src)="([^"]*)"/g)].map((match) => match[1]!),
-		];
-		for (const target of found) {
-			// Absolute URLs (https:, mailto:, …) are not checked here: the network is not the docs' business.
-			if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
-			links.push({ target, line: index + 1 });
-		}
-	});
-	return links;
-}
 
 /** GitHub's anchor for a heading: the rendered text, lower-cased, punctuation dropped, spaces as hyphens. */
 function slug(heading: string): string {

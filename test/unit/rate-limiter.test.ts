@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RateLimiter, type RateDecision } from '../../extensions/src/api/inbound/http/rate-limiter';
 
 const T0 = 1_700_000_000_000;
@@ -86,9 +86,20 @@ describe('RateLimiter', () => {
 	});
 
 	it('uses the clock when no time is given', () => {
-		const limiter = new RateLimiter();
-		expect(limiter.take(1, 1).ok).toBe(true);
-		expect(limiter.take(1, 1).ok).toBe(false);
+		vi.useFakeTimers({ toFake: ['Date'] });
+		try {
+			vi.setSystemTime(T0);
+			const limiter = new RateLimiter();
+			expect(limiter.take(1, 1).ok).toBe(true);
+			vi.setSystemTime(T0 + 59_999);
+			expect(limiter.take(1, 1).ok).toBe(false);
+			expect(limiter.peek(1, 1).ok).toBe(false);
+			vi.setSystemTime(T0 + 60_000);
+			expect(limiter.peek(1, 1).ok).toBe(true);
+			expect(limiter.take(1, 1).ok).toBe(true);
+		} finally {
+			vi.useRealTimers();
+		}
 	});
 });
 

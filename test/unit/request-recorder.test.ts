@@ -1,13 +1,26 @@
 // When the inbound recorder starts a group (group-gathering) and that every request it takes is
 // written, on a stand-in ItemsService. The real one runs in the inbound e2e and fuzz tests.
-import { describe, expect, it } from 'vitest';
+// The recorder's clock is fake here: writes take exact milliseconds and a caller's round trip is a
+// turn of the event loop that takes none, so a busy machine cannot change the groups.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { gatherDelay, MAX_GATHER_MS } from '../../extensions/src/api/inbound/storage/group-gathering';
 import { RequestRecorder } from '../../extensions/src/api/inbound/storage/request-recorder';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-// A caller's round trip: a turn of the event loop, far shorter than the gathering window even on a
-// busy machine (a timer's 1 ms can stretch past it).
+// A caller's round trip.
 const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs the clock until no timer is left, then returns what `promise` gave: it must have settled by then. */
+async function afterTimers<T>(promise: Promise<T>): Promise<T> {
+	let settled = false;
+	promise.then(
+		() => (settled = true),
+		() => (settled = true),
+	);
+	await vi.runAllTimersAsync();
+	expect(settled, 'settled once no timer was left').toBe(true);
+	return promise;
+}
 
 describe('gatherDelay', () => {
 	// A steady load: the last group (16 requests, 10 ms to write) ended at t=100.
@@ -70,6 +83,13 @@ function recorder(writeMs: number) {
 }
 
 describe('RequestRecorder', () => {
+	beforeEach(() => {
+		vi.useFakeTimers();
+	});
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
 	it('a steady round of callers shares one group instead of splitting into a lone request and the rest', async () => {
 		const { groups, record } = recorder(20);
 		// Eight callers, each sending again one round trip after it is answered; the first one's
@@ -80,7 +100,7 @@ describe('RequestRecorder', () => {
 				await turn();
 			}
 		};
-		await Promise.all(Array.from({ length: 8 }, (_, index) => caller(index)));
+		await afterTimers(Promise.all(Array.from({ length: 8 }, (_, index) => caller(index))));
 		// Starting as soon as one request waits keeps them split 1 + 7 for good.
 		expect(groups[0]).toBe(1);
 		// Then the lone one gathers with the rest; the last round lacks it (it finished first).
@@ -90,18 +110,19 @@ describe('RequestRecorder', () => {
 
 	it('writes a gathering request once the window ends, when fewer callers come back', async () => {
 		const { groups, stored, record } = recorder(20);
-		await Promise.all([1, 2, 3, 4].map((n) => record(n)));
+		await afterTimers(Promise.all([1, 2, 3, 4].map((n) => record(n))));
 		// The last group held three; one caller comes back, the others never do.
 		const started = performance.now();
-		await record(5);
-		expect(performance.now() - started).toBeLessThan(20 + MAX_GATHER_MS + 50);
+		await afterTimers(record(5));
+		// It waited out the window, then took its write's 20 ms.
+		expect(performance.now() - started).toBe(MAX_GATHER_MS + 20);
 		expect(stored.sort()).toEqual([1, 2, 3, 4, 5]);
 		expect(groups.at(-1)).toBe(1);
 	});
 
 	it('one row the database refuses with any error fails alone: the rest of its group is stored', async () => {
 		const { groups, stored, record } = recorder(5);
-		const results = await Promise.allSettled([1, 2, BAD, 3, 4].map((n) => record(n)));
+		const results = await afterTimers(Promise.allSettled([1, 2, BAD, 3, 4].map((n) => record(n))));
 		expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
 		expect(groups.some((size) => size > 1), 'the bad row was written in a group').toBe(true);
 		expect(stored.sort()).toEqual([1, 2, 3, 4]);
@@ -109,15 +130,15 @@ describe('RequestRecorder', () => {
 
 	it('does not hold a request that comes after a quiet spell', async () => {
 		const { groups, record } = recorder(20);
-		await Promise.all([1, 2, 3].map((n) => record(n)));
-		await sleep(50);
+		await afterTimers(Promise.all([1, 2, 3].map((n) => record(n))));
+		await vi.advanceTimersByTimeAsync(50);
 		const before = groups.length;
 		const written = record(4);
-		// Alone and at once: its write has started one turn later, where a gathering request
-		// would still wait for its window (a timer of up to MAX_GATHER_MS).
-		await turn();
+		// Alone and at once: its write has started before the clock moves, where a gathering
+		// request would still wait for its window (a timer of up to MAX_GATHER_MS).
+		await vi.advanceTimersByTimeAsync(0);
 		expect(groups.length).toBe(before + 1);
 		expect(groups.at(-1)).toBe(1);
-		await written;
+		await afterTimers(written);
 	});
 });

@@ -1,6 +1,5 @@
 // The sending thread: the message protocol on an in-process channel, then a real worker thread
-// running the built bundle (`npm test` builds it first) against a real local HTTP server.
-import { existsSync } from 'node:fs';
+// running the source (no build needed: see send-thread-source) against a real local HTTP server.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SendRequest, SendResult } from '../../extensions/src/api/outbound/transport/http-sender';
 import { SendThread, serveSends, THREAD_ERROR_CODE } from '../../extensions/src/api/outbound/transport/send-thread';
 
-const BUNDLE = fileURLToPath(new URL('../../extensions/dist/api.js', import.meta.url));
+const SOURCE = fileURLToPath(new URL('../support/send-thread-source.ts', import.meta.url));
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -53,16 +52,12 @@ async function startServer(handler: http.RequestListener): Promise<{ url: (path:
 
 function thread(options: { allowList?: string; entry?: string } = {}) {
 	const warnings: string[] = [];
-	const sender = new SendThread({ guard: { allowList: options.allowList ?? '127.0.0.1' } }, { warn: (message) => warnings.push(String(message)) }, options.entry ?? BUNDLE);
+	const sender = new SendThread({ guard: { allowList: options.allowList ?? '127.0.0.1' } }, { warn: (message) => warnings.push(String(message)) }, options.entry ?? SOURCE);
 	cleanups.push(() => sender.close());
 	return { sender, warnings };
 }
 
 describe('SendThread', () => {
-	it('needs the built bundle', () => {
-		expect(existsSync(BUNDLE), `${BUNDLE} is missing: run npm run build`).toBe(true);
-	});
-
 	it('sends from the worker thread and returns the response', async () => {
 		const server = await startServer((_req, res) => res.writeHead(202, { 'x-answer': 'yes' }).end('accepted'));
 		const { sender, warnings } = thread();
@@ -118,7 +113,7 @@ describe('SendThread', () => {
 	});
 
 	it('refuses a bad allow-list entry when created, not later in the thread', () => {
-		expect(() => new SendThread({ guard: { allowList: 'not a host!' } }, { warn: () => undefined }, BUNDLE)).toThrow(/WEBHOOKS_IP_ALLOW_LIST/);
+		expect(() => new SendThread({ guard: { allowList: 'not a host!' } }, { warn: () => undefined }, SOURCE)).toThrow(/WEBHOOKS_IP_ALLOW_LIST/);
 	});
 
 	it('answers sends after close() with a failure instead of hanging, also after a fallback', async () => {
