@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
+import { createDelegate, createWebhookAs as createAs, ok, receivedAt, settledDelivery } from '../harness/delegate.ts';
 import { Receiver, type ReceivedRequest } from '../harness/receiver.ts';
 import { until } from '../harness/wait.ts';
 
@@ -25,32 +26,16 @@ let delegateRole: string;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 function received(path: string): ReceivedRequest[] {
-	return receiver.requests.filter((request) => request.path === path);
+	return receivedAt(receiver, path);
 }
 
 function usersHook(path: string, overrides: Record<string, unknown> = {}) {
 	return { name: `${TAG} ${path}`, url: receiver.url(path), actions: ['update'], collections: ['directus_users'], ...overrides };
 }
 
-async function createAs(client: ApiClient, body: Record<string, unknown>): Promise<number> {
-	const response = await client.post('/webhooks', body);
-	expect(response.status, JSON.stringify(response.body)).toBe(200);
-	return response.body.data.id;
-}
-
-async function ok(response: Promise<{ status: number; body: any }>): Promise<any> {
-	const done = await response;
-	expect(done.status, JSON.stringify(done.body)).toBe(200);
-	return done.body.data;
-}
-
 /** The settled delivery of `webhook` for the item, as the admin sees it. */
-async function settled(webhook: number, key: number | string): Promise<{ id: number; status: string }> {
-	const row = await until(
-		async () => (await admin.get(`/webhooks/${webhook}/deliveries?filter[item_key][_eq]=${key}`)).body.data?.[0],
-		(found: { status?: string } | undefined) => found !== undefined && ['succeeded', 'skipped', 'failed'].includes(found.status ?? ''),
-	);
-	return row as { id: number; status: string };
+function settled(webhook: number, key: number | string) {
+	return settledDelivery(admin, webhook, key);
 }
 
 beforeAll(async () => {
@@ -66,21 +51,16 @@ beforeAll(async () => {
 	await ok(admin.post(`/fields/${ARTICLES}`, { field: 'privates', type: 'alias', meta: { special: ['o2m'], interface: 'list-o2m' } }));
 	await ok(admin.post('/relations', { collection: PRIVATE, field: 'article', related_collection: ARTICLES, meta: { one_field: 'privates' } }));
 
-	const policy = await ok(admin.post('/policies', { name: `${TAG} delegate`, app_access: true, admin_access: false }));
-	const grant = (collection: string, action: string) => ok(admin.post('/permissions', { policy: policy.id, collection, action, fields: ['*'], permissions: {} }));
-	for (const action of ['create', 'read', 'update']) await grant('webhooks_outgoing', action);
-	await grant(ARTICLES, 'read');
-	const role = await ok(admin.post('/roles', { name: `${TAG} delegate` }));
-	delegateRole = role.id;
-	await ok(admin.post('/access', { role: role.id, policy: policy.id }));
-	delegateUser = (await ok(admin.post('/users', { email: `${TAG}@example.com`, password: randomBytes(12).toString('hex'), role: role.id, token: delegateToken }))).id;
+	const fixture = await createDelegate(admin, TAG, delegateToken);
+	delegateRole = fixture.role;
+	delegateUser = fixture.user;
+	for (const action of ['create', 'read', 'update']) await fixture.grant('webhooks_outgoing', action);
+	await fixture.grant(ARTICLES, 'read');
 	otherUser = (await ok(admin.post('/users', { email: `${TAG}-other@example.com`, password: randomBytes(12).toString('hex') }))).id;
 
 	cleanup.push(
-		() => admin.delete(`/users/${delegateUser}`),
+		() => fixture.remove(),
 		() => admin.delete(`/users/${otherUser}`),
-		() => admin.delete(`/roles/${role.id}`),
-		() => admin.delete(`/policies/${policy.id}`),
 		() => admin.delete(`/collections/${ARTICLES}`),
 		() => admin.delete(`/collections/${PRIVATE}`),
 	);

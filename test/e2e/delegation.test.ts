@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, type TestContext } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
+import { SETTLED, createDelegate, createWebhookAs as createAs, ok, receivedAt, settledDelivery } from '../harness/delegate.ts';
 import { Receiver, type ReceivedRequest } from '../harness/receiver.ts';
 import { sleep, until } from '../harness/wait.ts';
 
@@ -33,7 +34,7 @@ const cleanup: (() => Promise<unknown>)[] = [];
 const hex = () => randomBytes(3).toString('hex');
 
 function received(path: string): ReceivedRequest[] {
-	return receiver.requests.filter((request) => request.path === path);
+	return receivedAt(receiver, path);
 }
 
 /** A webhook body the delegate could legitimately create, at a receiver path of its own. */
@@ -51,27 +52,15 @@ async function updateUser(id: string, values: Record<string, unknown>): Promise<
 	expect(response.status, JSON.stringify(response.body)).toBe(200);
 }
 
-async function createAs(client: ApiClient, body: Record<string, unknown>): Promise<number> {
-	const response = await client.post('/webhooks', body);
-	expect(response.status, JSON.stringify(response.body)).toBe(200);
-	return response.body.data.id;
-}
-
 async function article(values: Record<string, unknown>): Promise<number> {
 	const response = await admin.post(`/items/${ARTICLES}`, values);
 	expect(response.status, JSON.stringify(response.body)).toBe(200);
 	return response.body.data.id;
 }
 
-const SETTLED = ['succeeded', 'skipped', 'failed'];
-
 /** The settled delivery of `webhook` for the item (sent, skipped or failed). */
-async function deliveryOf(webhook: number, key: number | string): Promise<{ status: string; last_error: string | null }> {
-	const row = await until(
-		async () => (await admin.get(`/webhooks/${webhook}/deliveries?filter[item_key][_eq]=${key}`)).body.data?.[0],
-		(found: { status?: string } | undefined) => found !== undefined && SETTLED.includes(found.status ?? ''),
-	);
-	return row as { status: string; last_error: string | null };
+function deliveryOf(webhook: number, key: number | string) {
+	return settledDelivery(admin, webhook, key);
 }
 
 /**
@@ -106,32 +95,18 @@ beforeAll(async () => {
 	await admin.createCollection(ARTICLES, { title: 'string', status: 'string', internal: 'string' });
 	await admin.createCollection(PRIVATE, { title: 'string' });
 
-	const policy = await admin.post('/policies', { name: `${TAG} delegate`, app_access: true, admin_access: false });
-	expect(policy.status, JSON.stringify(policy.body)).toBe(200);
-	delegatePolicy = policy.body.data.id;
-	const grant = async (collection: string, action: string, fields: string[], permissions: Record<string, unknown> = {}) => {
-		const response = await admin.post('/permissions', { policy: policy.body.data.id, collection, action, fields, permissions });
-		expect(response.status, JSON.stringify(response.body)).toBe(200);
-		return response.body.data.id as number;
-	};
-	for (const action of ['create', 'read', 'update']) await grant('webhooks_outgoing', action, ['*']);
-	articlesReadPermission = await grant(ARTICLES, 'read', ['*']);
-
-	const role = await admin.post('/roles', { name: `${TAG} delegate` });
-	delegateRole = role.body.data.id;
-	expect((await admin.post('/access', { role: delegateRole, policy: policy.body.data.id })).status).toBe(200);
-	const user = await admin.post('/users', { email: `${TAG}@example.com`, password: randomBytes(12).toString('hex'), role: delegateRole, token: delegateToken });
-	expect(user.status, JSON.stringify(user.body)).toBe(200);
-	delegateUser = user.body.data.id;
-	const other = await admin.post('/users', { email: `${TAG}-other@example.com`, password: randomBytes(12).toString('hex') });
-	otherUser = other.body.data.id;
+	const fixture = await createDelegate(admin, TAG, delegateToken);
+	delegatePolicy = fixture.policy;
+	delegateRole = fixture.role;
+	delegateUser = fixture.user;
+	for (const action of ['create', 'read', 'update']) await fixture.grant('webhooks_outgoing', action);
+	articlesReadPermission = await fixture.grant(ARTICLES, 'read');
+	otherUser = (await ok(admin.post('/users', { email: `${TAG}-other@example.com`, password: randomBytes(12).toString('hex') }))).id;
 	adminRole = (await admin.get('/users/me?fields=role')).body.data.role;
 
 	cleanup.push(
-		() => admin.delete(`/users/${delegateUser}`),
+		() => fixture.remove(),
 		() => admin.delete(`/users/${otherUser}`),
-		() => admin.delete(`/roles/${delegateRole}`),
-		() => admin.delete(`/policies/${policy.body.data.id}`),
 		() => admin.delete(`/collections/${ARTICLES}`),
 		() => admin.delete(`/collections/${PRIVATE}`),
 	);

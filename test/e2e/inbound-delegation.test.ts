@@ -1,41 +1,62 @@
 // Inbound endpoints created by a delegate (a role with create on webhooks_endpoints, not an admin):
 // they get storage of their own and can never take over a collection that already holds requests
 // (one kept from a deleted endpoint) and read its rows. Nobody may name a collection the database
-// reserves for itself.
+// reserves for itself. A role that may only read endpoints gets Directus's 403 for any write, before
+// a 400 could describe it, and causes no schema change.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
+import { createDelegate, type Delegate } from '../harness/delegate.ts';
 
 const info = inject('directus');
 const TAG = `deleg_${randomBytes(3).toString('hex')}`;
 const admin = new ApiClient(info.url, info.token);
 const delegateToken = randomBytes(24).toString('hex');
 const delegate = new ApiClient(info.url, delegateToken);
-let role: string;
-let policy: string;
+// A role that may read endpoints and nothing more.
+const readerToken = randomBytes(24).toString('hex');
+const reader = new ApiClient(info.url, readerToken);
+const fixtures: Delegate[] = [];
 
 beforeAll(async () => {
-	const created = await admin.post('/policies', { name: `${TAG} endpoint managers`, app_access: true, admin_access: false });
-	expect(created.status, JSON.stringify(created.body)).toBe(200);
-	policy = created.body.data.id;
-	for (const action of ['create', 'read', 'update']) {
-		const permission = await admin.post('/permissions', { policy, collection: 'webhooks_endpoints', action, fields: ['*'], permissions: {} });
-		expect(permission.status, JSON.stringify(permission.body)).toBe(200);
-	}
-	role = (await admin.post('/roles', { name: `${TAG} delegate` })).body.data.id;
-	expect((await admin.post('/access', { role, policy })).status).toBe(200);
-	const user = await admin.post('/users', { email: `${TAG}@example.com`, password: randomBytes(12).toString('hex'), role, token: delegateToken });
-	expect(user.status, JSON.stringify(user.body)).toBe(200);
+	const managers = await createDelegate(admin, TAG, delegateToken);
+	fixtures.push(managers);
+	for (const action of ['create', 'read', 'update']) await managers.grant('webhooks_endpoints', action);
+	const readers = await createDelegate(admin, `${TAG}-reader`, readerToken);
+	fixtures.push(readers);
+	await readers.grant('webhooks_endpoints', 'read');
 });
 
 afterAll(async () => {
 	const endpoints = await admin.get(`/webhooks/endpoints?fields=id&limit=-1`);
 	const ids = (endpoints.body.data ?? []).map((row: { id: number }) => row.id);
 	if (ids.length > 0) await admin.delete('/webhooks/endpoints?drop_collection=true', ids);
-	const users = await admin.get(`/users?filter[email][_eq]=${TAG}@example.com&fields=id`);
-	for (const { id } of users.body.data ?? []) await admin.delete(`/users/${id}`);
-	if (role) await admin.delete(`/roles/${role}`);
-	if (policy) await admin.delete(`/policies/${policy}`);
+	for (const fixture of fixtures) await fixture.remove();
+});
+
+describe('a role that may only read endpoints', () => {
+	it('gets 403 for every create or update, valid or not, through either API, and no storage collection is made', async () => {
+		const collection = `${TAG}_reader_store`;
+		const existing = await admin.post('/webhooks/endpoints', { name: 'kept', suffix: `${TAG}/kept` });
+		expect(existing.status, JSON.stringify(existing.body)).toBe(200);
+		const writes: [string, Promise<{ status: number; body: unknown }>][] = [];
+		for (const path of ['/webhooks/endpoints', '/items/webhooks_endpoints']) {
+			writes.push([`${path} valid`, reader.post(path, { name: 'reader', suffix: `${TAG}/reader`, collection })]);
+			// A 400 would describe config they may not write at all.
+			writes.push([`${path} invalid`, reader.post(path, { name: '', suffix: 'no spaces allowed', methods: ['FETCH'] })]);
+		}
+		for (const path of [`/webhooks/endpoints/${existing.body.data.id}`, `/items/webhooks_endpoints/${existing.body.data.id}`]) {
+			writes.push([`${path} valid`, reader.patch(path, { name: 'renamed', field_mappings: [{ path: 'a', field: 'reader_field', type: 'string' }] })]);
+			writes.push([`${path} invalid`, reader.patch(path, { methods: ['FETCH'], field_mappings: 'nope' })]);
+		}
+		for (const [label, write] of writes) {
+			const response = await write;
+			expect(response.status, `${label}: ${JSON.stringify(response.body)}`).toBe(403);
+		}
+		expect((await admin.get(`/collections/${collection}`)).status).toBe(403);
+		expect((await admin.get(`/fields/${existing.body.data.collection}/reader_field`)).status).not.toBe(200);
+		expect((await admin.get(`/webhooks/endpoints/${existing.body.data.id}`)).body.data.name).toBe('kept');
+	});
 });
 
 describe('inbound endpoints created by a delegate', () => {

@@ -6,6 +6,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
+import { connect as connectDatabase } from '../harness/databases.ts';
 import { sleep, until } from '../harness/wait.ts';
 
 const info = inject('directus');
@@ -20,6 +21,15 @@ interface Endpoint {
 	collection: string;
 	secret?: string;
 	[key: string]: unknown;
+}
+
+async function tableExists(table: string): Promise<boolean> {
+	const db = connectDatabase({ kind: info.kind, name: info.database, env: info.env });
+	try {
+		return await db.schema.hasTable(table);
+	} finally {
+		await db.destroy();
+	}
 }
 
 async function createEndpoint(overrides: Record<string, unknown> = {}): Promise<Endpoint> {
@@ -128,8 +138,8 @@ describe('inbound endpoints: configuration', () => {
 		expect((await api.get(`/webhooks/endpoints?filter[suffix][_eq]=${suffix}`)).body.data).toEqual([]);
 	});
 
-	// Through /items and GraphQL the storage collection is made after the response, by an action:
-	// the client's next request must wait for it, not race it.
+	// Through /items and GraphQL too the storage collection is made inside the write, before the
+	// response: the client's next request finds it, and no other request waits for it.
 	it('an endpoint created through /items or GraphQL has its storage collection by the next request', async () => {
 		const suffix = `items-${randomBytes(3).toString('hex')}`;
 		const response = await api.post('/items/webhooks_endpoints', { name: 'via items', suffix });
@@ -152,6 +162,23 @@ describe('inbound endpoints: configuration', () => {
 		expect(Date.now() - started).toBeLessThan(10_000);
 		await api.delete(`/users/${user.body.data.id}`);
 		expect((await api.get(`/collections/${endpoint.collection}`)).status).toBe(200);
+	});
+
+	it('a create through /items refused part-way leaves no storage collection behind', async () => {
+		const collection = `inbound_refused_${randomBytes(3).toString('hex')}`;
+		// The first endpoint is valid and gets its storage inside the write; the second is refused,
+		// and with it the whole write.
+		const response = await api.post('/items/webhooks_endpoints', [
+			{ name: 'first', suffix: `${collection}-a`, collection },
+			{ name: 'second', suffix: 'not a suffix' },
+		]);
+		expect(response.status, JSON.stringify(response.body)).toBe(400);
+		expect((await api.get(`/webhooks/endpoints?filter[collection][_eq]=${collection}`)).body.data).toEqual([]);
+		// Where the database cannot take DDL back (MariaDB) the collection is dropped after the rollback.
+		const deadline = Date.now() + 10_000;
+		while ((await api.get(`/collections/${collection}`)).status !== 403 && Date.now() < deadline) await sleep(200);
+		expect((await api.get(`/collections/${collection}`)).status).toBe(403);
+		expect(await tableExists(collection)).toBe(false);
 	});
 
 	it('non-admins and the public cannot read or change endpoints', async () => {
@@ -504,8 +531,7 @@ describe('inbound endpoints: Flows and lifecycle', () => {
 
 	it('a redelivery in a group of requests without delivery ids leaves each of them stored once', async () => {
 		// The failed group is rolled back and written again row by row: no row of it may have
-		// been committed anyway. The race behind that (on SQLite, a statement still queued when
-		// the ROLLBACK went out) is rare here; the pipelined-items unit test forces it.
+		// been committed anyway.
 		const endpoint = await createEndpoint({ dedupe_header: 'X-Delivery' });
 		const redelivery = (n: string) => call(endpoint.url, { body: JSON.stringify({ n }), headers: { 'content-type': 'application/json', 'x-delivery': 'd-first' } });
 		expect((await redelivery('first')).status).toBe(200);

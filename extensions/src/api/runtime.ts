@@ -1,5 +1,6 @@
 // Builds the extension's long-lived parts once per process, shared by the hook and the
 // endpoint (they live in one bundle). Nothing here runs at import time.
+import type { Knex } from 'knex';
 import type { ExtensionContext } from './context';
 import { ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../shared/collections';
 import { AdminNotifier } from './lib/admin-notifier';
@@ -27,7 +28,6 @@ import { SsrfGuard } from './outbound/transport/ssrf-guard';
 import { WebhookConfig } from './outbound/config/webhook-config';
 import { WebhookHealthTracker } from './outbound/worker/webhook-health';
 import { WebhookRegistry } from './outbound/config/webhook-registry';
-import { SchemaChangeGate } from './schema/schema-change-gate';
 import { SecretBox, encryptionKeyFromEnv } from './lib/secret-box';
 import { readSettings, type Settings } from './lib/settings';
 
@@ -46,9 +46,13 @@ export interface Runtime {
 	endpointChanges: EndpointChanges;
 	inbound: InboundHandler;
 	recorder: RequestRecorder;
-	schemaGate: SchemaChangeGate;
-	/** Writes what is buffered and stops the worker; deliveries still in flight then are retried later. */
-	shutdown(): Promise<void>;
+	/** When a shutdown begins: no database work of our own starts any more (see db/shutdown). */
+	quiesce(): void;
+	/**
+	 * Writes what is buffered through `db` (the one connection left at shutdown) and stops the
+	 * worker; deliveries still in flight after the grace period are retried later.
+	 */
+	shutdown(db: Knex): Promise<void>;
 }
 
 // How long shutdown waits for sends in flight before leaving them to lease expiry.
@@ -99,7 +103,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const access = new PriorAccess(scope);
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
-	const schemaGate = new SchemaChangeGate();
+	const delegates = new DelegateCheck(context.services);
 	return {
 		settings,
 		registry,
@@ -107,7 +111,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 		outbox,
 		beforeWrite: new BeforeWrite(context, registry, previous, access),
 		capture: new EventCapture(registry, outbox, previous, access),
-		config: new WebhookConfig(box, settings.secretOverlapMs, new DelegateCheck(context.services), {
+		config: new WebhookConfig(box, settings.secretOverlapMs, delegates, {
 			collection: OUTGOING_COLLECTION,
 			limit: settings.maxWebhooksPerUser,
 			setting: 'WEBHOOKS_MAX_PER_USER',
@@ -116,15 +120,14 @@ function createRuntime(context: ExtensionContext): Runtime {
 		dispatcher,
 		sender,
 		endpoints,
-		endpointConfig: new EndpointConfig(box, settings.secretOverlapMs, {
+		endpointConfig: new EndpointConfig(box, settings.secretOverlapMs, delegates, {
 			collection: ENDPOINTS_COLLECTION,
 			limit: settings.maxEndpointsPerUser,
 			setting: 'WEBHOOKS_MAX_ENDPOINTS_PER_USER',
 			what: 'incoming endpoints',
 		}),
 		recorder,
-		endpointChanges: new EndpointChanges(context, endpoints, schemaGate),
-		schemaGate,
+		endpointChanges: new EndpointChanges(context, endpoints),
 		inbound: new InboundHandler({
 			registry: endpoints,
 			recorder,
@@ -134,9 +137,16 @@ function createRuntime(context: ExtensionContext): Runtime {
 			publicUrl: settings.publicUrl,
 			logger,
 		}),
-		async shutdown() {
+		quiesce() {
 			registry.stopPolling();
 			endpoints.stopPolling();
+			outbox.hold();
+			dispatcher.pause();
+		},
+		async shutdown(db) {
+			registry.stopPolling();
+			endpoints.stopPolling();
+			store.writeThrough(db);
 			await outbox.close();
 			await Promise.race([dispatcher.stop(), new Promise((done) => setTimeout(done, SHUTDOWN_GRACE_MS).unref())]);
 			sender.close();

@@ -1,3 +1,4 @@
+// The bundle's endpoint: mounts the REST routes at /webhooks. The logic lives in api/.
 import { defineEndpoint } from '@directus/extensions-sdk';
 import { registerActivityRoutes } from '../api/activity/activity-controller';
 import { registerEndpointRoutes } from '../api/inbound/config/endpoints-controller';

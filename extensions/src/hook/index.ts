@@ -1,3 +1,5 @@
+// The bundle's hook: wires Directus events to the extension's parts (schema at startup, event
+// capture, config validation, storage of endpoints, shutdown). The logic lives in api/.
 import { defineHook } from '@directus/extensions-sdk';
 import { ENDPOINTS_COLLECTION, INBOUND_PATH, OUTGOING_COLLECTION } from '../shared/collections';
 import { withUrl } from '../api/inbound/config/endpoints-service';
@@ -7,7 +9,7 @@ import { DELIVERY_LOG_COLLECTIONS, DELIVERY_LOG_EVENTS, guardDeliveryLog } from 
 import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/capture/event-sources';
 import type { Accountability } from '../api/context';
 import { useRuntime } from '../api/runtime';
-import { beforeDatabaseCloses } from '../api/db/shutdown';
+import { writeLastBeforePoolCloses } from '../api/db/shutdown';
 import { SchemaInstaller } from '../api/schema/schema-installer';
 
 export default defineHook(({ init, action, filter, schedule }, context) => {
@@ -25,19 +27,24 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 			registry.startPolling(settings.configRefreshMs);
 			endpoints.startPolling(settings.configRefreshMs);
 			if (settings.dispatcher) dispatcher.start();
-			beforeDatabaseCloses(context.database, () => runtime().shutdown());
 		} catch (error) {
 			context.logger.error(error, '[webhooks] could not start');
 			throw error;
 		}
 	});
 
-	// Requests wait for our schema changes in progress (see schema-change-gate). Inbound endpoints
-	// run ahead of Directus's body parser and auth: they need the exact bytes.
+	// Inbound endpoints run ahead of Directus's body parser and auth: they need the exact bytes.
 	init('middlewares.before', ({ app }) => {
-		app.use(runtime().schemaGate.middleware);
 		app.use(INBOUND_PATH, runtime().inbound.middleware);
 	});
+
+	// What is buffered is written once the last request is answered, before the pool closes (see db/shutdown).
+	action('server.start', ({ server }) =>
+		writeLastBeforePoolCloses(server, context.database, context.logger, {
+			quiesce: () => runtime().quiesce(),
+			write: (db) => runtime().shutdown(db),
+		}),
+	);
 
 	for (const source of EVENT_SOURCES) {
 		action(source.event, (meta, eventContext) => onItemAction(runtime(), source, meta, eventContext as never));
@@ -71,18 +78,22 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 		for (const event of DELIVERY_LOG_EVENTS) filter(`${collection}.items.${event}`, (input, _meta, { accountability }) => guardDeliveryLog(input, accountability));
 	}
 
-	// Every write of inbound endpoint config; /items writes get their storage collection here too.
+	// Every write of inbound endpoint config, whichever API it comes through; its storage collection
+	// follows before the write is answered (see endpoint-changes).
 	// Reads go through the write's own transaction: SQLite has a single connection.
-	filter(`${ENDPOINTS_COLLECTION}.items.create`, (payload, _meta, { schema, database, accountability }) =>
-		runtime().endpointConfig.prepareCreate(payload, database ?? context.database, schema!, accountability ?? null),
-	);
-	filter(`${ENDPOINTS_COLLECTION}.items.update`, (payload, meta, { database, schema }) =>
-		runtime().endpointConfig.prepareUpdate(payload, meta.keys ?? [], database ?? context.database, schema ?? undefined),
-	);
+	filter(`${ENDPOINTS_COLLECTION}.items.create`, async (payload, _meta, { schema, database, accountability }) => {
+		const prepared = await runtime().endpointConfig.prepareCreate(payload, database ?? context.database, schema!, accountability ?? null);
+		await runtime().endpointChanges.beforeCreate(prepared, database ?? context.database);
+		return prepared;
+	});
+	filter(`${ENDPOINTS_COLLECTION}.items.update`, async (payload, meta, { database, schema, accountability }) => {
+		const prepared = await runtime().endpointConfig.prepareUpdate(payload, meta.keys ?? [], database ?? context.database, schema!, accountability ?? null);
+		await runtime().endpointChanges.beforeUpdate(prepared, meta.keys ?? [], database ?? context.database);
+		return prepared;
+	});
 	filter(`${ENDPOINTS_COLLECTION}.items.read`, (items) => (Array.isArray(items) ? items.map((item) => withUrl(item, runtime().settings.publicUrl)) : items));
-	// Storage collections follow endpoint writes (see endpoint-changes).
-	action(`${ENDPOINTS_COLLECTION}.items.create`, ({ key }) => runtime().endpointChanges.changed([key as string | number]));
-	action(`${ENDPOINTS_COLLECTION}.items.update`, ({ keys }) => runtime().endpointChanges.changed(keys as (string | number)[]));
+	action(`${ENDPOINTS_COLLECTION}.items.create`, () => runtime().endpointChanges.changed());
+	action(`${ENDPOINTS_COLLECTION}.items.update`, () => runtime().endpointChanges.changed());
 	filter(`${ENDPOINTS_COLLECTION}.items.delete`, async (keys, _meta, { database }) => {
 		await runtime().endpointChanges.beforeDelete(keys as (string | number)[], database ?? context.database);
 		return keys;

@@ -1,3 +1,4 @@
+// The admin module (Webhooks in the module bar): its routes; the pages live beside it.
 import { defineModule } from '@directus/extensions-sdk';
 import { MODULE_ID } from '../shared/collections';
 import { TEXTS } from '../app/texts';

@@ -1,3 +1,4 @@
+// The Insights panel: webhook activity on a dashboard, from the same /webhooks/stats as the module.
 import { definePanel } from '@directus/extensions-sdk';
 import { TEXTS } from '../app/texts';
 import ActivityPanel from './activity-panel.vue';

@@ -3,6 +3,7 @@
 // fields, then the schema, answering every bad field at once. Reasons quote little of the input.
 import * as v from 'valibot';
 import type { FieldError } from './webhook';
+import { jsonText } from './json-text';
 
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 // RFC 7230 token.
@@ -178,14 +179,6 @@ export function jsonObject(notObject: string, maxDepth: number, maxChars: number
 			(issue) => (jsonText(issue.input) === undefined ? 'must be plain JSON' : `must be at most ${maxChars} characters as JSON`),
 		),
 	));
-}
-
-function jsonText(value: unknown): string | undefined {
-	try {
-		return JSON.stringify(value);
-	} catch {
-		return undefined;
-	}
 }
 
 /**

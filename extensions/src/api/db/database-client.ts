@@ -1,3 +1,5 @@
+// The SQL dialect behind Directus's knex, named once: locking, claiming and multi-row inserts
+// differ between SQLite, PostgreSQL and MariaDB.
 import type { Knex } from 'knex';
 
 export type DatabaseClient = 'postgres' | 'mysql' | 'sqlite' | 'cockroachdb' | 'mssql' | 'oracle' | 'other';

@@ -1,5 +1,6 @@
 // Creates the extension's collections and fields on startup. Idempotent (it only adds what
 // is missing) and safe when several instances start at once (see schema-lock).
+import type { Knex } from 'knex';
 import { MODULE_ID } from '../../shared/collections';
 import { SYSTEM_ACCOUNTABILITY, type ExtensionContext, type SchemaOverview } from '../context';
 import { COLLECTIONS } from './collections';
@@ -17,16 +18,22 @@ export class SchemaInstaller {
 	private readonly context: ExtensionContext;
 	private readonly definitions: CollectionDefinition[];
 	private readonly moduleBar: boolean;
+	/** The connection every read and change goes through: Directus's pool, or a write's transaction. */
+	private readonly knex: Knex;
 
-	/** `moduleBar: false` installs only the given collections (inbound storage collections). */
-	constructor(context: ExtensionContext, definitions: CollectionDefinition[] = COLLECTIONS, options: { moduleBar?: boolean } = {}) {
+	/**
+	 * `moduleBar: false` installs only the given collections (inbound storage collections); `knex`
+	 * makes the changes part of that transaction.
+	 */
+	constructor(context: ExtensionContext, definitions: CollectionDefinition[] = COLLECTIONS, options: { moduleBar?: boolean; knex?: Knex } = {}) {
 		this.context = context;
 		this.definitions = definitions;
 		this.moduleBar = options.moduleBar ?? true;
+		this.knex = options.knex ?? context.database;
 	}
 
 	async install(): Promise<InstallReport> {
-		const report = await withSchemaLock(this.context.database, () => this.installLocked());
+		const report = await withSchemaLock(this.knex, () => this.installLocked());
 		// What we created or added, Directus's services have already dropped from its schema cache.
 		// Only asked when we changed nothing: asking rebuilds an emptied cache, and on SQLite a
 		// rebuild from here (an action hook, beside other requests) waits for the one connection
@@ -58,7 +65,7 @@ export class SchemaInstaller {
 			for (const field of missingFields(definition, state)) {
 				const schema = await this.freshSchema();
 				const { FieldsService } = this.context.services;
-				await new FieldsService({ knex: this.context.database, schema, accountability: null }).createField(
+				await new FieldsService({ knex: this.knex, schema, accountability: null }).createField(
 					definition.collection,
 					// Our definitions are the raw shape Directus validates; its Column type describes reads.
 					field as never,
@@ -74,17 +81,22 @@ export class SchemaInstaller {
 	private async createCollection(definition: CollectionDefinition): Promise<void> {
 		const { CollectionsService } = this.context.services;
 		const schema = await this.freshSchema();
-		await new CollectionsService({ knex: this.context.database, schema, accountability: null }).createOne({
+		const collection = {
 			collection: definition.collection,
 			meta: definition.meta,
 			schema: definition.schema,
 			fields: definition.schema === null ? undefined : definition.fields,
-		});
+		};
+		// Inside a write's transaction, without the action events of the new collection's rows:
+		// Directus reads the schema for them on another connection, which on SQLite waits forever
+		// for the one the transaction holds.
+		const options = this.knex.isTransaction ? { emitEvents: false } : undefined;
+		await new CollectionsService({ knex: this.knex, schema, accountability: null }).createOne(collection, options);
 	}
 
 	/** Reads what exists straight from the database: the schema cache may predate another instance's work. */
 	private async readState(collection: string): Promise<{ hasMeta: boolean; fields: Set<string> }> {
-		const knex = this.context.database;
+		const knex = this.knex;
 		const meta = await knex.select('collection').from('directus_collections').where({ collection }).first();
 		const rows: { field: string }[] = await knex.select('field').from('directus_fields').where({ collection });
 		const fields = new Set(rows.map((row) => row.field));
@@ -108,7 +120,7 @@ export class SchemaInstaller {
 	private async ensureModuleInBar(): Promise<boolean> {
 		const { SettingsService } = this.context.services;
 		const schema = await this.freshSchema();
-		const settings = new SettingsService({ knex: this.context.database, schema, accountability: null });
+		const settings = new SettingsService({ knex: this.knex, schema, accountability: null });
 		const current = (await settings.readSingleton({ fields: ['module_bar'] })) as { module_bar?: ModuleBarEntry[] | null };
 		const next = withModule(current?.module_bar, MODULE_ID);
 		if (next === null) return false;
@@ -118,7 +130,7 @@ export class SchemaInstaller {
 
 	/** When another instance created our collections after this one cached its schema, drop that cache. */
 	private async refreshStaleSchemaCache(): Promise<void> {
-		const cached = await this.context.getSchema();
+		const cached = await this.context.getSchema({ database: this.knex });
 		const missing = this.definitions.some(
 			(definition) =>
 				definition.schema !== null &&
@@ -126,13 +138,13 @@ export class SchemaInstaller {
 		);
 		if (!missing) return;
 		const { UtilsService } = this.context.services;
-		await new UtilsService({ knex: this.context.database, schema: cached, accountability: SYSTEM_ACCOUNTABILITY }).clearCache({
+		await new UtilsService({ knex: this.knex, schema: cached, accountability: SYSTEM_ACCOUNTABILITY }).clearCache({
 			system: true,
 		});
 	}
 
 	private freshSchema(): Promise<SchemaOverview> {
-		return this.context.getSchema({ database: this.context.database, bypassCache: true });
+		return this.context.getSchema({ database: this.knex, bypassCache: true });
 	}
 }
 

@@ -1,15 +1,21 @@
-// What follows a write of endpoint config through Directus's /items or GraphQL (our own API does
-// its storage work before answering): the endpoints are reloaded, created or changed endpoints get
-// their storage collection, and the storage of deleted endpoints that never stored a request goes
-// (it would use up the licence's collection budget). These run after the response: the schema
-// gate holds the client's next request until they are done.
+// An endpoint's storage collection follows every write of endpoint config, whichever API it comes
+// through (our routes, /items, GraphQL), before the write is answered: the public URL and the
+// collection work with the client's very next request, and nothing holds other requests back.
+// A create makes the storage inside the write's own transaction, so a write Directus then refuses
+// takes it back (SQLite and PostgreSQL roll DDL back). MariaDB commits at every DDL statement:
+// there the storage is made beside the transaction and dropped again if the write is refused.
+// Deleted endpoints' storage goes after the delete when it never stored a request (it would use up
+// the licence's collection budget).
+import type { Knex } from 'knex';
 import type { ExtensionContext } from '../../context';
-import type { SchemaChangeGate } from '../../schema/schema-change-gate';
-import { dropStorage } from '../storage/storage-collection';
+import { databaseClient } from '../../db/database-client';
+import { dropStorage, ensureStorage, storageChanged, type StorageTarget } from '../storage/storage-collection';
 import type { EndpointRegistry } from './endpoint-registry';
-import { ensureStorageFor, storageOf } from './endpoints-service';
+import { storageOf, storageTarget } from './endpoints-service';
+import { ENDPOINTS_COLLECTION } from '../../../shared/collections';
 
 type Keys = (string | number)[];
+type Payload = Record<string, unknown>;
 
 // Deletes that failed leave their entry: a few kept at most.
 const MAX_PENDING_DELETES = 100;
@@ -17,39 +23,90 @@ const MAX_PENDING_DELETES = 100;
 export class EndpointChanges {
 	private readonly context: ExtensionContext;
 	private readonly endpoints: EndpointRegistry;
-	private readonly gate: SchemaChangeGate;
 	/** Storage collections of endpoints being deleted, by the delete's keys. */
 	private readonly pending = new Map<string, string[]>();
 
-	constructor(context: ExtensionContext, endpoints: EndpointRegistry, gate: SchemaChangeGate) {
+	constructor(context: ExtensionContext, endpoints: EndpointRegistry) {
 		this.context = context;
 		this.endpoints = endpoints;
-		this.gate = gate;
 	}
 
-	/** After a create or update: call synchronously from the action. */
-	changed(keys: Keys): Promise<void> {
-		return this.gate.hold(async () => {
-			await ensureStorageFor(this.context, keys);
-			await this.endpoints.reload();
-		});
+	/** In the create filter, with the validated payload and the write's connection (its transaction). */
+	async beforeCreate(payload: Payload, database: Knex): Promise<void> {
+		if (typeof payload.collection !== 'string' || payload.collection === '') return;
+		await this.ensure(storageTarget(payload), database);
 	}
 
-	/** Before a delete, in its transaction (`knex`): notes the storage the endpoints have. */
-	async beforeDelete(keys: Keys, knex: ExtensionContext['database']): Promise<void> {
+	/**
+	 * In the update filter, which Directus runs before its transaction: mapped fields the change adds
+	 * get their columns now. If the update is then refused they stay, empty (as after a mapping is removed).
+	 */
+	async beforeUpdate(payload: Payload, keys: Keys, database: Knex): Promise<void> {
+		if (payload.field_mappings === undefined || keys.length === 0) return;
+		const rows: Payload[] = await database(ENDPOINTS_COLLECTION).select('name', 'suffix', 'collection').whereIn('id', keys);
+		for (const row of rows) {
+			if (typeof row.collection === 'string' && row.collection !== '') await this.ensure(storageTarget({ ...row, field_mappings: payload.field_mappings }), database);
+		}
+	}
+
+	/** After a create or update is committed: every instance serves the new config. */
+	changed(): Promise<void> {
+		return this.endpoints.reload();
+	}
+
+	/** In the delete filter (`knex`: the write's connection): notes the storage the endpoints have. */
+	async beforeDelete(keys: Keys, knex: Knex): Promise<void> {
 		if (this.pending.size >= MAX_PENDING_DELETES) this.pending.delete(this.pending.keys().next().value!);
 		this.pending.set(deletion(keys), await storageOf(knex, keys));
 	}
 
-	/** After a delete: call synchronously from the action. */
-	deleted(keys: Keys): Promise<void> {
-		return this.gate.hold(async () => {
-			const candidates = this.pending.get(deletion(keys)) ?? [];
-			this.pending.delete(deletion(keys));
-			await this.endpoints.reload();
-			await dropStorage(this.context, candidates, { onlyUnused: true }).catch((error) => this.context.logger.warn(error, '[webhooks] could not drop the storage of a deleted endpoint'));
-		});
+	/** After a delete: unused storage of the deleted endpoints goes. */
+	async deleted(keys: Keys): Promise<void> {
+		const candidates = this.pending.get(deletion(keys)) ?? [];
+		this.pending.delete(deletion(keys));
+		await this.endpoints.reload();
+		await dropStorage(this.context, candidates, { onlyUnused: true }).catch((error) => this.context.logger.warn(error, '[webhooks] could not drop the storage of a deleted endpoint'));
 	}
+
+	/** Makes or completes the storage as part of the write on `database`, or beside it where DDL cannot be part of it. */
+	private async ensure(target: StorageTarget, database: Knex): Promise<void> {
+		const write = outermost(database);
+		const client = write ? databaseClient(write) : null;
+		if (write && client !== 'mysql') {
+			if (!(await ensureStorage(this.context, target, { onlyIfIncomplete: true, knex: write }))) return;
+			// Directus dropped its schema cache inside our transaction. Elsewhere than on SQLite (one
+			// connection, so nothing else ran meanwhile) a request may have cached it again without
+			// the uncommitted change; after a rollback, the cache may hold what was undone. Clearing
+			// after a commit on SQLite would only make a request already in its transaction rebuild
+			// the schema, waiting for the connection it holds.
+			void write.executionPromise.then(
+				() => storageChanged(this.context, { clearDirectusCache: client !== 'sqlite' }),
+				() => storageChanged(this.context, { clearDirectusCache: true }),
+			);
+			return;
+		}
+		const existed = await this.exists(target.collection);
+		const changed = await ensureStorage(this.context, target, { onlyIfIncomplete: true });
+		if (write && changed && !existed) {
+			void write.executionPromise.catch(() =>
+				dropStorage(this.context, [target.collection], { onlyUnused: true }).catch((error) =>
+					this.context.logger.warn(error, `[webhooks] could not drop the storage collection ${target.collection} of a refused endpoint write`),
+				),
+			);
+		}
+	}
+
+	private async exists(collection: StorageTarget['collection']): Promise<boolean> {
+		return (await this.context.database('directus_collections').first('collection').where({ collection })) !== undefined;
+	}
+}
+
+/** The top transaction a filter's connection belongs to, or null outside one. */
+function outermost(database: Knex): Knex.Transaction | null {
+	if (!database.isTransaction) return null;
+	let transaction = database as Knex.Transaction;
+	while (transaction.parentTransaction) transaction = transaction.parentTransaction;
+	return transaction;
 }
 
 function deletion(keys: unknown): string {

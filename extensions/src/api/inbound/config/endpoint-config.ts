@@ -1,6 +1,6 @@
 // Everything that writes inbound endpoint config passes through here (our API and Directus's own
 // /items and GraphQL, via filter hooks): validation, suffix and collection uniqueness, and
-// sealing of secrets. The storage collection itself is created after the write (storage-collection).
+// sealing of secrets. The storage collection follows the write (endpoint-changes).
 import type { Knex } from 'knex';
 import { ENDPOINTS_COLLECTION } from '../../../shared/collections';
 import { ENDPOINT_DEFAULTS, MAX_MAPPINGS, STORAGE_FIELDS, collectionForSuffix, type AuthPreset, type FieldMapping } from '../../../shared/inbound-endpoint';
@@ -9,6 +9,7 @@ import { MASK, type FieldError } from '../../../shared/webhook';
 import type { Accountability, SchemaOverview } from '../../context';
 import { EndpointValidationError } from '../../lib/errors';
 import { assertUnderQuota, type Quota } from '../../lib/owner-quota';
+import type { DelegateCheck } from '../../outbound/config/delegate-check';
 import { SecretBox } from '../../lib/secret-box';
 import { generateEndpointSecret, openSecrets, sealSecrets, type StoredSecret } from './endpoint-secrets';
 
@@ -24,11 +25,18 @@ export class EndpointConfig {
 	private readonly box: SecretBox;
 	private readonly secretOverlapMs: number;
 	private readonly quota: Quota | null;
+	private readonly delegates: DelegateCheck;
 
-	constructor(box: SecretBox, secretOverlapMs: number, quota: Quota | null = null) {
+	constructor(box: SecretBox, secretOverlapMs: number, delegates: DelegateCheck, quota: Quota | null = null) {
 		this.box = box;
 		this.secretOverlapMs = secretOverlapMs;
+		this.delegates = delegates;
 		this.quota = quota;
+	}
+
+	/** Directus's own 403 for a caller who may not write endpoints at all, before our 400 could describe the write. */
+	private async assertMayWrite(knex: Knex, schema: SchemaOverview, accountability: Accountability | null, action: 'create' | 'update'): Promise<void> {
+		if (accountability && !accountability.admin) await this.delegates.assertMayWrite({ knex, schema, accountability }, ENDPOINTS_COLLECTION, action);
 	}
 
 	/** 403 LIMIT_EXCEEDED when a non-admin would own more endpoints than allowed. */
@@ -43,6 +51,7 @@ export class EndpointConfig {
 	 */
 	async prepareCreate(input: unknown, knex: Knex, schema: SchemaOverview, accountability: Accountability | null): Promise<Payload> {
 		const mayTakeOver = accountability === null || accountability.admin === true;
+		await this.assertMayWrite(knex, schema, accountability, 'create');
 		const { fields, sealed } = this.userInput(input);
 		// Every bad field in one answer: the checks against stored endpoints run beside the field rules.
 		const { value, errors } = this.check(fields, { mode: 'create', sealedSecrets: sealed !== null });
@@ -73,7 +82,8 @@ export class EndpointConfig {
 		return payload;
 	}
 
-	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex, schema?: SchemaOverview): Promise<Payload> {
+	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex, schema: SchemaOverview, accountability: Accountability | null): Promise<Payload> {
+		await this.assertMayWrite(knex, schema, accountability, 'update');
 		const { fields, sealed } = this.userInput(input);
 		const current = keys.length === 1 ? await knex(ENDPOINTS_COLLECTION).first('auth').where({ id: keys[0] }) : undefined;
 		const { value, errors } = this.check(fields, { mode: 'update', currentAuth: current?.auth as AuthPreset | undefined, sealedSecrets: sealed !== null });
@@ -82,7 +92,7 @@ export class EndpointConfig {
 		}
 		const suffix = keys.length === 1 ? validPart(fields, 'suffix', errors) : null;
 		if (suffix !== null && (await this.suffixTaken(knex, suffix, keys[0]!))) errors.push({ field: 'suffix', reason: `"${suffix}" is already used by another endpoint` });
-		if (Array.isArray(value.field_mappings) && schema !== undefined && keys.length > 0) {
+		if (Array.isArray(value.field_mappings) && keys.length > 0) {
 			// Fields of earlier mappings stay in the storage collection: they count too.
 			const rows: { collection: string | null }[] = await knex(ENDPOINTS_COLLECTION).select('collection').whereIn('id', keys);
 			const problem = rows.map(({ collection }) => (collection ? mappedFieldsProblem(collection, value.field_mappings as FieldMapping[], schema) : null)).find((found) => found !== null);

@@ -1,7 +1,7 @@
 // The inbound-endpoints API, one instance per request like Directus's own services. Config goes
 // through Directus's ItemsService with the caller's accountability (permissions apply, and the
-// filter hooks validate); the storage collection is created before the response, so the public
-// URL works as soon as the caller has it.
+// filter hooks validate and make the storage collection inside the write, see endpoint-changes),
+// so the public URL works as soon as the caller has it.
 import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
 import { ENDPOINTS_COLLECTION } from '../../../shared/collections';
 import { endpointUrl, type AuthPreset, type FieldMapping } from '../../../shared/inbound-endpoint';
@@ -10,7 +10,7 @@ import { EndpointValidationError } from '../../lib/errors';
 import type { Runtime } from '../../runtime';
 import { toJson } from '../../db/rows';
 import { generateEndpointSecret } from './endpoint-secrets';
-import { dropStorage, ensureStorage, type StorageTarget } from '../storage/storage-collection';
+import { dropStorage, type StorageTarget } from '../storage/storage-collection';
 import { storedRequest } from '../storage/stored-request';
 
 type Query = Record<string, unknown>;
@@ -47,8 +47,8 @@ export class EndpointsService {
 
 	/**
 	 * Creates one or many endpoints; a generated secret appears once, as `secret`, in this response.
-	 * Storage comes first: when Directus refuses the collection (a license's collection limit, say)
-	 * no endpoint is left behind without one.
+	 * When Directus refuses a storage collection (a licence's collection limit, say) the whole write
+	 * is refused: no endpoint is left behind without one.
 	 */
 	async create(input: unknown): Promise<Item | Item[]> {
 		const many = Array.isArray(input);
@@ -64,15 +64,7 @@ export class EndpointsService {
 		for (const [index, item] of (inputs as Item[]).entries()) {
 			prepared.push(await runtime.endpointConfig.prepareCreate(generated[index] === null ? item : { ...item, secrets: [generated[index]] }, context.database, schema, this.options.accountability));
 		}
-		const fresh = prepared.map((item) => String(item.collection)).filter((collection) => !schema.collections[collection]);
-		let keys: (string | number)[];
-		try {
-			for (const item of prepared) await ensureStorage(context, storageTarget(item));
-			keys = await this.items(ENDPOINTS_COLLECTION).createMany(prepared);
-		} catch (error) {
-			await this.dropQuietly(fresh);
-			throw error;
-		}
+		const keys: (string | number)[] = await this.items(ENDPOINTS_COLLECTION).createMany(prepared);
 		await runtime.endpoints.reload();
 		const created: Item[] = await this.items(ENDPOINTS_COLLECTION).readMany(keys);
 		const byKey = new Map(created.map((item) => [String(item.id), item]));
@@ -85,7 +77,8 @@ export class EndpointsService {
 			throw new EndpointValidationError({ errors: [{ field: '(body)', reason: 'must be an object with the fields to change' }] });
 		}
 		await this.items(ENDPOINTS_COLLECTION).updateOne(id, input);
-		await this.afterWrite([id]);
+		// Every instance serves the new config (the hook's reload runs after this answer).
+		await this.options.runtime.endpoints.reload();
 		return this.read(id);
 	}
 
@@ -161,33 +154,6 @@ export class EndpointsService {
 		if (typeof endpoint.collection !== 'string' || !schema.collections[endpoint.collection]) return [];
 		return this.items(endpoint.collection, schema).readByQuery({ sort: ['-id'], limit: RECENT_REQUESTS, ...query });
 	}
-
-	/** Undoes storage made for endpoints that were then refused; what fails to go is left, empty and reusable. */
-	private async dropQuietly(collections: string[]): Promise<void> {
-		const { context } = this.options;
-		for (const collection of collections) {
-			try {
-				const schema = await context.getSchema({ database: context.database, bypassCache: true });
-				if (schema.collections[collection]) await new context.services.CollectionsService({ knex: context.database, schema, accountability: null }).deleteOne(collection);
-			} catch (error) {
-				context.logger.warn(error, `[webhooks] could not drop the unused storage collection ${collection}`);
-			}
-		}
-	}
-
-	/** Storage exists (with any new mapped fields) and every instance serves the new config. */
-	private async afterWrite(keys: (string | number)[]): Promise<void> {
-		await ensureStorageFor(this.options.context, keys);
-		await this.options.runtime.endpoints.reload();
-	}
-}
-
-/** Creates or extends the storage collections of the given endpoints (read straight from the table). */
-export async function ensureStorageFor(context: ExtensionContext, keys: (string | number)[]): Promise<void> {
-	const rows: Item[] = await context.database(ENDPOINTS_COLLECTION).select('name', 'suffix', 'collection', 'field_mappings').whereIn('id', keys);
-	for (const row of rows) {
-		if (typeof row.collection === 'string' && row.collection !== '') await ensureStorage(context, storageTarget(row), { onlyIfIncomplete: true });
-	}
 }
 
 /** The storage collections of the given endpoints. */
@@ -197,7 +163,8 @@ export async function storageOf(knex: ExtensionContext['database'], keys: (strin
 	return rows.map((row) => row.collection ?? '').filter(Boolean);
 }
 
-function storageTarget(endpoint: Item): StorageTarget {
+/** What an endpoint's storage collection needs to know of it. */
+export function storageTarget(endpoint: Item): StorageTarget {
 	return {
 		name: String(endpoint.name),
 		suffix: String(endpoint.suffix),

@@ -1,6 +1,7 @@
 // Renders an endpoint's response body: `{{ request.body.id }}`-style placeholders, as in
 // Directus Flows, resolved against the request and the stored item. Paths only read own
 // properties, so a template can never reach prototypes or run code.
+import { jsonText } from '../../../shared/json-text';
 import { pathSegments, resolvePath } from '../../../shared/json-path';
 
 export type TemplateMode = 'json' | 'text';
@@ -9,21 +10,12 @@ export type TemplateMode = 'json' | 'text';
 // The inner text is trimmed afterwards: `\s*` around a lazy group would backtrack quadratically.
 const PLACEHOLDER = /\{\{([^{}]*)\}\}/y;
 
-/** JSON text of a value; undefined for what JSON cannot hold (cycles, BigInt, functions). */
-function toJson(value: unknown): string | undefined {
-	try {
-		return JSON.stringify(value);
-	} catch {
-		return undefined;
-	}
-}
-
 /** How a value reads as text: objects as JSON, nothing as the empty string. */
 function asText(value: unknown): string {
 	if (value === undefined || value === null) return '';
 	if (typeof value === 'string') return value;
 	if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-	if (typeof value === 'object') return toJson(value) ?? '';
+	if (typeof value === 'object') return jsonText(value) ?? '';
 	return '';
 }
 
@@ -46,7 +38,7 @@ export function renderTemplate(template: string, context: object, mode: Template
 				const value = resolvePath(context, segments);
 				if (mode === 'text') output += asText(value);
 				else if (inString) output += JSON.stringify(asText(value)).slice(1, -1);
-				else output += value === undefined ? 'null' : (toJson(value) ?? 'null');
+				else output += value === undefined ? 'null' : (jsonText(value) ?? 'null');
 				index += match[0].length;
 				continue;
 			}

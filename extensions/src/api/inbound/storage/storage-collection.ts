@@ -2,9 +2,10 @@
 // Webhooks folder, an ordinary collection so Flows, permissions and the Data Studio work on it.
 // Mapped fields are added when mappings are added. Dropped implicitly only when its endpoint is
 // deleted and it never stored a request.
+import type { Knex } from 'knex';
 import { ENDPOINTS_COLLECTION, GROUP_COLLECTION } from '../../../shared/collections';
 import { STORED_REQUEST_STATUSES, type FieldMapping } from '../../../shared/inbound-endpoint';
-import type { ExtensionContext } from '../../context';
+import { SYSTEM_ACCOUNTABILITY, type ExtensionContext } from '../../context';
 import type { CollectionDefinition, FieldDefinition } from '../../schema/definition';
 import { choices, field, names } from '../../schema/fields';
 import { SchemaInstaller } from '../../schema/schema-installer';
@@ -92,16 +93,33 @@ let changes = 0;
 /**
  * Creates the storage collection, or adds mapped fields it lacks. Idempotent. With `onlyIfIncomplete`,
  * storage already complete in the database is left alone and Directus's schema cache is not asked
- * (see SchemaInstaller.install): endpoint writes run this again from action hooks, after their response.
+ * (see SchemaInstaller.install). With `knex` (a write's transaction) the change is part of that
+ * transaction and skips this process's queue: the transaction already holds SQLite's one connection,
+ * and PostgreSQL's schema lock serialises it. True when something was created or added.
  */
-export async function ensureStorage(context: ExtensionContext, target: StorageTarget, options: { onlyIfIncomplete?: boolean } = {}): Promise<void> {
-	const installer = new SchemaInstaller(context, [storageDefinition(target)], { moduleBar: false });
-	if (options.onlyIfIncomplete && (await installer.isComplete())) return;
-	const run = queue.then(() => installer.install());
-	queue = run.catch(() => undefined);
-	return run.then(() => {
-		changes += 1;
-	});
+export async function ensureStorage(context: ExtensionContext, target: StorageTarget, options: { onlyIfIncomplete?: boolean; knex?: Knex } = {}): Promise<boolean> {
+	const installer = new SchemaInstaller(context, [storageDefinition(target)], { moduleBar: false, knex: options.knex });
+	if (options.onlyIfIncomplete && (await installer.isComplete())) return false;
+	const run = options.knex ? installer.install() : queue.then(() => installer.install());
+	if (!options.knex) queue = run.catch(() => undefined);
+	const report = await run;
+	changes += 1;
+	return report.createdCollections.length + report.addedFields.length > 0;
+}
+
+/**
+ * After a transaction that changed storage has ended: our cached schemas are stale, and with
+ * `clearDirectusCache` Directus's too (another connection may have rebuilt it meanwhile without
+ * the uncommitted change, or the rolled-back change may be in it).
+ */
+export async function storageChanged(context: ExtensionContext, options: { clearDirectusCache: boolean }): Promise<void> {
+	changes += 1;
+	if (!options.clearDirectusCache) return;
+	try {
+		await new context.services.UtilsService({ knex: context.database, schema: await context.getSchema(), accountability: SYSTEM_ACCOUNTABILITY }).clearCache({ system: true });
+	} catch (error) {
+		context.logger.warn(error, '[webhooks] could not clear the schema cache after a storage change');
+	}
 }
 
 /**

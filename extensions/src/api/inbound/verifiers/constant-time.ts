@@ -1,3 +1,5 @@
+// Secret and signature comparisons that take the same time wherever the inputs differ, so a
+// caller cannot find a valid signature byte by byte by timing the answers.
 import { timingSafeEqual } from 'node:crypto';
 
 /**

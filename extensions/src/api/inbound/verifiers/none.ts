@@ -1,3 +1,4 @@
+// The preset of an endpoint without authentication: every request is accepted as unverified.
 import type { Verifier } from './types';
 import { accept } from './verdict';
 

@@ -123,11 +123,20 @@ export class Dispatcher {
 		this.wake();
 	}
 
-	/** Stops claiming, gives waiting deliveries back, and waits for sends in flight. */
-	async stop(): Promise<void> {
+	/**
+	 * When a shutdown begins: no more claims, no new sends, outcomes kept in memory; sends in flight
+	 * go on. The database is left to the requests still running until stop().
+	 */
+	pause(): void {
 		this.stopped = true;
 		if (this.pollTimer) clearInterval(this.pollTimer);
 		this.pollTimer = null;
+		this.outcomes.hold();
+	}
+
+	/** Stops claiming, gives waiting deliveries back, and waits for sends in flight. */
+	async stop(): Promise<void> {
+		this.pause();
 		const waiting = [...this.waiting.values()].flat();
 		this.waiting.clear();
 		this.held -= waiting.length;
@@ -198,8 +207,9 @@ export class Dispatcher {
 		this.waiting.set(delivery.webhook, queue);
 	}
 
-	/** Starts waiting deliveries while global and per-webhook slots are free. */
+	/** Starts waiting deliveries while global and per-webhook slots are free (none once stopped: stop() gives them back). */
 	private pump(): void {
+		if (this.stopped) return;
 		const sendBy = Date.now() + this.options.timeoutMs;
 		const expiring: number[] = [];
 		for (const [webhook, queue] of this.waiting) {
@@ -308,7 +318,7 @@ export class Dispatcher {
 		this.outcomes.add(outcome);
 	}
 
-	flushOutcomes(): Promise<void> {
+	private flushOutcomes(): Promise<void> {
 		return this.outcomes.flush();
 	}
 }
