@@ -1,13 +1,12 @@
 // The last writes at shutdown, on real knex and SQLite with one connection (as Directus runs it):
-// they go through the connection taken when the HTTP server closes, and the pool's destroy, which
-// Directus calls right after, waits for them.
-import { EventEmitter } from 'node:events';
+// they run when Directus destroys its pool, before the pool goes, while it still serves every
+// query (a connection that is busy then included); nothing else can hold the pool back.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knex, { type Knex } from 'knex';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { writeLastBeforePoolCloses } from '../../extensions/src/api/db/shutdown';
+import { afterEach, describe, expect, it } from 'vitest';
+import { beforeDatabaseCloses } from '../../extensions/src/api/db/shutdown';
 
 const open: Knex[] = [];
 
@@ -25,8 +24,7 @@ async function freshDatabase(): Promise<{ file: string; db: Knex }> {
 }
 
 async function rowsIn(file: string): Promise<number[]> {
-	const db = sqlite(file);
-	return (await db('rows').select('n')).map((row: { n: number }) => row.n);
+	return (await sqlite(file)('rows').select('n').orderBy('n')).map((row: { n: number }) => row.n);
 }
 
 /** A promise and the function that settles it. */
@@ -36,103 +34,54 @@ function gate(): { opened: Promise<void>; open: () => void } {
 	return { opened, open };
 }
 
-/** Last writes that only write (the stop signal is another test's). */
-function writing(write: (db: Knex) => Promise<void>) {
-	return { quiesce: () => undefined, write };
-}
-
 afterEach(async () => {
 	await Promise.all(open.splice(0).map((db) => db.destroy()));
 });
 
-describe('writeLastBeforePoolCloses', () => {
-	it('writes through the connection taken at close, and the pool closes only after that', async () => {
+describe('beforeDatabaseCloses', () => {
+	it('runs the last writes when the pool is destroyed, and the pool closes only after them', async () => {
 		const { file, db } = await freshDatabase();
-		const server = new EventEmitter();
-		const errors: string[] = [];
-		const buffered = gate();
-		writeLastBeforePoolCloses(server, db, { error: (_error, message) => errors.push(String(message)) }, writing(async (trx) => {
-			await buffered.opened;
-			await trx('rows').insert({ n: 1 });
-		}));
-
-		server.emit('close');
-		const destroyed = db.destroy();
-		// The pool is closing now: it serves no one else.
-		const refused = db('rows').insert({ n: 2 });
-		buffered.open();
-		await expect(refused).rejects.toThrow();
-		await destroyed;
-
-		expect(errors).toEqual([]);
+		const steps: string[] = [];
+		beforeDatabaseCloses(db, async () => {
+			steps.push('last writes');
+			await db('rows').insert({ n: 1 });
+		});
+		expect(steps).toEqual([]);
+		await db.destroy();
+		expect(steps).toEqual(['last writes']);
 		expect(await rowsIn(file)).toEqual([1]);
 	});
 
-	it('when the one connection is busy at close, the pool still closes and the loss is logged', async () => {
+	it('writes even while the one connection is busy when the destroy begins (a request still finishing)', async () => {
 		const { file, db } = await freshDatabase();
-		const server = new EventEmitter();
-		const errors: string[] = [];
-		let wrote = false;
-		writeLastBeforePoolCloses(server, db, { error: (_error, message) => errors.push(String(message)) }, writing(async () => {
-			wrote = true;
-		}));
 		const holding = gate();
 		const release = gate();
 		const busy = db.transaction(async (trx) => {
-			await trx('rows').insert({ n: 3 });
+			await trx('rows').insert({ n: 2 });
 			holding.open();
 			await release.opened;
 		});
 		await holding.opened;
-
-		server.emit('close');
+		beforeDatabaseCloses(db, () => db('rows').insert({ n: 3 }));
 		const destroyed = db.destroy();
 		release.open();
 		await busy;
 		await destroyed;
-
-		await vi.waitFor(() => expect(errors).toHaveLength(1));
-		expect(wrote).toBe(false);
-		expect(errors[0]).toContain('no database connection was free at shutdown');
-		expect(await rowsIn(file)).toEqual([3]);
+		expect(await rowsIn(file)).toEqual([2, 3]);
 	});
 
-	it('a stop signal quiesces before the server closes, once, and only beside a handler already there', async () => {
+	it('a failing last write does not keep the pool from closing', async () => {
 		const { db } = await freshDatabase();
-		const steps: string[] = [];
-		const last = { quiesce: () => steps.push('quiesce'), write: async () => void steps.push('write') };
-		const others = process.listenerCount('SIGTERM');
-		const directusHandler = () => undefined;
-		process.on('SIGTERM', directusHandler);
-		try {
-			const server = new EventEmitter();
-			writeLastBeforePoolCloses(server, db, { error: () => undefined }, last);
-			process.emit('SIGTERM');
-			process.emit('SIGTERM');
-			expect(process.listenerCount('SIGTERM')).toBe(others + 1);
-			server.emit('close');
-			await db.destroy();
-			expect(steps).toEqual(['quiesce', 'write']);
-		} finally {
-			process.off('SIGTERM', directusHandler);
-		}
-		// Alone it would keep the process from exiting on the signal: it does not listen then.
-		if (others === 0) {
-			writeLastBeforePoolCloses(new EventEmitter(), sqlite(join(mkdtempSync(join(tmpdir(), 'shutdown-')), 'db.sqlite')), { error: () => undefined }, last);
-			expect(process.listenerCount('SIGTERM')).toBe(0);
-		}
+		beforeDatabaseCloses(db, () => db('missing_table').insert({ n: 1 }));
+		await expect(db.destroy()).resolves.toBeUndefined();
 	});
 
-	it('a failing last write is logged, and the pool closes', async () => {
+	it('wraps once, however often it is asked', async () => {
 		const { db } = await freshDatabase();
-		const server = new EventEmitter();
-		const errors: string[] = [];
-		writeLastBeforePoolCloses(server, db, { error: (_error, message) => errors.push(String(message)) }, writing(async (trx) => {
-			await trx('missing_table').insert({ n: 1 });
-		}));
-		server.emit('close');
+		let runs = 0;
+		beforeDatabaseCloses(db, async () => void (runs += 1));
+		beforeDatabaseCloses(db, async () => void (runs += 10));
 		await db.destroy();
-		expect(errors).toHaveLength(1);
-		expect(errors[0]).toContain('the last writes at shutdown failed');
+		expect(runs).toBe(1);
 	});
 });

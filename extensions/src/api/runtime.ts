@@ -1,6 +1,5 @@
 // Builds the extension's long-lived parts once per process, shared by the hook and the
 // endpoint (they live in one bundle). Nothing here runs at import time.
-import type { Knex } from 'knex';
 import type { ExtensionContext } from './context';
 import { ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from '../shared/collections';
 import { AdminNotifier } from './lib/admin-notifier';
@@ -46,13 +45,8 @@ export interface Runtime {
 	endpointChanges: EndpointChanges;
 	inbound: InboundHandler;
 	recorder: RequestRecorder;
-	/** When a shutdown begins: no database work of our own starts any more (see db/shutdown). */
-	quiesce(): void;
-	/**
-	 * Writes what is buffered through `db` (the one connection left at shutdown) and stops the
-	 * worker; deliveries still in flight after the grace period are retried later.
-	 */
-	shutdown(db: Knex): Promise<void>;
+	/** Writes what is buffered and stops the worker; deliveries still in flight then are retried later. */
+	shutdown(): Promise<void>;
 }
 
 // How long shutdown waits for sends in flight before leaving them to lease expiry.
@@ -137,16 +131,9 @@ function createRuntime(context: ExtensionContext): Runtime {
 			publicUrl: settings.publicUrl,
 			logger,
 		}),
-		quiesce() {
+		async shutdown() {
 			registry.stopPolling();
 			endpoints.stopPolling();
-			outbox.hold();
-			dispatcher.pause();
-		},
-		async shutdown(db) {
-			registry.stopPolling();
-			endpoints.stopPolling();
-			store.writeThrough(db);
 			await outbox.close();
 			await Promise.race([dispatcher.stop(), new Promise((done) => setTimeout(done, SHUTDOWN_GRACE_MS).unref())]);
 			sender.close();

@@ -9,7 +9,7 @@ import { DELIVERY_LOG_COLLECTIONS, DELIVERY_LOG_EVENTS, guardDeliveryLog } from 
 import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/capture/event-sources';
 import type { Accountability } from '../api/context';
 import { useRuntime } from '../api/runtime';
-import { writeLastBeforePoolCloses } from '../api/db/shutdown';
+import { beforeDatabaseCloses } from '../api/db/shutdown';
 import { SchemaInstaller } from '../api/schema/schema-installer';
 
 export default defineHook(({ init, action, filter, schedule }, context) => {
@@ -27,6 +27,7 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 			registry.startPolling(settings.configRefreshMs);
 			endpoints.startPolling(settings.configRefreshMs);
 			if (settings.dispatcher) dispatcher.start();
+			beforeDatabaseCloses(context.database, () => runtime().shutdown());
 		} catch (error) {
 			context.logger.error(error, '[webhooks] could not start');
 			throw error;
@@ -38,13 +39,6 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 		app.use(INBOUND_PATH, runtime().inbound.middleware);
 	});
 
-	// What is buffered is written once the last request is answered, before the pool closes (see db/shutdown).
-	action('server.start', ({ server }) =>
-		writeLastBeforePoolCloses(server, context.database, context.logger, {
-			quiesce: () => runtime().quiesce(),
-			write: (db) => runtime().shutdown(db),
-		}),
-	);
 
 	for (const source of EVENT_SOURCES) {
 		action(source.event, (meta, eventContext) => onItemAction(runtime(), source, meta, eventContext as never));

@@ -40,6 +40,15 @@ export abstract class PolledRegistry {
 		return this.queued;
 	}
 
+	/**
+	 * The reload under way, if any. A local change starts one before its write is answered (the
+	 * action hooks run first): readers that must see that change wait for it.
+	 */
+	reloading(): Promise<void> | null {
+		const pending = this.queued ?? this.loading;
+		return pending ? pending.catch(() => undefined) : null;
+	}
+
 	/** Polls the change signature so edits on other instances apply within `intervalMs` or so. */
 	startPolling(intervalMs: number): void {
 		this.stopPolling();

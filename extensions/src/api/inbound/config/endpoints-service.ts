@@ -83,8 +83,9 @@ export class EndpointsService {
 	}
 
 	/**
-	 * Deletes endpoints. Their storage collections stay when they hold requests (the delete hook
-	 * drops empty ones) unless `dropCollections` is set.
+	 * Deletes endpoints. Their storage collections stay when they hold requests unless
+	 * `dropCollections` is set; empty ones go before the answer (the delete hook drops them too,
+	 * just after the answer, for deletes through /items and GraphQL).
 	 */
 	async delete(ids: number[], dropCollections: boolean): Promise<void> {
 		// Checked first, so a refused drop does not leave the endpoint deleted and its data orphaned.
@@ -93,9 +94,8 @@ export class EndpointsService {
 		const endpoints: Item[] = await this.items(ENDPOINTS_COLLECTION).readMany(ids, { fields: ['id', 'collection'] });
 		await this.items(ENDPOINTS_COLLECTION).deleteMany(ids);
 		await this.options.runtime.endpoints.reload();
-		if (!dropCollections) return;
 		const collections = endpoints.map((endpoint) => endpoint.collection).filter((collection): collection is string => typeof collection === 'string' && collection !== '');
-		await dropStorage(this.options.context, collections);
+		await dropStorage(this.options.context, collections, { onlyUnused: !dropCollections });
 	}
 
 	/** A new generated secret; the previous ones keep verifying for WEBHOOKS_SECRET_OVERLAP. */

@@ -79,6 +79,9 @@ export class InboundHandler {
 
 	private async handle(req: Request, res: Response): Promise<void> {
 		const suffix = suffixOf(req.path);
+		// An endpoint written just before this request (its answer already sent) is being loaded.
+		const reloading = this.options.registry.reloading();
+		if (reloading) await reloading;
 		const endpoint = suffix === null ? undefined : this.options.registry.find(suffix);
 		if (endpoint === undefined) return this.send(res, { status: 404, code: 'ROUTE_NOT_FOUND', message: 'No incoming endpoint at this URL', close: true });
 		if (!endpoint.active) {

@@ -25,8 +25,6 @@ export class BatchWriter<T> {
 	private writing: Promise<void> = Promise.resolve();
 	private unwritten = 0;
 	private closing = false;
-	/** Writes only when asked (flush, close): see hold(). */
-	private held = false;
 	/** Ends the wait before a retry at once (close()). */
 	private wakeRetry: (() => void) | null = null;
 
@@ -38,7 +36,6 @@ export class BatchWriter<T> {
 		if (items.length === 0) return;
 		this.unwritten += items.length;
 		this.buffer.push(...items);
-		if (this.held) return;
 		if (this.buffer.length >= this.options.maxBatch) void this.flush();
 		else this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs);
 	}
@@ -54,13 +51,6 @@ export class BatchWriter<T> {
 			this.options.afterWrite?.();
 		});
 		return this.writing;
-	}
-
-	/** From now on items wait in the buffer until flush() or close(): nothing starts a write by itself. */
-	hold(): void {
-		this.held = true;
-		if (this.timer) clearTimeout(this.timer);
-		this.timer = null;
 	}
 
 	/** Writes what is buffered; a batch that still fails then is reported and dropped (no more retries). */

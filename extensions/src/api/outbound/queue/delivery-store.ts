@@ -36,17 +36,12 @@ const CLAIM_COLUMNS = ['id', 'webhook', 'message_id', 'event', 'collection', 'it
 const INSERT_CHUNK = 200;
 
 export class DeliveryStore {
-	private knex: Knex;
+	private readonly knex: Knex;
 	private readonly dialect: DatabaseClient;
 
 	constructor(knex: Knex) {
 		this.knex = knex;
 		this.dialect = databaseClient(knex);
-	}
-
-	/** From now on every statement goes through `db`: at shutdown, the one connection the closing pool still lets us use. */
-	writeThrough(db: Knex): void {
-		this.knex = db;
 	}
 
 	/**

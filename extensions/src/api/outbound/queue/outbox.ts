@@ -45,11 +45,6 @@ export class Outbox {
 		return this.writer.flush();
 	}
 
-	/** When a shutdown begins: events are kept in memory until close(), so the database is left to the requests still running. */
-	hold(): void {
-		this.writer.hold();
-	}
-
 	/** On shutdown: writes what is waiting, with one more try for a batch that keeps failing. */
 	close(): Promise<void> {
 		return this.writer.close();

@@ -123,20 +123,11 @@ export class Dispatcher {
 		this.wake();
 	}
 
-	/**
-	 * When a shutdown begins: no more claims, no new sends, outcomes kept in memory; sends in flight
-	 * go on. The database is left to the requests still running until stop().
-	 */
-	pause(): void {
+	/** Stops claiming, gives waiting deliveries back, and waits for sends in flight. */
+	async stop(): Promise<void> {
 		this.stopped = true;
 		if (this.pollTimer) clearInterval(this.pollTimer);
 		this.pollTimer = null;
-		this.outcomes.hold();
-	}
-
-	/** Stops claiming, gives waiting deliveries back, and waits for sends in flight. */
-	async stop(): Promise<void> {
-		this.pause();
 		const waiting = [...this.waiting.values()].flat();
 		this.waiting.clear();
 		this.held -= waiting.length;
@@ -207,9 +198,8 @@ export class Dispatcher {
 		this.waiting.set(delivery.webhook, queue);
 	}
 
-	/** Starts waiting deliveries while global and per-webhook slots are free (none once stopped: stop() gives them back). */
+	/** Starts waiting deliveries while global and per-webhook slots are free. */
 	private pump(): void {
-		if (this.stopped) return;
 		const sendBy = Date.now() + this.options.timeoutMs;
 		const expiring: number[] = [];
 		for (const [webhook, queue] of this.waiting) {
