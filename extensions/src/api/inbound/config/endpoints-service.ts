@@ -64,7 +64,15 @@ export class EndpointsService {
 		for (const [index, item] of (inputs as Item[]).entries()) {
 			prepared.push(await runtime.endpointConfig.prepareCreate(generated[index] === null ? item : { ...item, secrets: [generated[index]] }, context.database, schema, this.options.accountability));
 		}
-		const keys: (string | number)[] = await this.items(ENDPOINTS_COLLECTION).createMany(prepared);
+		let keys: (string | number)[];
+		try {
+			keys = await this.items(ENDPOINTS_COLLECTION).createMany(prepared);
+		} catch (error) {
+			// Where the refused write could not take its storage back (MariaDB), it goes before the answer.
+			const fresh = prepared.map((item) => String(item.collection)).filter((collection) => !schema.collections[collection]);
+			await dropStorage(context, fresh, { onlyUnused: true }).catch((failure) => context.logger.warn(failure, '[webhooks] could not drop the storage of refused endpoints'));
+			throw error;
+		}
 		await runtime.endpoints.reload();
 		const created: Item[] = await this.items(ENDPOINTS_COLLECTION).readMany(keys);
 		const byKey = new Map(created.map((item) => [String(item.id), item]));
