@@ -4,13 +4,14 @@
 // commit): one commit instead of one per request, which is what bounds throughput. A group also
 // waits briefly for the callers just answered to come back (see group-gathering).
 // A group is Directus's own ItemsService.createMany, so each row gets the same processing and
-// events as a row written in the Data Studio.
+// events as a row written in the Data Studio; its rows' writes overlap (see pipelined-items).
 // A redelivery is caught by the unique index on delivery_id and answered from the original row.
 import { isDirectusError } from '@directus/errors';
 import type { ExtensionContext, SchemaOverview } from '../../context';
 import { databaseClient } from '../../db/database-client';
 import { MAX_JSON_DEPTH } from '../http/body-parser';
 import { gatherDelay } from './group-gathering';
+import { pipelinedItemsService } from './pipelined-items';
 import { ensureStorage, storageChanges, storesResponse, type StorageTarget } from './storage-collection';
 
 type Row = Record<string, unknown>;
@@ -62,9 +63,11 @@ export class RequestRecorder {
 	private readonly parallelGroups: number;
 	/** How deep request JSON may nest and still be stored as JSON here (see storedRequest). */
 	readonly maxJsonDepth: number;
+	private readonly ItemsService: ReturnType<typeof pipelinedItemsService>;
 
 	constructor(context: ExtensionContext) {
 		this.context = context;
+		this.ItemsService = pipelinedItemsService(context.services.ItemsService);
 		const client = databaseClient(context.database);
 		this.parallelGroups = client === 'sqlite' ? 1 : PARALLEL_GROUPS;
 		// MariaDB's JSON type refuses documents nested 32 levels or deeper (MySQL's, 100).
@@ -179,7 +182,7 @@ export class RequestRecorder {
 
 	private items(collection: string, schema: SchemaOverview) {
 		// Full rights: the endpoint's own authentication has already decided who may store.
-		return new this.context.services.ItemsService(collection, { knex: this.context.database, schema, accountability: null });
+		return new this.ItemsService(collection, { knex: this.context.database, schema, accountability: null });
 	}
 
 	private async currentSchema(): Promise<SchemaOverview> {
