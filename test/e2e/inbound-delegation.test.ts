@@ -103,3 +103,22 @@ describe('inbound endpoints created by a delegate', () => {
 		expect((await admin.get(`/webhooks/endpoints?filter[name][_eq]=reserved`)).body.data).toEqual([]);
 	});
 });
+
+describe('a role that may update only its own endpoints', () => {
+	it("adds no mapped field to another endpoint's storage when Directus refuses the update", async (context) => {
+		// The readers get update on the endpoints they created (none). A row rule: Directus 12.4 without a licence refuses it (403 RESOURCE_RESTRICTED); Directus 11 runs this.
+		const rule = await admin.post('/permissions', { policy: fixtures[1]!.policy, collection: 'webhooks_endpoints', action: 'update', fields: ['*'], permissions: { user_created: { _eq: '$CURRENT_USER' } } });
+		if (rule.status === 403 && rule.body.errors?.[0]?.extensions?.code === 'RESOURCE_RESTRICTED') {
+			context.skip('this Directus refuses custom row rules without a licence (403 RESOURCE_RESTRICTED); Directus 11 runs this test');
+		}
+		expect(rule.status, JSON.stringify(rule.body)).toBe(200);
+		context.onTestFinished(async () => void (await admin.delete(`/permissions/${rule.body.data.id}`)));
+		const others = await admin.post('/webhooks/endpoints', { name: 'not theirs', suffix: `${TAG}/others` });
+		expect(others.status, JSON.stringify(others.body)).toBe(200);
+		for (const path of [`/webhooks/endpoints/${others.body.data.id}`, `/items/webhooks_endpoints/${others.body.data.id}`]) {
+			const response = await reader.patch(path, { field_mappings: [{ path: 'body.a', field: 'planted_field', type: 'string' }] });
+			expect(response.status, `${path}: ${JSON.stringify(response.body)}`).toBe(403);
+		}
+		expect((await admin.get(`/fields/${others.body.data.collection}/planted_field`)).status).not.toBe(200);
+	});
+});

@@ -85,6 +85,9 @@ export class EndpointConfig {
 	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex, schema: SchemaOverview, accountability: Accountability | null): Promise<Payload> {
 		await this.assertMayWrite(knex, schema, accountability, 'update');
 		const { fields, sealed } = this.userInput(input);
+		// New mapped fields become columns before Directus checks the items (endpoint-changes): only
+		// for endpoints the caller may update.
+		if (fields && (fields as Payload).field_mappings !== undefined) await this.delegates.assertMayUpdate({ knex, schema, accountability }, ENDPOINTS_COLLECTION, keys);
 		const current = keys.length === 1 ? await knex(ENDPOINTS_COLLECTION).first('auth').where({ id: keys[0] }) : undefined;
 		const { value, errors } = this.check(fields, { mode: 'update', currentAuth: current?.auth as AuthPreset | undefined, sealedSecrets: sealed !== null });
 		for (const field of ['suffix', 'secrets'] as const) {
