@@ -85,19 +85,14 @@ export class EndpointChanges {
 			);
 			return;
 		}
-		const existed = await this.exists(target.collection);
-		const changed = await ensureStorage(this.context, target, { onlyIfIncomplete: true });
-		if (write && changed && !existed) {
+		const report = await ensureStorage(this.context, target, { onlyIfIncomplete: true });
+		if (write && report && report.createdCollections.length > 0) {
 			void write.executionPromise.catch(() =>
 				dropStorage(this.context, [target.collection], { onlyUnused: true }).catch((error) =>
 					this.context.logger.warn(error, `[webhooks] could not drop the storage collection ${target.collection} of a refused endpoint write`),
 				),
 			);
 		}
-	}
-
-	private async exists(collection: StorageTarget['collection']): Promise<boolean> {
-		return (await this.context.database('directus_collections').first('collection').where({ collection })) !== undefined;
 	}
 }
 

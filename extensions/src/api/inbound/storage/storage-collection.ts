@@ -8,7 +8,7 @@ import { STORED_REQUEST_STATUSES, type FieldMapping } from '../../../shared/inbo
 import { SYSTEM_ACCOUNTABILITY, type ExtensionContext } from '../../context';
 import type { CollectionDefinition, FieldDefinition } from '../../schema/definition';
 import { choices, field, names } from '../../schema/fields';
-import { SchemaInstaller } from '../../schema/schema-installer';
+import { SchemaInstaller, type InstallReport } from '../../schema/schema-installer';
 
 export interface StorageTarget {
 	name: string;
@@ -95,16 +95,16 @@ let changes = 0;
  * storage already complete in the database is left alone and Directus's schema cache is not asked
  * (see SchemaInstaller.install). With `knex` (a write's transaction) the change is part of that
  * transaction and skips this process's queue: the transaction already holds SQLite's one connection,
- * and PostgreSQL's schema lock serialises it. True when something was created or added.
+ * and PostgreSQL's schema lock serialises it. What was created or added; null when complete already.
  */
-export async function ensureStorage(context: ExtensionContext, target: StorageTarget, options: { onlyIfIncomplete?: boolean; knex?: Knex } = {}): Promise<boolean> {
+export async function ensureStorage(context: ExtensionContext, target: StorageTarget, options: { onlyIfIncomplete?: boolean; knex?: Knex } = {}): Promise<InstallReport | null> {
 	const installer = new SchemaInstaller(context, [storageDefinition(target)], { moduleBar: false, knex: options.knex });
-	if (options.onlyIfIncomplete && (await installer.isComplete())) return false;
+	if (options.onlyIfIncomplete && (await installer.isComplete())) return null;
 	const run = options.knex ? installer.install() : queue.then(() => installer.install());
 	if (!options.knex) queue = run.catch(() => undefined);
 	const report = await run;
 	changes += 1;
-	return report.createdCollections.length + report.addedFields.length > 0;
+	return report;
 }
 
 /**
