@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { keptAnswer, renderAnswer } from '../../extensions/src/api/inbound/http/answer';
 import type { RegisteredEndpoint } from '../../extensions/src/api/inbound/config/endpoint-registry';
-import { readsPath } from '../../extensions/src/api/inbound/http/response-template';
+import { readsPath } from '../../extensions/src/shared/template';
 
 const endpoint = {
 	responseStatus: 202,

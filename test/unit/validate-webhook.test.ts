@@ -453,3 +453,51 @@ function nest(levels: number): Record<string, unknown> {
 	for (let level = 1; level < levels; level++) filter = { _and: filter };
 	return filter;
 }
+
+describe('validateWebhook: body templates, content types, debounce and presets', () => {
+	it('accepts a JSON template with the default content type, a form template with its type, and the debounce fields', () => {
+		expect(valueOf({ ...valid(), body_template: '{"text": "{{ payload.title }}"}' })).toMatchObject({ body_template: '{"text": "{{ payload.title }}"}' });
+		expect(valueOf({ ...valid(), body_template: 'title={{ payload.title }}', content_type: 'application/x-www-form-urlencoded' })).toMatchObject({
+			content_type: 'application/x-www-form-urlencoded',
+		});
+		expect(valueOf({ ...valid(), debounce_seconds: 30, debounce_max_seconds: 300, preset: 'netlify' })).toMatchObject({ debounce_seconds: 30, debounce_max_seconds: 300, preset: 'netlify' });
+		expect(valueOf({ ...valid(), body_template: '' })).toMatchObject({ body_template: null });
+	});
+
+	it('names body_template and the position when a JSON template cannot render JSON', () => {
+		const [error] = errorsOf({ ...valid(), body_template: '{"text": {{ payload.title }}' });
+		expect(error).toEqual({ field: 'body_template', reason: expect.stringMatching(/^is not valid JSON at/) });
+		// The same text is a fine plain-text body.
+		expect(valueOf({ ...valid(), body_template: '{"text": {{ payload.title }}', content_type: 'text/plain' })).toBeTruthy();
+	});
+
+	it('checks a changed template against the stored content type, and a changed content type against the stored template', () => {
+		const stored = { body_template: 'plain {{ event }} text', content_type: 'text/plain' };
+		const update = (input: unknown) => validateWebhook(input, { mode: 'update', collections: COLLECTIONS, stored });
+		expect(update({ body_template: 'more {{ event }} text' }).ok).toBe(true);
+		const changed = update({ content_type: 'application/json' });
+		expect(changed.ok ? [] : changed.errors.map((error) => error.field)).toEqual(['body_template']);
+	});
+
+	it('refuses a template that does not parse, a bad content type, out-of-range debounce and an unknown preset, all at once', () => {
+		expect(fieldsOf({
+			...valid(),
+			body_template: 'x {{ payload.title',
+			content_type: 'json please',
+			debounce_seconds: -1,
+			debounce_max_seconds: 0,
+			preset: 'myspace',
+		})).toEqual(['body_template', 'content_type', 'debounce_seconds', 'debounce_max_seconds', 'preset']);
+		expect(fieldsOf({ debounce_seconds: 60, debounce_max_seconds: 30 }, 'update')).toEqual(['debounce_max_seconds']);
+		expect(fieldsOf({ body_template: 'x'.repeat(70_000) }, 'update')).toEqual(['body_template']);
+	});
+
+	it('allows placeholders in the URL path and query and in header values, never in the host', () => {
+		expect(valueOf({ ...valid(), url: 'https://api.example.com/items/{{ key }}?event={{ event }}' })).toMatchObject({ url: 'https://api.example.com/items/{{ key }}?event={{ event }}' });
+		expect(valueOf({ ...valid(), headers: [{ header: 'X-Event', value: '{{ event }}' }] })).toBeTruthy();
+		expect(errorsOf({ url: 'https://{{ payload.host }}/x' }, 'update')).toEqual([{ field: 'url', reason: 'may use {{ }} placeholders only in its path and query, not in the host' }]);
+		expect(errorsOf({ url: 'https://user{{ a }}@example.com/x' }, 'update')[0]?.field).toBe('url');
+		expect(errorsOf({ url: 'https://example.com/{{ a b }}' }, 'update')[0]?.reason).toMatch(/not a path/);
+		expect(errorsOf({ headers: [{ header: 'X-Event', value: '{{ event' }] }, 'update')[0]?.field).toBe('headers[0].value');
+	});
+});

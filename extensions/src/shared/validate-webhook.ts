@@ -4,11 +4,15 @@
 import * as v from 'valibot';
 import { NOT_WEBHOOK_SOURCES } from './collections';
 import { SECRET_MAX_BYTES, SECRET_MIN_BYTES, SECRET_PREFIX, isValidSecret } from './signing-secret';
+import { fillPlaceholders, templateModeFor, templateProblem } from './template';
 import {
-	closedObject, csvList, displayName, entryList, enumList, firstProblem, flag, headerName, headerValue, jsonObject, oneOf, quote, quoteAll,
-	validateConfig, type ConfigResult,
+	closedObject, csvList, displayName, entryList, enumList, firstProblem, flag, headerName, headerValue, jsonObject, mediaType, oneOf, quote, quoteAll,
+	validateConfig, wholeNumber, type ConfigResult,
 } from './validation';
-import { MASK, PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS, type WebhookHeader, type WebhookInput } from './webhook';
+import {
+	DEBOUNCE_MAX_FACTOR, MASK, PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_DEFAULTS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS, type WebhookHeader, type WebhookInput,
+} from './webhook';
+import { WEBHOOK_PRESETS } from './webhook-presets';
 
 export type ValidationResult = ConfigResult<WebhookInput>;
 
@@ -16,6 +20,8 @@ export interface ValidateOptions {
 	mode: 'create' | 'update';
 	/** Collections that exist in the schema; webhooks may only watch these. */
 	collections: readonly string[];
+	/** On update: the stored body template and content type, which a change of the other is checked against. */
+	stored?: { body_template: string | null; content_type: string };
 }
 
 // Set by the extension itself or by the HTTP layer; letting admins override them would break signing or framing.
@@ -29,6 +35,11 @@ const MAX_HEADERS = 50;
 const MAX_FIELD_LIST = 200;
 const MAX_FILTER_DEPTH = 10;
 const MAX_FILTER_CHARS = 20_000;
+const MAX_TEMPLATE_BYTES = 64 * 1024;
+const MAX_DEBOUNCE_SECONDS = 86_400;
+const MAX_DEBOUNCE_WINDOW_SECONDS = 7 * 86_400;
+// Placeholders may fill the path and query, never the scheme, host or port: where a request goes is config.
+const TEMPLATED_AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*\{\{/;
 
 function parsedUrl(url: string): URL | null {
 	try {
@@ -38,16 +49,21 @@ function parsedUrl(url: string): URL | null {
 	}
 }
 
+/** A templated URL as checked: each placeholder filled with a sample value. */
+const sampled = (text: string) => fillPlaceholders(text, 'x');
+
 const url = firstProblem(v.pipe(
 	v.string('must be an absolute http(s) URL'),
 	v.maxLength(MAX_URL, `must be at most ${MAX_URL} characters`),
-	v.check((text) => !/[\s\x00-\x1f\x7f]/.test(text), 'must not contain whitespace or control characters'),
+	v.check((text) => !TEMPLATED_AUTHORITY.test(text), 'may use {{ }} placeholders only in its path and query, not in the host'),
+	v.check((text) => templateProblem(text, 'url') === null, (issue) => templateProblem(issue.input as string, 'url')!),
+	v.check((text) => !/[\s\x00-\x1f\x7f]/.test(sampled(text)), 'must not contain whitespace or control characters (outside {{ }} placeholders)'),
 	// The URL parser also accepts `http:host`; insist on the unambiguous absolute form.
 	v.check((text) => /^https?:\/\//i.test(text), (issue) => (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(issue.input as string) ? 'must use http: or https:' : 'must be an absolute http(s) URL')),
-	v.check((text) => parsedUrl(text) !== null, 'must be an absolute http(s) URL'),
-	v.check((text) => parsedUrl(text)!.hostname !== '', 'must name a host'),
-	v.check((text) => parsedUrl(text)!.username === '' && parsedUrl(text)!.password === '', 'must not contain credentials (put them in a secret header)'),
-	v.check((text) => parsedUrl(text)!.hash === '' && !text.includes('#'), 'must not contain a #fragment (it is never sent)'),
+	v.check((text) => parsedUrl(sampled(text)) !== null, 'must be an absolute http(s) URL'),
+	v.check((text) => parsedUrl(sampled(text))!.hostname !== '', 'must name a host'),
+	v.check((text) => parsedUrl(sampled(text))!.username === '' && parsedUrl(sampled(text))!.password === '', 'must not contain credentials (put them in a secret header)'),
+	v.check((text) => parsedUrl(sampled(text))!.hash === '' && !text.includes('#'), 'must not contain a #fragment (it is never sent)'),
 ));
 
 // Read-only on read, but admins may bring their own well-formed secret. The masked secret, as
@@ -62,8 +78,8 @@ const secret = v.pipe(
 const header = v.pipe(
 	closedObject({
 		header: firstProblem(v.pipe(headerName, v.check((name) => !RESERVED_HEADERS.has(name.toLowerCase()), (issue) => `${quote(issue.input as string)} is set by the extension and cannot be overridden`))),
-		// A missing value is an empty one (a freshly added row in the form).
-		value: headerValue,
+		// A missing value is an empty one (a freshly added row in the form). It may hold placeholders.
+		value: v.pipe(headerValue, v.check((value) => templateProblem(value, 'header') === null, (issue) => templateProblem(issue.input as string, 'header')!)),
 		secret: v.nullish(v.boolean('must be true or false')),
 	}, { notObject: 'must be an object { header, value, secret? }', unknownKey: 'is not a header property (use header, value, secret)' }),
 	v.transform(({ header, value, secret }): WebhookHeader => ({ header, value, ...(secret === true ? { secret: true } : {}) })),
@@ -106,6 +122,28 @@ function collections(existing: readonly string[]) {
 	);
 }
 
+/** The body template to store; empty means none. Whether it renders valid JSON depends on content_type (below). */
+const bodyTemplate = v.pipe(
+	v.nullable(firstProblem(v.pipe(
+		v.string('must be a string (a {{ }} template) or null'),
+		v.check((template) => new TextEncoder().encode(template).length <= MAX_TEMPLATE_BYTES, `must be at most ${MAX_TEMPLATE_BYTES} bytes`),
+		v.check((template) => templateProblem(template, 'text') === null, (issue) => templateProblem(issue.input as string, 'text')!),
+	))),
+	v.transform((template) => (template === '' ? null : template)),
+);
+
+const debounceSeconds = wholeNumber(0, MAX_DEBOUNCE_SECONDS, `must be a whole number of seconds from 0 (off) to ${MAX_DEBOUNCE_SECONDS}`);
+const debounceMaxSeconds = v.nullable(wholeNumber(1, MAX_DEBOUNCE_WINDOW_SECONDS, `must be a whole number of seconds from 1 to ${MAX_DEBOUNCE_WINDOW_SECONDS}, or null (${DEBOUNCE_MAX_FACTOR}x debounce_seconds)`));
+
+/**
+ * Why this body template and content type cannot go together (a JSON type needs a template that
+ * stays JSON whatever its values), or null. Either may come from storage on an update.
+ */
+export function bodyTemplateProblem(template: string | null | undefined, contentType: string | undefined): string | null {
+	if (!template || contentType === undefined) return null;
+	return templateProblem(template, templateModeFor(contentType));
+}
+
 function webhookSchema(options: ValidateOptions) {
 	const field = <TSchema extends v.GenericSchema>(key: string, schema: TSchema) =>
 		options.mode === 'create' && REQUIRED_ON_CREATE.includes(key) ? v.nonNullish(schema, 'is required') : v.optional(schema);
@@ -126,8 +164,35 @@ function webhookSchema(options: ValidateOptions) {
 		payload: field('payload', oneOf(PAYLOAD_MODES)),
 		item_role: field('item_role', v.nullable(v.pipe(v.string('must be a role id (UUID) or null'), v.regex(UUID, 'must be a role id (UUID) or null'), v.toLowerCase()))),
 		include_previous: field('include_previous', flag),
+		body_template: field('body_template', bodyTemplate),
+		content_type: field('content_type', mediaType),
+		debounce_seconds: field('debounce_seconds', debounceSeconds),
+		debounce_max_seconds: field('debounce_max_seconds', debounceMaxSeconds),
+		preset: field('preset', v.nullable(oneOf(WEBHOOK_PRESETS))),
 	} satisfies Record<(typeof WRITABLE_FIELDS)[number] | 'secret', v.GenericSchema>;
-	return v.object(entries);
+	const stored = options.stored ?? (options.mode === 'create' ? { body_template: null, content_type: WEBHOOK_DEFAULTS.content_type } : undefined);
+	return v.pipe(
+		v.object(entries),
+		v.forward(
+			v.partialCheck(
+				[['body_template'], ['content_type']],
+				(config) => bodyTemplateProblem(config.body_template === undefined ? stored?.body_template : config.body_template, config.content_type ?? stored?.content_type) === null,
+				(issue) => {
+					const config = issue.input as { body_template?: string | null; content_type?: string };
+					return bodyTemplateProblem(config.body_template === undefined ? stored?.body_template : config.body_template, config.content_type ?? stored?.content_type)!;
+				},
+			),
+			['body_template'],
+		),
+		v.forward(
+			v.partialCheck(
+				[['debounce_seconds'], ['debounce_max_seconds']],
+				(config) => config.debounce_max_seconds == null || config.debounce_seconds === undefined || config.debounce_max_seconds >= config.debounce_seconds,
+				'must be at least debounce_seconds',
+			),
+			['debounce_max_seconds'],
+		),
+	);
 }
 
 export function validateWebhook(input: unknown, options: ValidateOptions): ValidationResult {

@@ -12,6 +12,10 @@ export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const HEADER_VALUE_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
 export const HEADER_INJECTION = /[\r\n\0]/;
 export const MAX_NAME = 255;
+// type/subtype with optional parameters, e.g. `application/json; charset=utf-8`.
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const CONTENT_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(\\s*;\\s*${TOKEN}=(${TOKEN}|"[^"\\\\\\x00-\\x1f\\x7f]*"))*$`);
+const MAX_CONTENT_TYPE = 255;
 const MAX_HEADER_NAME = 256;
 const MAX_HEADER_VALUE = 8192;
 // Bounds how much of an attacker-chosen key or value ends up in an error message.
@@ -81,7 +85,7 @@ function prototypeKeyPaths(root: unknown): string[] {
 }
 
 /** True when objects and arrays nest deeper than `limit` levels (`{}` is one level). */
-function nestsDeeperThan(root: unknown, limit: number): boolean {
+export function nestsDeeperThan(root: unknown, limit: number): boolean {
 	const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 1 }];
 	while (stack.length > 0) {
 		const { value, depth } = stack.pop()!;
@@ -156,6 +160,16 @@ export const nonEmptyText = (max: number, message = 'must be a non-empty string'
 
 /** A non-empty string of at most `max` characters, all matching `pattern`. */
 export const boundedText = (max: number, pattern: RegExp, patternMessage: string) => firstProblem(v.pipe(nonEmptyText(max), v.regex(pattern, patternMessage)));
+
+const MEDIA_TYPE_MESSAGE = `must be a media type such as application/json (at most ${MAX_CONTENT_TYPE} characters)`;
+
+/** A Content-Type value (type/subtype with optional parameters), trimmed. */
+export const mediaType = firstProblem(v.pipe(
+	v.string(MEDIA_TYPE_MESSAGE),
+	v.trim(),
+	v.maxLength(MAX_CONTENT_TYPE, MEDIA_TYPE_MESSAGE),
+	v.regex(CONTENT_TYPE, MEDIA_TYPE_MESSAGE),
+));
 
 export const headerName = boundedText(MAX_HEADER_NAME, HEADER_NAME, 'must be a valid header name (letters, digits and !#$%&\'*+-.^_`|~)');
 

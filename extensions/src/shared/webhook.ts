@@ -36,6 +36,15 @@ export interface Webhook {
 	payload: PayloadMode;
 	item_role: string | null;
 	include_previous: boolean;
+	/** The body as a `{{ }}` template (null: the default body); see shared/template. */
+	body_template: string | null;
+	content_type: string;
+	/** 0: every event is its own delivery; more: events are coalesced until this long a quiet spell. */
+	debounce_seconds: number;
+	/** A debounced delivery goes at the latest this long after the window's first event (null: 10x debounce_seconds). */
+	debounce_max_seconds: number | null;
+	/** The receiver shape the webhook started from (shared/webhook-presets). */
+	preset: string | null;
 	/** Always masked on read; the clear value appears once, in the create or rotate response. */
 	secret: string;
 	disabled_reason: string | null;
@@ -48,6 +57,7 @@ export interface Webhook {
 export const WRITABLE_FIELDS = [
 	'name', 'description', 'method', 'url', 'status', 'data', 'actions', 'collections', 'headers',
 	'filter', 'watch_fields', 'fields', 'payload', 'item_role', 'include_previous',
+	'body_template', 'content_type', 'debounce_seconds', 'debounce_max_seconds', 'preset',
 ] as const;
 export const READONLY_FIELDS = ['id', 'secret', 'secret_unseen', 'disabled_reason', 'failing_since', 'date_created', 'date_updated'] as const;
 
@@ -72,4 +82,17 @@ export const WEBHOOK_DEFAULTS = {
 	item_role: null,
 	include_previous: false,
 	description: null,
+	body_template: null,
+	content_type: 'application/json',
+	debounce_seconds: 0,
+	debounce_max_seconds: null,
+	preset: null,
 } as const;
+
+/** How much later than the quiet spell a debounced delivery may go at most, by default. */
+export const DEBOUNCE_MAX_FACTOR = 10;
+
+/** The events a manual send, a coalesced window and a test carry. */
+export const MANUAL_EVENT = 'webhook.manual';
+export const BATCH_EVENT = 'webhook.batch';
+export const TEST_EVENT = 'webhook.test';

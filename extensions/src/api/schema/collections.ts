@@ -1,6 +1,7 @@
 // The collections this extension owns. The installer creates what is missing and adds
 // missing fields to existing collections, so later versions extend this list in place.
 import { PAYLOAD_MODES, WEBHOOK_ACTIONS, WEBHOOK_METHODS } from '../../shared/webhook';
+import { PRESETS, WEBHOOK_PRESETS } from '../../shared/webhook-presets';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, ENDPOINTS_COLLECTION, GROUP_COLLECTION, MODULE_ID, OUTGOING_COLLECTION } from '../../shared/collections';
 import { AUTH_PRESETS, ENDPOINT_DEFAULTS, ENDPOINT_METHODS, ENDPOINT_STATUSES, MAPPING_TYPES, RESPONSE_STATUSES } from '../../shared/inbound-endpoint';
 import { DELIVERY_STATUSES } from '../../shared/delivery';
@@ -200,6 +201,25 @@ const outgoing: CollectionDefinition = {
 			},
 			{ is_nullable: false, default_value: false },
 		),
+		field('body_template', 'text', {
+			interface: 'input-code',
+			sort: 22,
+			note: 'The body as a template with {{ event }}, {{ payload.title }}, {{ item.* }} … placeholders (empty: the default body). With a JSON content type values are inserted JSON-escaped.',
+		}),
+		field('content_type', 'string', { interface: 'input', width: 'half', sort: 23, options: { placeholder: 'application/json', font: 'monospace' } }, { is_nullable: false, default_value: 'application/json', max_length: 255 }),
+		field(
+			'debounce_seconds',
+			'integer',
+			{ interface: 'input', width: 'half', sort: 24, note: 'Coalesce events into one delivery sent after this many quiet seconds (0: one delivery per event)' },
+			{ is_nullable: false, default_value: 0 },
+		),
+		field('debounce_max_seconds', 'integer', { interface: 'input', width: 'half', sort: 25, note: 'Send a coalesced delivery at the latest this long after its first event (empty: 10x the debounce)' }),
+		field(
+			'preset',
+			'string',
+			{ interface: 'select-dropdown', options: { choices: WEBHOOK_PRESETS.map((value) => ({ text: PRESETS[value].label, value })) }, width: 'half', sort: 26, note: 'The receiver shape this webhook started from' },
+			{ max_length: 32 },
+		),
 		field('secret', 'text', {
 			special: ['conceal'],
 			interface: 'input-hash',
@@ -297,6 +317,9 @@ const deliveries: CollectionDefinition = {
 		field('last_error', 'text', { interface: 'input-multiline', readonly: true }),
 		readonlyField('created_at', 'bigInteger', { note: 'Epoch milliseconds' }, { is_indexed: true }),
 		readonlyField('finished_at', 'bigInteger', { note: 'Epoch milliseconds' }),
+		// Set on a webhook's open debounce window only: the one row its events are added to (unique, so
+		// instances sharing the database add to the same row); cleared when the window is claimed.
+		field('debounce_key', 'string', { hidden: true, readonly: true }, { max_length: 64, is_unique: true }),
 	],
 };
 

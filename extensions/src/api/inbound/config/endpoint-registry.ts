@@ -12,7 +12,7 @@ import type { Logger } from '../../lib/logger';
 import { toBool, toCsv, toJson, toNumber } from '../../db/rows';
 import type { SecretBox } from '../../lib/secret-box';
 import { openSecrets, type StoredSecret } from './endpoint-secrets';
-import { readsPath } from '../http/response-template';
+import { readsPath } from '../../../shared/template';
 import { storesResponse } from '../storage/storage-collection';
 
 export interface RegisteredEndpoint {

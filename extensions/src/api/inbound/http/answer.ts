@@ -6,7 +6,7 @@ import { RESPONSE_STATUSES, type ResponseHeader } from '../../../shared/inbound-
 import { FALLBACK_RESPONSE_TYPE, isPassiveResponseType, refusedResponseHeader } from '../../../shared/inbound-response';
 import { HEADER_NAME, HEADER_VALUE_CHARS } from '../../../shared/validation';
 import type { RegisteredEndpoint } from '../config/endpoint-registry';
-import { renderTemplate } from './response-template';
+import { renderTemplate, templateModeFor } from '../../../shared/template';
 
 export interface Answer {
 	status: number;
@@ -17,13 +17,11 @@ export interface Answer {
 	body: string | null;
 }
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b|^text\/json\b/i;
-
 export function renderAnswer(endpoint: RegisteredEndpoint, context: object): Answer {
 	const base = { status: endpoint.responseStatus, headers: endpoint.responseHeaders };
 	if (endpoint.responseStatus === 204 || endpoint.responseBody === null) return { ...base, content_type: null, body: null };
-	const mode = JSON_TYPE.test(endpoint.responseContentType) ? 'json' : 'text';
-	return { ...base, content_type: endpoint.responseContentType, body: renderTemplate(endpoint.responseBody, context, mode) };
+	const body = renderTemplate(endpoint.responseBody, context, templateModeFor(endpoint.responseContentType));
+	return { ...base, content_type: endpoint.responseContentType, body };
 }
 
 /**

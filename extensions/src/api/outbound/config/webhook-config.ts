@@ -5,8 +5,9 @@ import { ForbiddenError } from '@directus/errors';
 import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../../shared/collections';
 import { MASKED_NOT_SECRET, URL_NEEDS_SECRET_VALUES } from '../../../shared/secret-headers';
-import { validateWebhook } from '../../../shared/validate-webhook';
-import { MASK, type FieldError, type WebhookHeader } from '../../../shared/webhook';
+import { validateWebhook, type ValidateOptions } from '../../../shared/validate-webhook';
+import { MASK, WEBHOOK_DEFAULTS, type FieldError, type WebhookHeader } from '../../../shared/webhook';
+import { withPreset } from '../../../shared/webhook-presets';
 import type { Accountability, SchemaOverview } from '../../context';
 import { WebhookValidationError } from '../../lib/errors';
 import { toJson } from '../../db/rows';
@@ -36,7 +37,8 @@ export class WebhookConfig {
 	 * anyone: its creator may reveal it once on the webhook's page (`secret_unseen`).
 	 */
 	async prepareCreate(input: unknown, knex: Knex, schema: SchemaOverview, accountability: Accountability | null = null): Promise<Record<string, unknown>> {
-		const { value: payload, errors } = this.validate(input, 'create', schema);
+		// A preset fills what the caller left out; validation then checks the result like any input.
+		const { value: payload, errors } = this.validate(withPreset(input), 'create', schema);
 		if (accountability && !accountability.admin) {
 			assertSignedIn(accountability);
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'create');
@@ -62,7 +64,7 @@ export class WebhookConfig {
 	 * stays secret; a new URL needs the secret values entered again.
 	 */
 	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex, schema: SchemaOverview, accountability: Accountability | null = null): Promise<Record<string, unknown>> {
-		const { value: payload, errors } = this.validate(input, 'update', schema);
+		const { value: payload, errors } = this.validate(input, 'update', schema, await storedTemplate(input, keys, knex));
 		if (accountability && !accountability.admin && keys.length > 0) {
 			assertSignedIn(accountability);
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'update');
@@ -153,15 +155,26 @@ export class WebhookConfig {
 	}
 
 	/** The fields that passed (checks against stored data run on them) and the errors of the others. */
-	private validate(input: unknown, mode: 'create' | 'update', schema: SchemaOverview): { value: Record<string, unknown>; errors: FieldError[] } {
+	private validate(input: unknown, mode: 'create' | 'update', schema: SchemaOverview, stored?: ValidateOptions['stored']): { value: Record<string, unknown>; errors: FieldError[] } {
 		const { fields, sealed } = userInput(input);
 		// Our own collections are not webhook sources: their rows hold secrets and delivery logs.
 		const collections = Object.keys(schema.collections).filter((name) => !INTERNAL_COLLECTIONS.includes(name));
-		const result = validateWebhook(fields, { mode, collections });
+		const result = validateWebhook(fields, { mode, collections, ...(stored ? { stored } : {}) });
 		const value = result.value as Record<string, unknown>;
 		if (sealed !== null) value.secret = sealed;
 		return { value, errors: result.ok ? [] : [...result.errors] };
 	}
+}
+
+/**
+ * The stored body template and content type an update changing one of them is checked against
+ * (the first webhook's when several change at once: they get the same values).
+ */
+async function storedTemplate(input: unknown, keys: (string | number)[], knex: Knex): Promise<ValidateOptions['stored']> {
+	if (!input || typeof input !== 'object' || keys.length === 0) return undefined;
+	if (!('body_template' in input) && !('content_type' in input)) return undefined;
+	const row: { body_template: string | null; content_type: string | null } | undefined = await knex(OUTGOING_COLLECTION).first('body_template', 'content_type').whereIn('id', keys);
+	return row ? { body_template: row.body_template ?? null, content_type: row.content_type ?? WEBHOOK_DEFAULTS.content_type } : undefined;
 }
 
 /**

@@ -2,7 +2,7 @@
 // item event costs a map lookup however many webhooks exist.
 import type { Knex } from 'knex';
 import { OUTGOING_COLLECTION } from '../../../shared/collections';
-import type { PayloadMode, WebhookAction, WebhookHeader } from '../../../shared/webhook';
+import { DEBOUNCE_MAX_FACTOR, WEBHOOK_DEFAULTS, type PayloadMode, type WebhookAction, type WebhookHeader } from '../../../shared/webhook';
 import { toBool, toCsv, toJson, toNumber } from '../../db/rows';
 import { PolledRegistry, signatureOf } from '../../lib/polled-registry';
 import type { Logger } from '../../lib/logger';
@@ -24,6 +24,13 @@ export interface RegisteredWebhook {
 	payload: PayloadMode;
 	itemRole: string | null;
 	includePrevious: boolean;
+	/** Null: the default body. */
+	bodyTemplate: string | null;
+	contentType: string;
+	/** 0: off. */
+	debounceSeconds: number;
+	/** How long after a window's first event its delivery goes at the latest. */
+	debounceMaxSeconds: number;
 	/** Signing secrets in clear: the current one first, then a rotated one still in its overlap. */
 	secrets: string[];
 	failingSince: number | null;
@@ -122,6 +129,7 @@ export class WebhookRegistry extends PolledRegistry {
 				this.logger.warn({ webhook: row.id }, `[webhooks] the ${column} of webhook ${String(row.id)} cannot be decrypted (was SECRET changed?)`);
 			}
 		}
+		const debounceSeconds = Math.max(0, toNumber(row.debounce_seconds) ?? 0);
 		return {
 			id: Number(row.id),
 			name: String(row.name ?? ''),
@@ -138,6 +146,11 @@ export class WebhookRegistry extends PolledRegistry {
 			payload: row.payload === 'item' ? 'item' : 'event',
 			itemRole: (row.item_role as string | null) ?? null,
 			includePrevious: toBool(row.include_previous),
+			bodyTemplate: typeof row.body_template === 'string' && row.body_template !== '' ? row.body_template : null,
+			contentType: typeof row.content_type === 'string' && row.content_type !== '' ? row.content_type : WEBHOOK_DEFAULTS.content_type,
+			debounceSeconds,
+			// Never shorter than the quiet spell itself.
+			debounceMaxSeconds: Math.max(debounceSeconds, toNumber(row.debounce_max_seconds) ?? debounceSeconds * DEBOUNCE_MAX_FACTOR),
 			secrets,
 			failingSince: toNumber(row.failing_since),
 			owners: [...new Set([row.user_created, row.user_updated, row.scope_owner].filter((user): user is string => typeof user === 'string' && user !== ''))],

@@ -1,5 +1,5 @@
 // REST API for outgoing webhooks at /webhooks, compatible with the legacy Directus webhooks
-// reference ({ data } envelopes), plus deliveries, resend, test and secret rotation.
+// reference ({ data } envelopes), plus deliveries, resend, test, send now (trigger) and secret rotation.
 import type { ExtensionContext, Router } from '../../context';
 import { WebhooksService } from './webhooks-service';
 import { useRuntime } from '../../runtime';
@@ -36,6 +36,9 @@ export function registerWebhookRoutes(router: Router, context: ExtensionContext)
 	}));
 	router.post('/:id/test', route(async (req, res, service) => {
 		res.json({ data: await service.test(id(req.params.id)) });
+	}));
+	router.post('/:id/trigger', route(async (req, res, service) => {
+		res.json({ data: await service.trigger(id(req.params.id), req.body) });
 	}));
 	router.get('/:id/deliveries', route(async (req, res, service) => {
 		res.json({ data: await service.deliveries(id(req.params.id), req.sanitizedQuery ?? {}) });

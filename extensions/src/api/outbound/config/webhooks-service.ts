@@ -6,6 +6,8 @@ import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from 
 import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
 import type { Runtime } from '../../runtime';
 import { SecretAlreadySeenError, WebhookValidationError } from '../../lib/errors';
+import { MANUAL_EVENT, TEST_EVENT } from '../../../shared/webhook';
+import { manualPayload } from './manual-payload';
 import { PUBLIC_DELIVERY_FIELDS, publicDeliveryQuery } from '../log/delivery-log-query';
 import { messageId } from '../queue/message-id';
 import { generateSecret } from '../transport/signing';
@@ -167,16 +169,30 @@ export class WebhooksService {
 	/** Queues a test event (`webhook.test`) for the webhook, whatever its collections. */
 	async test(id: number): Promise<Item> {
 		const webhook = await this.assertCanManage(id);
+		return this.queue(id, TEST_EVENT, { webhook: { id, name: webhook.name } });
+	}
+
+	/**
+	 * Send now: queues a `webhook.manual` delivery at once (debounce does not apply), with `body` as
+	 * its payload. Signed, retried and logged like any delivery; the template applies.
+	 */
+	async trigger(id: number, body: unknown): Promise<Item> {
+		const payload = manualPayload(body);
+		const webhook = await this.assertCanManage(id);
+		return this.queue(id, MANUAL_EVENT, { webhook: { id, name: webhook.name }, payload });
+	}
+
+	private async queue(id: number, event: string, data: Record<string, unknown>): Promise<Item> {
 		const message = messageId();
 		const { store, dispatcher } = this.options.runtime;
 		await store.insert([
 			{
 				webhook: id,
 				message_id: message,
-				event: 'webhook.test',
+				event,
 				collection: null,
 				item_key: null,
-				event_data: { event: 'webhook.test', webhook: { id, name: webhook.name }, accountability: this.who(), timestamp: new Date().toISOString() },
+				event_data: { event, ...data, accountability: this.who(), timestamp: new Date().toISOString() },
 			},
 		]);
 		dispatcher.wake();

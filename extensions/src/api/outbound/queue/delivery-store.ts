@@ -17,6 +17,8 @@ export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at'> {
 	id: number;
 	attempts: number;
 	lease_until: number;
+	/** When the event was written (epoch ms). */
+	created_at?: number;
 }
 
 export type AttemptRecord = Omit<Attempt, 'id'>;
@@ -30,7 +32,7 @@ export interface Outcome {
 	error: string | null;
 }
 
-const CLAIM_COLUMNS = ['id', 'webhook', 'message_id', 'event', 'collection', 'item_key', 'event_data', 'attempts'];
+const CLAIM_COLUMNS = ['id', 'webhook', 'message_id', 'event', 'collection', 'item_key', 'event_data', 'attempts', 'created_at'];
 
 // Rows per multi-row INSERT: well under every driver's bound-parameter limit.
 const INSERT_CHUNK = 200;
@@ -127,6 +129,7 @@ export class DeliveryStore {
 			event_data: toJson<Record<string, unknown>>(row.event_data, {}),
 			attempts: toNumber(row.attempts) ?? 0,
 			lease_until: leaseUntil,
+			created_at: toNumber(row.created_at) ?? undefined,
 		}));
 	}
 

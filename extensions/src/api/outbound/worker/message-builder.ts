@@ -1,5 +1,6 @@
 // Builds the HTTP request of a delivery: the body (legacy event shape, or the item read at
-// delivery time with a chosen role's permissions) and the headers, signed per Standard Webhooks.
+// delivery time with a chosen role's permissions, or the webhook's template filled from either)
+// and the headers, signed per Standard Webhooks.
 // A webhook created or last changed by a non-admin sends only what they may read (owner-scope),
 // and of what was read before a write (previous values, a deleted row) only what they could read
 // then (prior-access).
@@ -13,6 +14,7 @@ import { MASK } from '../../../shared/webhook';
 import { SkipDelivery } from './delivery-skip';
 import { pick, roleAccountability, withItemRole, type OwnerScope } from './owner-scope';
 import { READERS_BEFORE, readableBefore } from '../capture/prior-access';
+import { renderBody, renderPart, templateContext, usesPlaceholders } from './request-template';
 
 export const USER_AGENT = 'directus-extension-webhooks';
 
@@ -40,30 +42,35 @@ export class MessageBuilder {
 		// Admin-owned webhooks (no owner recorded, or admins) take the path below unchanged.
 		const readers = webhook.owners.length > 0 ? await this.scope.readersFor(webhook.owners) : [];
 		const sendsBody = webhook.data && webhook.method !== 'GET';
-		let body: string | null = null;
+		const placeholders = usesPlaceholders(webhook);
+		let content: Record<string, unknown> | null = null;
 		if (readers.length > 0) {
 			// Checked even without a body: the event itself must be one the owners may see. Who wrote
 			// (user and role ids) is left out: the owners may not read those users or roles.
 			const { accountability: _writer, ...payload } = await this.ownersPayload(webhook, delivery, readers);
-			if (sendsBody) body = JSON.stringify(payload);
-		} else if (sendsBody) {
-			body = JSON.stringify(await this.payload(webhook, delivery));
+			content = payload;
+		} else if (sendsBody || placeholders) {
+			content = await this.payload(webhook, delivery);
 		}
+		const context = content !== null && (placeholders || (sendsBody && webhook.bodyTemplate !== null)) ? templateContext(webhook, delivery, content, now) : null;
+		const body = sendsBody && content !== null ? renderBody(webhook, content, context) : null;
 		const headers: Record<string, string> = { 'user-agent': USER_AGENT };
 		const loggedHeaders: Record<string, string> = { 'user-agent': USER_AGENT };
 		if (body !== null) {
-			headers['content-type'] = loggedHeaders['content-type'] = 'application/json';
+			headers['content-type'] = loggedHeaders['content-type'] = webhook.contentType;
 			// A known length rather than chunked encoding, which some receivers and proxies refuse.
 			headers['content-length'] = loggedHeaders['content-length'] = String(Buffer.byteLength(body));
 		}
 		for (const header of webhook.headers) {
-			headers[header.header.toLowerCase()] = header.value;
-			loggedHeaders[header.header.toLowerCase()] = header.secret ? MASK : header.value;
+			const value = renderPart(header.value, context, 'header');
+			headers[header.header.toLowerCase()] = value;
+			loggedHeaders[header.header.toLowerCase()] = header.secret ? MASK : value;
 		}
+		// Signed over the exact bytes sent, template or not.
 		const signed = webhookHeaders({ id: delivery.message_id, timestamp: Math.floor(now / 1000), body: body ?? '', secrets: webhook.secrets });
 		Object.assign(headers, signed);
 		Object.assign(loggedHeaders, signed);
-		return { url: webhook.url, method: webhook.method, headers, body, loggedHeaders };
+		return { url: renderPart(webhook.url, context, 'url'), method: webhook.method, headers, body, loggedHeaders };
 	}
 
 	private async payload(webhook: RegisteredWebhook, delivery: ClaimedDelivery): Promise<Record<string, unknown>> {
@@ -118,7 +125,8 @@ export class MessageBuilder {
 	/** The legacy Directus webhook body, narrowed to the chosen fields. */
 	private eventBody(webhook: RegisteredWebhook, data: Record<string, unknown>): Record<string, unknown> {
 		const body = eventFields(data);
-		if (webhook.fields.length > 0 && body.payload && typeof body.payload === 'object' && !Array.isArray(body.payload)) {
+		// Only an item's payload: a manual send's is the sender's own.
+		if (webhook.fields.length > 0 && typeof data.collection === 'string' && body.payload && typeof body.payload === 'object' && !Array.isArray(body.payload)) {
 			const payload = body.payload as Record<string, unknown>;
 			body.payload = Object.fromEntries(Object.entries(payload).filter(([key]) => webhook.fields.includes(key)));
 		}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTemplate } from '../../extensions/src/api/inbound/http/response-template';
+import { fillPlaceholders, renderTemplate, templateModeFor, templateProblem } from '../../extensions/src/shared/template';
 import { seededRandom } from '../support/seeded-random';
 
 const context = {
@@ -135,5 +135,103 @@ describe('renderTemplate: cost', () => {
 		const plain = (template: string) => 'x'.repeat(template.length);
 		expect(costRatio(() => renderTemplate(unclosed, context, 'json'), () => renderTemplate(plain(unclosed), context, 'json'))).toBeLessThan(LINEAR);
 		expect(costRatio(() => renderTemplate(spaced, context, 'text'), () => renderTemplate(plain(spaced), context, 'text'))).toBeLessThan(LINEAR);
+	});
+});
+
+describe('renderTemplate: form, url and header values', () => {
+	const values = { title: 'Tom & Jerry = "friends"?\nyes/no ü', id: 42 };
+
+	it('form-encodes values so & and = in a value cannot add or change a field', () => {
+		const body = renderTemplate('title={{ title }}&id={{ id }}', values, 'form');
+		expect(Object.fromEntries(new URLSearchParams(body))).toEqual({ title: values.title, id: '42' });
+	});
+
+	it('percent-encodes url values so a value cannot add a path segment, a query or a fragment', () => {
+		const url = renderTemplate('https://example.com/items/{{ title }}?id={{ id }}', values, 'url');
+		const parsed = new URL(url);
+		expect(parsed.host).toBe('example.com');
+		expect(parsed.pathname.split('/')).toHaveLength(3);
+		expect(decodeURIComponent(parsed.pathname.split('/')[2]!)).toBe(values.title);
+		expect(parsed.searchParams.get('id')).toBe('42');
+		expect(parsed.hash).toBe('');
+	});
+
+	it('percent-encodes what a header value cannot hold: line breaks never reach the header', () => {
+		const value = renderTemplate('Bearer {{ title }}', values, 'header');
+		expect(value).not.toMatch(/[\r\n]/);
+		expect(value).toMatch(/^[\t\x20-\x7e]*$/);
+		expect(value).toContain('%0A');
+		expect(decodeURIComponent(value.replace(/^Bearer /, ''))).toBe(values.title);
+	});
+
+	it('encodes characters outside the BMP and lone surrogates without throwing', () => {
+		const odd = { emoji: 'a😀b', lone: 'x\uD800y\uDC00z' };
+		for (const mode of ['form', 'url', 'header'] as const) {
+			expect(decodeURIComponent(renderTemplate('{{ emoji }}', odd, mode))).toBe('a😀b');
+			expect(decodeURIComponent(renderTemplate('{{ lone }}', odd, mode))).toBe('x\uFFFDy\uFFFDz');
+		}
+	});
+
+	it('renders missing values as empty outside JSON', () => {
+		for (const mode of ['form', 'url', 'header', 'text'] as const) expect(renderTemplate('a={{ nothing.here }}', values, mode)).toBe('a=');
+	});
+});
+
+describe('templateModeFor', () => {
+	it('reads JSON (with +json and parameters), form, and everything else as text', () => {
+		expect(templateModeFor('application/json')).toBe('json');
+		expect(templateModeFor('application/json; charset=utf-8')).toBe('json');
+		expect(templateModeFor('application/vnd.api+json')).toBe('json');
+		expect(templateModeFor('text/json')).toBe('json');
+		expect(templateModeFor('application/x-www-form-urlencoded')).toBe('form');
+		expect(templateModeFor('text/plain')).toBe('text');
+		expect(templateModeFor('application/jsonl')).toBe('text');
+		expect(templateModeFor('application/xml')).toBe('text');
+	});
+});
+
+describe('templateProblem', () => {
+	it('accepts templates whose every placeholder is a path, and JSON templates that stay JSON whatever the values', () => {
+		expect(templateProblem('{"text": "New: {{ payload.title }}", "id": {{ key }}, "all": {{ payload }}}', 'json')).toBeNull();
+		expect(templateProblem('[{{ a }}, {{ b }}]', 'json')).toBeNull();
+		expect(templateProblem('title={{ payload.title }}', 'form')).toBeNull();
+		expect(templateProblem('no placeholders at all', 'text')).toBeNull();
+	});
+
+	it('names the line and column of an unclosed placeholder or one that is not a path', () => {
+		expect(templateProblem('ok\n  {{ payload.title ', 'text')).toBe('has "{{" without a closing "}}" at line 2, column 3');
+		expect(templateProblem('{{ a }} {{ payload.title + 1 }}', 'text')).toMatch(/^has a placeholder that is not a path .* at line 1, column 9/);
+	});
+
+	it('refuses JSON templates that are not JSON, with the position in the template', () => {
+		expect(templateProblem('{"text": "a" "b"}', 'json')).toMatch(/^is not valid JSON at line 1, column 14/);
+		expect(templateProblem('{"text": {{ payload.title }}', 'json')).toMatch(/^is not valid JSON at/);
+	});
+
+	it('refuses JSON templates that only look valid with values of one shape', () => {
+		// `1{{ x }}` renders `1null` or `15`; two values side by side are never one JSON value.
+		expect(templateProblem('{"n": 1{{ x }}}', 'json')).not.toBeNull();
+		expect(templateProblem('{"n": {{ x }}{{ y }}}', 'json')).not.toBeNull();
+		expect(templateProblem('{ {{ key }}: 1 }', 'json')).not.toBeNull();
+		expect(templateProblem('{"n": -{{ x }}}', 'json')).not.toBeNull();
+	});
+
+	it('renders valid JSON from every template it accepts, whatever the values', () => {
+		const random = seededRandom(7);
+		const samples = [null, 0, -1.5, 'quote " backslash \\ newline \n ü 😀', ['a', { b: 1 }], { nested: { x: '"' } }, true, undefined];
+		const templates = ['{"text": "{{ v }} and {{ w }}", "raw": {{ v }}}', '[{{ v }}, "{{ w }}", {"k": {{ w }}}]', '{{ v }}', '"{{ v }}"'];
+		for (const template of templates) {
+			expect(templateProblem(template, 'json')).toBeNull();
+			for (let run = 0; run < 50; run++) {
+				const context = { v: samples[Math.floor(random() * samples.length)], w: samples[Math.floor(random() * samples.length)] };
+				expect(() => JSON.parse(renderTemplate(template, context, 'json'))).not.toThrow();
+			}
+		}
+	});
+});
+
+describe('fillPlaceholders', () => {
+	it('replaces every placeholder and keeps the rest', () => {
+		expect(fillPlaceholders('https://x.test/{{ a }}/{{b}}?q={{ c.d }}&e={{ not a path }}', '0')).toBe('https://x.test/0/0?q=0&e={{ not a path }}');
 	});
 });
