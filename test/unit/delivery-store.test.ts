@@ -134,3 +134,65 @@ describe('DeliveryStore', () => {
 		expect(await db('webhooks_attempts').count({ n: '*' })).toEqual([{ n: 0 }]);
 	});
 });
+
+describe('DeliveryStore: debounce windows', () => {
+	const windowEvent = (webhook: number, keys: number[], debounceMs = 2000, maxMs = 20_000) => ({
+		webhook,
+		debounceMs,
+		maxMs,
+		entry: { event: 'a.items.create', collection: 'a', action: 'create' as const, keys },
+	});
+	const windows = (webhook: number) => db('webhooks_deliveries').where({ webhook }).orderBy('id');
+
+	it('adds a burst to one pending row whose due time moves on with each event, capped after the first', async () => {
+		const start = 1_000_000;
+		await store.addToWindows([windowEvent(1, [1, 2])], start);
+		await store.addToWindows([windowEvent(1, [3]), windowEvent(2, [9])], start + 1000);
+		await store.addToWindows([windowEvent(1, [4, 5, 6])], start + 19_000);
+		const rows = await windows(1);
+		expect(rows).toHaveLength(1);
+		expect(rows[0]).toMatchObject({ status: 'pending', event: 'webhook.batch', debounce_key: 'window:1', created_at: start });
+		// A quiet spell of 2 s after the last event, but never past 20 s after the first.
+		expect(Number(rows[0].next_attempt_at)).toBe(start + 20_000);
+		// Like events join the entry before them: one entry per run of the same event.
+		expect(JSON.parse(rows[0].event_data)).toMatchObject({ count: 6, events: [{ event: 'a.items.create', keys: [1, 2, 3, 4, 5, 6] }] });
+		expect(await windows(2)).toHaveLength(1);
+		// Not due before its quiet spell.
+		expect(await store.claim('a', 10, start + 60_000, [], start + 1500)).toEqual([]);
+	});
+
+	it('closes a window when it is claimed: later events open the next one', async () => {
+		const start = 2_000_000;
+		await store.addToWindows([windowEvent(1, [1])], start);
+		const [claimed] = await store.claim('a', 10, start + 60_000, [], start + 2000);
+		expect(claimed).toMatchObject({ event: 'webhook.batch', event_data: { count: 1 } });
+		await store.addToWindows([windowEvent(1, [2])], start + 2500);
+		const rows = await windows(1);
+		expect(rows.map((row: { status: string; debounce_key: string | null }) => [row.status, row.debounce_key])).toEqual([['sending', null], ['pending', 'window:1']]);
+		expect(JSON.parse(rows[1].event_data)).toMatchObject({ count: 1, events: [{ keys: [2] }] });
+	});
+
+	it('opens a new window after the open one was skipped with its webhook', async () => {
+		await store.addToWindows([windowEvent(1, [1])], 3_000_000);
+		await store.skipPending(1, 'the webhook is inactive');
+		await store.addToWindows([windowEvent(1, [2])], 3_000_100);
+		const rows = await windows(1);
+		expect(rows.map((row: { status: string }) => row.status)).toEqual(['skipped', 'pending']);
+	});
+
+	it('lists at most 1,000 entries and 10,000 keys, counting every change and saying it truncated', async () => {
+		const alternating = (n: number) => ({ ...windowEvent(1, [n]), entry: { ...windowEvent(1, [n]).entry, event: n % 2 ? 'a.items.update' : 'a.items.create', action: n % 2 ? 'update' as const : 'create' as const } });
+		await store.addToWindows(Array.from({ length: 1200 }, (_, n) => alternating(n)), 4_000_000);
+		let [row] = await windows(1);
+		expect(JSON.parse(row.event_data)).toMatchObject({ count: 1200, truncated: true });
+		expect(JSON.parse(row.event_data).events).toHaveLength(1000);
+
+		await store.addToWindows([windowEvent(2, Array.from({ length: 9000 }, (_, n) => n))], 4_000_000);
+		await store.addToWindows([windowEvent(2, Array.from({ length: 1500 }, (_, n) => n))], 4_000_100);
+		[row] = await windows(2);
+		const data = JSON.parse(row.event_data);
+		expect(data.count).toBe(10_500);
+		expect(data.events.flatMap((entry: { keys: number[] }) => entry.keys)).toHaveLength(10_000);
+		expect(data.truncated).toBe(true);
+	});
+});

@@ -14,14 +14,26 @@ export function isLockConflict(error: unknown): boolean {
 }
 
 /** Runs `work` again (up to `attempts` times in all, after a short random pause) while it hits a lock conflict. */
-export async function retryOnLockConflict<T>(work: () => Promise<T>, attempts = 5, pauseMs = 10): Promise<T> {
+export async function retryOnLockConflict<T>(work: () => Promise<T>, attempts = 5, pauseMs = 10, alsoRetry: (error: unknown) => boolean = () => false): Promise<T> {
 	for (let attempt = 1; ; attempt++) {
 		try {
 			return await work();
 		} catch (error) {
-			if (attempt >= attempts || !isLockConflict(error)) throw error;
+			if (attempt >= attempts || !(isLockConflict(error) || alsoRetry(error))) throw error;
 			// Random, growing pauses so the two parties of a deadlock do not collide again.
 			await new Promise((wait) => setTimeout(wait, pauseMs * attempt * (0.5 + Math.random())));
 		}
 	}
+}
+
+// unique_violation (PostgreSQL), ER_DUP_ENTRY (MySQL/MariaDB), SQLITE_CONSTRAINT_UNIQUE.
+const UNIQUE_CODES = new Set(['23505', 'ER_DUP_ENTRY', 'SQLITE_CONSTRAINT_UNIQUE']);
+
+/** An insert that lost a race for a unique key: run again, it will find the winner's row. */
+export function isUniqueViolation(error: unknown): boolean {
+	if (!error || typeof error !== 'object') return false;
+	const { errno, code, message } = error as { errno?: unknown; code?: unknown; message?: unknown };
+	if (typeof code === 'string' && UNIQUE_CODES.has(code)) return true;
+	if (errno === 1062) return true;
+	return code === 'SQLITE_CONSTRAINT' && typeof message === 'string' && message.includes('UNIQUE');
 }

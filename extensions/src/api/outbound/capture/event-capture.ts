@@ -1,8 +1,9 @@
 // Listens to item events and hands matching webhooks' deliveries to the outbox: one delivery
-// per webhook and item, so batch writes fire once per item.
+// per webhook and item, so batch writes fire once per item; a debounced webhook's events go to
+// its open window instead (one delivery per burst).
 import type { WebhookAction } from '../../../shared/webhook';
-import type { NewDelivery } from '../queue/delivery-store';
-import type { Outbox } from '../queue/outbox';
+import type { OutboxEntry, Outbox } from '../queue/outbox';
+import type { WindowEntry, WindowEvent } from '../queue/debounce-window';
 import type { PreviousValues } from './previous-values';
 import { READERS_BEFORE, type PriorAccess } from './prior-access';
 import { messageId } from '../queue/message-id';
@@ -35,8 +36,11 @@ export class EventCapture {
 		const previous = this.previous.take(event.collection, event.keys);
 		const readersBefore = this.access.take(event.collection, event.keys);
 		const accountability = event.accountability ? { user: event.accountability.user ?? null, role: event.accountability.role ?? null } : null;
-		const rows: NewDelivery[] = [];
-		for (const key of event.keys) {
+		const rows: OutboxEntry[] = [];
+		const debounced = webhooks.filter((webhook) => webhook.debounceSeconds > 0);
+		for (const webhook of debounced) rows.push(windowEvent(webhook, event, readersBefore));
+		const single = debounced.length === 0 ? webhooks : webhooks.filter((webhook) => webhook.debounceSeconds === 0);
+		for (const key of single.length === 0 ? [] : event.keys) {
 			const base = {
 				event: `${event.collection}.items.${event.action}`,
 				accountability,
@@ -48,7 +52,7 @@ export class EventCapture {
 			};
 			const before = previous.get(String(key));
 			const readers = readersBefore.get(String(key));
-			for (const webhook of webhooks) {
+			for (const webhook of single) {
 				let data: Record<string, unknown> = webhook.includePrevious && before ? { ...base, previous: before } : base;
 				const checked = readers?.get(webhook.id);
 				if (checked) data = { ...data, [READERS_BEFORE]: checked };
@@ -64,6 +68,14 @@ export class EventCapture {
 		}
 		this.outbox.add(rows);
 	}
+}
+
+/** A debounced webhook gets the event for its window (debounce-window), not a delivery per item. */
+function windowEvent(webhook: RegisteredWebhook, event: ItemEvent, readersBefore: Map<string, Map<number, string[]>>): WindowEvent {
+	const entry: WindowEntry = { event: `${event.collection}.items.${event.action}`, collection: event.collection, action: event.action, keys: event.keys };
+	const checked = event.keys.map((key) => [String(key), readersBefore.get(String(key))?.get(webhook.id)] as const).filter((pair): pair is readonly [string, string[]] => pair[1] !== undefined);
+	if (checked.length > 0) entry[READERS_BEFORE] = Object.fromEntries(checked);
+	return { webhook: webhook.id, debounceMs: webhook.debounceSeconds * 1000, maxMs: webhook.debounceMaxSeconds * 1000, entry };
 }
 
 /** "Only when these fields change": an update fires when its payload touches a watched field. */

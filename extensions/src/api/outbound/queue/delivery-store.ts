@@ -5,9 +5,12 @@ import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../../shared/collections';
 import type { Attempt, Delivery, DeliveryStatus } from '../../../shared/delivery';
 import { databaseClient, type DatabaseClient } from '../../db/database-client';
-import { retryOnLockConflict } from '../../db/lock-conflicts';
+import { isUniqueViolation, retryOnLockConflict } from '../../db/lock-conflicts';
 import { insertRows } from '../../db/multi-row-insert';
 import { toJson, toNumber } from '../../db/rows';
+import { BATCH_EVENT } from '../../../shared/webhook';
+import { addToWindow, windowData, windowDueAt, windowKey, type WindowEvent } from './debounce-window';
+import { messageId } from './message-id';
 
 export type NewDelivery = Pick<Delivery, 'webhook' | 'message_id' | 'event' | 'collection' | 'item_key' | 'event_data'> & {
 	next_attempt_at?: number;
@@ -78,6 +81,58 @@ export class DeliveryStore {
 	}
 
 	/**
+	 * Adds debounced webhooks' events to their open windows: one pending row per webhook, found by
+	 * its unique debounce_key, whose due time moves on with each event. Locked while it changes, so a
+	 * claim skips it meanwhile; an instance that loses the race to open a window (unique key) runs
+	 * again and adds to the winner's. A claim clears the key: later events open the next window.
+	 */
+	async addToWindows(events: WindowEvent[], now = Date.now()): Promise<void> {
+		if (events.length === 0) return;
+		const byWebhook = new Map<number, WindowEvent[]>();
+		for (const event of events) byWebhook.set(event.webhook, [...(byWebhook.get(event.webhook) ?? []), event]);
+		// Rows locked in webhook order, as every instance takes them.
+		const groups = [...byWebhook.entries()].sort(([a], [b]) => a - b);
+		await retryOnLockConflict(
+			() => this.knex.transaction(async (trx) => {
+				for (const [webhook, group] of groups) await this.addToWindow(trx, webhook, group, now);
+			}, this.transactionConfig),
+			8,
+			10,
+			isUniqueViolation,
+		);
+	}
+
+	private async addToWindow(trx: Knex.Transaction, webhook: number, events: WindowEvent[], now: number): Promise<void> {
+		const key = windowKey(webhook);
+		const { debounceMs, maxMs } = events.at(-1)!;
+		const entries = events.map((event) => event.entry);
+		const find = trx(DELIVERIES_COLLECTION).select('id', 'status', 'event_data', 'created_at').where({ debounce_key: key });
+		if (this.dialect !== 'sqlite') find.forUpdate();
+		const [open] = (await find) as Record<string, unknown>[];
+		if (open && open.status === 'pending') {
+			const data = addToWindow(windowData(toJson(open.event_data, null)), entries);
+			const due = windowDueAt(toNumber(open.created_at) ?? now, now, debounceMs, maxMs);
+			await trx(DELIVERIES_COLLECTION).where({ id: open.id }).update({ event_data: JSON.stringify(data), next_attempt_at: due });
+			return;
+		}
+		// A window that ended some other way (skipped with its webhook) keeps no claim on the key.
+		if (open) await trx(DELIVERIES_COLLECTION).where({ id: open.id }).update({ debounce_key: null });
+		await trx(DELIVERIES_COLLECTION).insert({
+			webhook,
+			message_id: messageId(now),
+			event: BATCH_EVENT,
+			collection: null,
+			item_key: null,
+			event_data: JSON.stringify(addToWindow(null, entries)),
+			status: 'pending',
+			attempts: 0,
+			next_attempt_at: windowDueAt(now, now, debounceMs, maxMs),
+			created_at: now,
+			debounce_key: key,
+		});
+	}
+
+	/**
 	 * Takes up to `limit` due deliveries (pending and due, or sending with an expired lease from
 	 * a crashed instance) and leases them to `owner` until `leaseUntil`.
 	 *
@@ -90,7 +145,8 @@ export class DeliveryStore {
 	 */
 	async claim(owner: string, limit: number, leaseUntil: number, excludeWebhooks: number[] = [], now = Date.now()): Promise<ClaimedDelivery[]> {
 		if (limit <= 0) return [];
-		const lease = { status: 'sending', lease_owner: owner, lease_until: leaseUntil, next_attempt_at: leaseUntil };
+		// A claimed window is closed: later events open a new one.
+		const lease = { status: 'sending', lease_owner: owner, lease_until: leaseUntil, next_attempt_at: leaseUntil, debounce_key: null };
 		const due = (query: Knex.QueryBuilder) => {
 			query
 				.where('next_attempt_at', '<=', now)
@@ -210,7 +266,7 @@ export class DeliveryStore {
 	async skipPending(webhook: number, reason: string, now = Date.now()): Promise<void> {
 		await this.knex(DELIVERIES_COLLECTION)
 			.where({ webhook, status: 'pending' })
-			.update({ status: 'skipped', last_error: reason, finished_at: now, next_attempt_at: null });
+			.update({ status: 'skipped', last_error: reason, finished_at: now, next_attempt_at: null, debounce_key: null });
 	}
 
 	/** Retention: drops finished deliveries (and their attempts) older than `before`. */

@@ -4,6 +4,7 @@
 // who sends: after each insert it only signals that new work is there.
 import { BatchWriter } from './batch-writer';
 import type { DeliveryStore, NewDelivery } from './delivery-store';
+import { isWindowEvent, type WindowEvent } from './debounce-window';
 import type { Logger } from '../../lib/logger';
 
 const FLUSH_DELAY_MS = 5;
@@ -13,16 +14,22 @@ const MAX_BUFFER = 1000;
 // because its webhooks cannot be recorded). Only a process exit in that state loses them.
 const RETRY_DELAYS_MS = [200, 500, 1000, 2000, 5000, 10_000];
 
+/** A delivery of its own, or an event for a debounced webhook's window. */
+export type OutboxEntry = NewDelivery | WindowEvent;
+
 export class Outbox {
-	private readonly writer: BatchWriter<NewDelivery>;
+	private readonly writer: BatchWriter<OutboxEntry>;
 
 	/** `onNewWork` runs after each batch of rows is in the database (the local dispatcher's wake-up). */
 	constructor(store: DeliveryStore, logger: Pick<Logger, 'error'>, onNewWork: () => void) {
 		this.writer = new BatchWriter({
 			maxBatch: MAX_BUFFER,
 			delayMs: FLUSH_DELAY_MS,
-			write: async (rows) => {
-				await store.insert(rows);
+			write: async (entries) => {
+				const windows = entries.filter(isWindowEvent);
+				await store.insert(windows.length === 0 ? (entries as NewDelivery[]) : entries.filter((entry): entry is NewDelivery => !isWindowEvent(entry)));
+				// A window is due later: nothing to wake the dispatcher for.
+				await store.addToWindows(windows);
 				onNewWork();
 			},
 			retryDelaysMs: RETRY_DELAYS_MS,
@@ -36,8 +43,8 @@ export class Outbox {
 		});
 	}
 
-	add(rows: NewDelivery[]): void {
-		this.writer.add(...rows);
+	add(entries: OutboxEntry[]): void {
+		this.writer.add(...entries);
 	}
 
 	/** Resolves when everything added so far is in the database. */

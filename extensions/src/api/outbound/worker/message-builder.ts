@@ -10,7 +10,9 @@ import type { ClaimedDelivery } from '../queue/delivery-store';
 import { redactItem } from '../capture/redact';
 import { webhookHeaders } from '../transport/signing';
 import type { RegisteredWebhook } from '../config/webhook-registry';
-import { MASK } from '../../../shared/webhook';
+import { BATCH_EVENT, MASK } from '../../../shared/webhook';
+import { windowData } from '../queue/debounce-window';
+import { WindowBody } from './window-body';
 import { SkipDelivery } from './delivery-skip';
 import { pick, roleAccountability, withItemRole, type OwnerScope } from './owner-scope';
 import { READERS_BEFORE, readableBefore } from '../capture/prior-access';
@@ -32,10 +34,12 @@ export { SkipDelivery };
 export class MessageBuilder {
 	private readonly context: Pick<ExtensionContext, 'services' | 'database' | 'getSchema'>;
 	private readonly scope: OwnerScope;
+	private readonly windows: WindowBody;
 
 	constructor(context: Pick<ExtensionContext, 'services' | 'database' | 'getSchema'>, scope: OwnerScope) {
 		this.context = context;
 		this.scope = scope;
+		this.windows = new WindowBody(context, scope);
 	}
 
 	async build(webhook: RegisteredWebhook, delivery: ClaimedDelivery, now = Date.now()): Promise<OutgoingRequest> {
@@ -44,7 +48,10 @@ export class MessageBuilder {
 		const sendsBody = webhook.data && webhook.method !== 'GET';
 		const placeholders = usesPlaceholders(webhook);
 		let content: Record<string, unknown> | null = null;
-		if (readers.length > 0) {
+		const window = delivery.event === BATCH_EVENT ? windowData(delivery.event_data) : null;
+		if (window) {
+			content = await this.windows.build(webhook, window, readers);
+		} else if (readers.length > 0) {
 			// Checked even without a body: the event itself must be one the owners may see. Who wrote
 			// (user and role ids) is left out: the owners may not read those users or roles.
 			const { accountability: _writer, ...payload } = await this.ownersPayload(webhook, delivery, readers);

@@ -72,12 +72,17 @@ export class OwnerScope {
 		return pick(item ?? {}, readable ?? new Set());
 	}
 
-	/** Which of `keys` the reader may read, row rules included; read with `knex` (before a write: its own). */
-	async readableKeys(reader: Accountability, collection: string, keys: (string | number)[], schema: SchemaOverview, knex: Knex): Promise<Set<string>> {
+	/**
+	 * Which of `keys` the reader may read (and match `filter`, when given), row rules included; read
+	 * with `knex` (before a write: its own). A filter the reader may not use matches nothing.
+	 */
+	async readableKeys(reader: Accountability, collection: string, keys: (string | number)[], schema: SchemaOverview, knex?: Knex, filter: Record<string, unknown> | null = null): Promise<Set<string>> {
 		const primary = schema.collections[collection]?.primary;
 		if (!primary) return new Set();
+		const byKeys = { [primary]: { _in: keys } };
 		try {
-			const rows = await this.items(collection, schema, reader, knex).readByQuery({ filter: { [primary]: { _in: keys } }, fields: [primary], limit: -1 }, { emitEvents: false });
+			const query = { filter: filter ? { _and: [byKeys, filter] } : byKeys, fields: [primary], limit: -1 };
+			const rows = await this.items(collection, schema, reader, knex).readByQuery(query as never, { emitEvents: false });
 			return new Set(rows.map((row) => String(row[primary])));
 		} catch {
 			return new Set();

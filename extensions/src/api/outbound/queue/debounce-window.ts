@@ -1,0 +1,85 @@
+// A debounced webhook's open window: the one outbox row its matching events are added to until no
+// new event has come for `debounce_seconds` (or `debounce_max_seconds` after the first), then sent
+// as one delivery. This file is the window's data: what an event adds and when the row is due.
+import { BATCH_EVENT, type WebhookAction } from '../../../shared/webhook';
+import { READERS_BEFORE } from '../capture/prior-access';
+
+/** Entries listed in a window; more are counted but not listed (`truncated`). */
+export const MAX_WINDOW_ENTRIES = 1000;
+/** Keys listed in a window, all entries together; more are counted but not listed (`truncated`). */
+export const MAX_WINDOW_KEYS = 10_000;
+
+/** One item event for a debounced webhook, as the capture hands it to the outbox. */
+export interface WindowEvent {
+	webhook: number;
+	debounceMs: number;
+	maxMs: number;
+	entry: WindowEntry;
+}
+
+export interface WindowEntry {
+	event: string;
+	collection: string;
+	action: WebhookAction;
+	keys: (string | number)[];
+	/** For a webhook with non-admin owners: per key, who could read it before the write (prior-access). */
+	[READERS_BEFORE]?: Record<string, string[]>;
+}
+
+/** A window's event_data. */
+export interface WindowData {
+	event: typeof BATCH_EVENT;
+	/** Item changes in the window, listed or not. */
+	count: number;
+	events: WindowEntry[];
+	truncated?: true;
+}
+
+export function isWindowEvent(row: object): row is WindowEvent {
+	return 'entry' in row;
+}
+
+/**
+ * Adds events to a window's data (a new window when `data` is null). An event like the last one
+ * listed (a batch write emits one per item) adds its keys to that entry: `[{ event, keys: [1…500] }]`.
+ */
+export function addToWindow(data: WindowData | null, entries: WindowEntry[]): WindowData {
+	const window: WindowData = data ? { ...data, events: [...data.events] } : { event: BATCH_EVENT, count: 0, events: [] };
+	let listed = window.events.reduce((sum, entry) => sum + entry.keys.length, 0);
+	for (const entry of entries) {
+		window.count += entry.keys.length;
+		const room = MAX_WINDOW_KEYS - listed;
+		const keys = entry.keys.length > room ? entry.keys.slice(0, room) : entry.keys;
+		const last = window.events.at(-1);
+		const joins = last !== undefined && last.event === entry.event && last.collection === entry.collection;
+		if (keys.length < entry.keys.length || (!joins && window.events.length >= MAX_WINDOW_ENTRIES)) window.truncated = true;
+		if (keys.length === 0 || (!joins && window.events.length >= MAX_WINDOW_ENTRIES)) continue;
+		listed += keys.length;
+		window.events[window.events.length - (joins ? 1 : 0)] = joins ? joined(last, { ...entry, keys }) : { ...entry, keys };
+	}
+	return window;
+}
+
+function joined(entry: WindowEntry, next: WindowEntry): WindowEntry {
+	const merged: WindowEntry = { ...entry, keys: [...entry.keys, ...next.keys] };
+	if (entry[READERS_BEFORE] || next[READERS_BEFORE]) merged[READERS_BEFORE] = { ...entry[READERS_BEFORE], ...next[READERS_BEFORE] };
+	return merged;
+}
+
+/** When the window is sent: a quiet spell after the last event, never later than the cap after the first. */
+export function windowDueAt(openedAt: number, now: number, debounceMs: number, maxMs: number): number {
+	return Math.min(now + debounceMs, openedAt + Math.max(maxMs, debounceMs));
+}
+
+/** The unique key of a webhook's open window (one at a time). */
+export function windowKey(webhook: number): string {
+	return `window:${webhook}`;
+}
+
+/** Reads stored window data, or null when it is not a window's. */
+export function windowData(value: unknown): WindowData | null {
+	if (!value || typeof value !== 'object') return null;
+	const data = value as Partial<WindowData>;
+	if (data.event !== BATCH_EVENT || !Array.isArray(data.events) || typeof data.count !== 'number') return null;
+	return data as WindowData;
+}

@@ -1,0 +1,78 @@
+// The body of a debounced delivery: `{ event: "webhook.batch", count, events: [{ event, collection,
+// keys }] }`. Without a filter or a non-admin owner it is the window as recorded. Otherwise each
+// key is checked when sent, as single deliveries are: created and updated items must match the
+// filter and be readable by every owner now; deleted ones must have been readable by them before
+// the delete (prior-access). What fails is left out, from the list and from the count.
+import type { ExtensionContext } from '../../context';
+import { SYSTEM_ACCOUNTABILITY, type Accountability } from '../../context';
+import type { RegisteredWebhook } from '../config/webhook-registry';
+import { READERS_BEFORE, readableBefore } from '../capture/prior-access';
+import type { WindowData, WindowEntry } from '../queue/debounce-window';
+import { SkipDelivery } from './delivery-skip';
+import { roleAccountability, withItemRole, type OwnerScope } from './owner-scope';
+
+// Keys per read: well under every driver's bound-parameter limit.
+const READ_CHUNK = 500;
+
+export class WindowBody {
+	private readonly context: Pick<ExtensionContext, 'getSchema'>;
+	private readonly scope: OwnerScope;
+
+	constructor(context: Pick<ExtensionContext, 'getSchema'>, scope: OwnerScope) {
+		this.context = context;
+		this.scope = scope;
+	}
+
+	/** `owners`: the webhook's non-admin owners (none: an admin's webhook). */
+	async build(webhook: RegisteredWebhook, window: WindowData, owners: Accountability[]): Promise<Record<string, unknown>> {
+		if (owners.length === 0 && webhook.filter === null) return body(window.events, window.count, window.truncated === true);
+		const readers = owners.length > 0 ? withItemRole(owners, webhook.itemRole) : [webhook.itemRole ? roleAccountability(webhook.itemRole) : SYSTEM_ACCOUNTABILITY];
+		const kept = await this.keptKeys(webhook, window.events, readers, owners.length > 0);
+		const events = window.events
+			.map((entry, index) => ({ ...entry, keys: entry.keys.filter((key) => kept[index]!.has(String(key))) }))
+			.filter((entry) => entry.keys.length > 0);
+		const count = events.reduce((sum, entry) => sum + entry.keys.length, 0);
+		if (count === 0) throw new SkipDelivery('no event of the window matches the webhook filter and is readable by its owner');
+		return body(events, count, window.truncated === true);
+	}
+
+	/** Per entry, the keys that pass. */
+	private async keptKeys(webhook: RegisteredWebhook, entries: WindowEntry[], readers: Accountability[], scoped: boolean): Promise<Set<string>[]> {
+		const schema = await this.context.getSchema();
+		// Written items: read once per collection and reader, whatever the number of entries.
+		const written = new Map<string, Set<string>>();
+		for (const entry of entries) {
+			if (entry.action === 'delete') continue;
+			const keys = written.get(entry.collection) ?? new Set<string>();
+			for (const key of entry.keys) keys.add(String(key));
+			written.set(entry.collection, keys);
+		}
+		const passing = new Map<string, Set<string>>();
+		for (const [collection, keys] of written) passing.set(collection, await this.passing(webhook, collection, [...keys], readers, schema));
+		return entries.map((entry) => {
+			if (entry.action !== 'delete') return passing.get(entry.collection)!;
+			if (!scoped) return new Set(entry.keys.map(String));
+			const before = entry[READERS_BEFORE] ?? {};
+			return new Set(entry.keys.map(String).filter((key) => readableBefore({ [READERS_BEFORE]: before[key] }, readers) === true));
+		});
+	}
+
+	/** The keys every reader may read that match the filter. */
+	private async passing(webhook: RegisteredWebhook, collection: string, keys: string[], readers: Accountability[], schema: Awaited<ReturnType<ExtensionContext['getSchema']>>): Promise<Set<string>> {
+		let passing = new Set(keys);
+		for (const reader of readers) {
+			const readable = new Set<string>();
+			for (let index = 0; index < keys.length; index += READ_CHUNK) {
+				for (const key of await this.scope.readableKeys(reader, collection, keys.slice(index, index + READ_CHUNK), schema, undefined, webhook.filter)) readable.add(key);
+			}
+			passing = new Set([...passing].filter((key) => readable.has(key)));
+		}
+		return passing;
+	}
+}
+
+/** The body as sent: what the window recorded for the receiver, nothing kept for checks. */
+function body(entries: WindowEntry[], count: number, truncated: boolean): Record<string, unknown> {
+	const events = entries.map(({ event, collection, keys }) => ({ event, collection, keys }));
+	return { event: 'webhook.batch', count, events, ...(truncated ? { truncated: true } : {}) };
+}
