@@ -128,7 +128,7 @@ async function outboxSettled(api: ApiClient): Promise<void> {
 	throw new Error('the outbox did not settle within 60 s');
 }
 
-/** The one-matching and 10,000-non-matching rows, and the twins' check without webhooks. */
+/** The one-matching, 10,000-non-matching and debounced rows, and the twins' check without webhooks. */
 export async function benchTwinWrites(): Promise<void> {
 	const receiver = await Receiver.start();
 	const twins = await Twins.start({ ...BENCH_ENV });
@@ -178,6 +178,25 @@ export async function benchTwinWrites(): Promise<void> {
 			await deleteWebhooks(api, others);
 		}
 		row({ bench: 'batch-create', webhooks: '10000 non-matching', ...common, ratio: round3(geometricMean(many)), blocks: many.map(round3), target: '>= 0.95' });
+
+		// A build hook: one debounced webhook (2 s) on each twin, active on one at a time. Each block
+		// is one import of PAIRS x 500 items; the twin's pauses (a turn of the other) stay under 2 s.
+		const builds = await Promise.all(
+			twins.apis.map(async (api) => (await createWebhooks(api, [{ name: 'build', url: receiver.url('/build'), actions: ['create'], collections: [COLLECTION], debounce_seconds: 2, status: 'inactive' }]))[0]!),
+		);
+		const debounced: number[] = [];
+		const perImport: number[] = [];
+		for (const subject of [0, 1]) {
+			await twins.apis[subject]!.patch(`/webhooks/${builds[subject]}`, { status: 'active' });
+			const sent = receiver.requests.length;
+			debounced.push(blockRatio(await twins.turns(), subject));
+			// The last window goes after its quiet spell.
+			await sleep(4000);
+			await outboxSettled(twins.apis[subject]!);
+			perImport.push(receiver.requests.length - sent);
+			await twins.apis[subject]!.patch(`/webhooks/${builds[subject]}`, { status: 'inactive' });
+		}
+		row({ bench: 'batch-create', webhooks: 'one debounced build hook', ...common, ratio: round3(geometricMean(debounced)), blocks: debounced.map(round3), target: '>= 0.95', items_per_import: PAIRS * ITEMS_PER_TURN, deliveries_per_import: perImport });
 	} finally {
 		await twins.stop();
 		await receiver.close();

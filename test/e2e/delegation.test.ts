@@ -320,6 +320,37 @@ describe('delegation: what a delegate receives', () => {
 		expect(received('/row-deletes').map((request) => JSON.parse(request.body).keys)).toEqual([[published]]);
 	});
 
+	it("a delegate's debounced webhook lists only the changes the delegate may read: other users' keys stay out of the list and the count", async () => {
+		const id = await createAs(delegate, usersHook('/debounced-users', { debounce_seconds: 1 }));
+		await updateUser(otherUser, { first_name: 'Other burst' });
+		await updateUser(delegateUser, { first_name: 'Own burst' });
+		await updateUser(otherUser, { first_name: 'Other burst 2' });
+		const [request] = await until(async () => received('/debounced-users'), (list) => list.length >= 1);
+		expect(JSON.parse(request!.body)).toEqual({ event: 'webhook.batch', count: 1, events: [{ event: 'directus_users.items.update', collection: 'directus_users', keys: [delegateUser] }] });
+		expect(request!.body).not.toContain(otherUser);
+		await sleep(1500);
+		expect(received('/debounced-users')).toHaveLength(1);
+		// A window of nothing the delegate may read is not sent at all.
+		await updateUser(otherUser, { first_name: 'Other alone' });
+		const [skipped] = await until(
+			async () => (await admin.get(`/webhooks/${id}/deliveries?fields=status,last_error&sort=-id&limit=1`)).body.data,
+			(rows: { status: string }[]) => rows.length > 0 && rows[0]!.status === 'skipped',
+		);
+		expect(skipped!.last_error).toMatch(/no event of the window/);
+		expect(received('/debounced-users')).toHaveLength(1);
+	});
+
+	it("a delegate's debounced webhook lists the deletes of rows the delegate could read just before, and no others", async () => {
+		await createAs(delegate, hook('/debounced-deletes', { actions: ['delete'], collections: [ARTICLES, 'directus_users'], debounce_seconds: 1 }));
+		const readable = await article({ title: 'deleted in a window', status: 'published' });
+		const victim = await ok(admin.post('/users', { email: `${TAG}-window-victim@example.com`, password: randomBytes(12).toString('hex') }));
+		expect((await admin.delete(`/items/${ARTICLES}/${readable}`)).status).toBe(204);
+		expect((await admin.delete(`/users/${victim.id}`)).status).toBe(204);
+		const [request] = await until(async () => received('/debounced-deletes'), (list) => list.length >= 1);
+		expect(JSON.parse(request!.body)).toEqual({ event: 'webhook.batch', count: 1, events: [{ event: `${ARTICLES}.items.delete`, collection: ARTICLES, keys: [readable] }] });
+		expect(request!.body).not.toContain(victim.id);
+	});
+
 	it('when the owner loses read access or is suspended, deliveries are skipped with the reason', async () => {
 		const id = await createAs(delegate, hook('/losing'));
 		const first = await article({ title: 'first', status: 'published' });

@@ -87,4 +87,37 @@ describe.skipIf(info.kind === 'sqlite')(`two instances on one ${info.kind} datab
 			await moving.close();
 		}
 	});
+
+	it('coalesces a burst written on both instances at once into one delivery per debounce window', { timeout: 120_000 }, async () => {
+		// Its own receiver: the webhooks of the tests above still fire for every item.
+		const build = await Receiver.start();
+		try {
+			const hook = await a.post('/webhooks', { name: 'build', url: build.url('/build'), actions: ['create'], collections: [COLLECTION], debounce_seconds: 3, debounce_max_seconds: 60 });
+			expect(hook.status).toBe(200);
+			await sleep(2500);
+			// Both instances add to the window in the same moments: many small writes, side by side.
+			const write = (client: ApiClient, from: number) => (async () => {
+				for (let index = 0; index < 40; index++) {
+					const response = await client.post(`/items/${COLLECTION}`, Array.from({ length: 5 }, (_, offset) => ({ n: from + index * 5 + offset })));
+					if (response.status !== 200) throw new Error(`create failed: ${response.status}`);
+				}
+			})();
+			await Promise.all([write(a, 1_000_000), write(b, 2_000_000)]);
+			await build.waitFor(1, 30_000);
+			await sleep(5000);
+			expect(build.requests).toHaveLength(1);
+			expect(JSON.parse(build.requests[0]!.body)).toMatchObject({ event: 'webhook.batch', count: 400 });
+
+			// The next burst, on B alone, is the next window.
+			await write(b, 3_000_000);
+			await build.waitFor(2, 30_000);
+			await sleep(4000);
+			expect(build.requests).toHaveLength(2);
+			expect(JSON.parse(build.requests[1]!.body).count).toBe(200);
+			expect(await deliveryStatuses(cluster.target, hook.body.data.id)).toEqual({ succeeded: 2 });
+			await a.patch(`/webhooks/${hook.body.data.id}`, { status: 'inactive' });
+		} finally {
+			await build.close();
+		}
+	});
 });
