@@ -334,7 +334,7 @@ describe('delegation: what a delegate receives', () => {
 		await updateUser(otherUser, { first_name: 'Other alone' });
 		const [skipped] = await until(
 			async () => (await admin.get(`/webhooks/${id}/deliveries?fields=status,last_error&sort=-id&limit=1`)).body.data,
-			(rows: { status: string }[]) => rows.length > 0 && rows[0]!.status === 'skipped',
+			(rows: { status: string; last_error: string | null }[]) => rows.length > 0 && rows[0]!.status === 'skipped',
 		);
 		expect(skipped!.last_error).toMatch(/no event of the window/);
 		expect(received('/debounced-users')).toHaveLength(1);

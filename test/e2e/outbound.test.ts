@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
 import { Receiver, type ReceivedRequest } from '../harness/receiver.ts';
+import { verify } from '../harness/signature.ts';
 import { until } from '../harness/wait.ts';
 
 const info = inject('directus');
@@ -26,13 +26,6 @@ function requestsFor(path: string): ReceivedRequest[] {
 	return receiver.requests.filter((request) => request.path === path);
 }
 
-function verify(secret: string, request: ReceivedRequest) {
-	return new StandardWebhook(secret).verify(request.body, {
-		'webhook-id': String(request.headers['webhook-id']),
-		'webhook-timestamp': String(request.headers['webhook-timestamp']),
-		'webhook-signature': String(request.headers['webhook-signature']),
-	});
-}
 
 beforeAll(async () => {
 	receiver = await Receiver.start();

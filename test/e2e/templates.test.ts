@@ -1,10 +1,10 @@
 // Body templates, presets and send now against the real Directus and a real receiver: what arrives
 // is what the receiver's own format expects, escaped, signed over the exact bytes, and logged.
-import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
 import { createDelegate, ok, receivedAt, SETTLED, type Delegate } from '../harness/delegate.ts';
 import { Receiver, type ReceivedRequest } from '../harness/receiver.ts';
+import { signedOver, verify } from '../harness/signature.ts';
 import { until } from '../harness/wait.ts';
 
 const info = inject('directus');
@@ -28,21 +28,7 @@ async function received(path: string, count = 1): Promise<ReceivedRequest[]> {
 	return until(async () => receivedAt(receiver, path), (list) => list.length >= count);
 }
 
-/** Whether the Standard Webhooks signature holds over the body as received, JSON or not. */
-function signedOver(secret: string, request: ReceivedRequest): boolean {
-	const id = String(request.headers['webhook-id']);
-	const timestamp = new Date(Number(request.headers['webhook-timestamp']) * 1000);
-	const expected = new StandardWebhook(secret).sign(id, timestamp, request.body);
-	return String(request.headers['webhook-signature']).split(' ').includes(expected);
-}
 
-function verify(secret: string, request: ReceivedRequest): unknown {
-	return new StandardWebhook(secret).verify(request.body, {
-		'webhook-id': String(request.headers['webhook-id']),
-		'webhook-timestamp': String(request.headers['webhook-timestamp']),
-		'webhook-signature': String(request.headers['webhook-signature']),
-	});
-}
 
 beforeAll(async () => {
 	receiver = await Receiver.start();
