@@ -146,9 +146,9 @@ describe('DeliveryStore: debounce windows', () => {
 
 	it('adds a burst to one pending row whose due time moves on with each event, capped after the first', async () => {
 		const start = 1_000_000;
-		await store.addToWindows([windowEvent(1, [1, 2])], start);
-		await store.addToWindows([windowEvent(1, [3]), windowEvent(2, [9])], start + 1000);
-		await store.addToWindows([windowEvent(1, [4, 5, 6])], start + 19_000);
+		await store.addToWindows([windowEvent(1, [1, 2])], [], start);
+		await store.addToWindows([windowEvent(1, [3]), windowEvent(2, [9])], [], start + 1000);
+		await store.addToWindows([windowEvent(1, [4, 5, 6])], [], start + 19_000);
 		const rows = await windows(1);
 		expect(rows).toHaveLength(1);
 		expect(rows[0]).toMatchObject({ status: 'pending', event: 'webhook.batch', debounce_key: 'window:1', created_at: start });
@@ -163,32 +163,45 @@ describe('DeliveryStore: debounce windows', () => {
 
 	it('closes a window when it is claimed: later events open the next one', async () => {
 		const start = 2_000_000;
-		await store.addToWindows([windowEvent(1, [1])], start);
+		await store.addToWindows([windowEvent(1, [1])], [], start);
 		const [claimed] = await store.claim('a', 10, start + 60_000, [], start + 2000);
 		expect(claimed).toMatchObject({ event: 'webhook.batch', event_data: { count: 1 } });
-		await store.addToWindows([windowEvent(1, [2])], start + 2500);
+		await store.addToWindows([windowEvent(1, [2])], [], start + 2500);
 		const rows = await windows(1);
 		expect(rows.map((row: { status: string; debounce_key: string | null }) => [row.status, row.debounce_key])).toEqual([['sending', null], ['pending', 'window:1']]);
 		expect(JSON.parse(rows[1].event_data)).toMatchObject({ count: 1, events: [{ keys: [2] }] });
 	});
 
 	it('opens a new window after the open one was skipped with its webhook', async () => {
-		await store.addToWindows([windowEvent(1, [1])], 3_000_000);
+		await store.addToWindows([windowEvent(1, [1])], [], 3_000_000);
 		await store.skipPending(1, 'the webhook is inactive');
-		await store.addToWindows([windowEvent(1, [2])], 3_000_100);
+		await store.addToWindows([windowEvent(1, [2])], [], 3_000_100);
 		const rows = await windows(1);
 		expect(rows.map((row: { status: string }) => row.status)).toEqual(['skipped', 'pending']);
 	});
 
+	it('writes a batch all or none: a failure leaves no delivery and no window behind to repeat when the batch is written again', async () => {
+		const rows = Array.from({ length: 450 }, (_, n) => delivery(n));
+		// The third chunk repeats a message id: the batch fails there.
+		rows[420] = { ...rows[420]!, message_id: 'msg_10' };
+		await expect(store.insert(rows, 5_000_000)).rejects.toThrow();
+		expect(await db('webhooks_deliveries').count({ n: '*' })).toEqual([{ n: 0 }]);
+		await expect(store.addToWindows([windowEvent(1, [1])], [delivery(1), delivery(2), { ...delivery(3), message_id: 'msg_1' }], 5_000_000)).rejects.toThrow();
+		expect(await db('webhooks_deliveries').count({ n: '*' })).toEqual([{ n: 0 }]);
+		// Written again without the fault: each once.
+		await store.addToWindows([windowEvent(1, [1])], [delivery(1), delivery(2)], 5_000_000);
+		expect(await db('webhooks_deliveries').count({ n: '*' })).toEqual([{ n: 3 }]);
+	});
+
 	it('lists at most 1,000 entries and 10,000 keys, counting every change and saying it truncated', async () => {
 		const alternating = (n: number) => ({ ...windowEvent(1, [n]), entry: { ...windowEvent(1, [n]).entry, event: n % 2 ? 'a.items.update' : 'a.items.create', action: n % 2 ? 'update' as const : 'create' as const } });
-		await store.addToWindows(Array.from({ length: 1200 }, (_, n) => alternating(n)), 4_000_000);
+		await store.addToWindows(Array.from({ length: 1200 }, (_, n) => alternating(n)), [], 4_000_000);
 		let [row] = await windows(1);
 		expect(JSON.parse(row.event_data)).toMatchObject({ count: 1200, truncated: true });
 		expect(JSON.parse(row.event_data).events).toHaveLength(1000);
 
-		await store.addToWindows([windowEvent(2, Array.from({ length: 9000 }, (_, n) => n))], 4_000_000);
-		await store.addToWindows([windowEvent(2, Array.from({ length: 1500 }, (_, n) => n))], 4_000_100);
+		await store.addToWindows([windowEvent(2, Array.from({ length: 9000 }, (_, n) => n))], [], 4_000_000);
+		await store.addToWindows([windowEvent(2, Array.from({ length: 1500 }, (_, n) => n))], [], 4_000_100);
 		[row] = await windows(2);
 		const data = JSON.parse(row.event_data);
 		expect(data.count).toBe(10_500);

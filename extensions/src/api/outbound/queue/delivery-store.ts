@@ -58,11 +58,20 @@ export class DeliveryStore {
 		return this.dialect === 'mysql' ? { isolationLevel: 'read committed' } : undefined;
 	}
 
-	/** Writes new deliveries, pending and due at once unless a row names its next attempt. */
+	/**
+	 * Writes new deliveries, pending and due at once unless a row names its next attempt. All or
+	 * none: the outbox writes a failed batch again, and rows of it already in would then repeat
+	 * their message ids (unique) and fail it for good.
+	 */
 	async insert(rows: NewDelivery[], now = Date.now()): Promise<void> {
+		if (rows.length <= INSERT_CHUNK) await this.insertWith(this.knex, rows, now);
+		else await this.knex.transaction((trx) => this.insertWith(trx, rows, now));
+	}
+
+	private async insertWith(db: Knex | Knex.Transaction, rows: NewDelivery[], now: number): Promise<void> {
 		for (let index = 0; index < rows.length; index += INSERT_CHUNK) {
 			await insertRows(
-				this.knex,
+				db,
 				DELIVERIES_COLLECTION,
 				rows.slice(index, index + INSERT_CHUNK).map((row) => ({
 					webhook: row.webhook,
@@ -85,20 +94,24 @@ export class DeliveryStore {
 	 * its unique debounce_key, whose due time moves on with each event. Locked while it changes, so a
 	 * claim skips it meanwhile; an instance that loses the race to open a window (unique key) runs
 	 * again and adds to the winner's. A claim clears the key: later events open the next window.
+	 * `alongside` (deliveries of the same outbox batch) are inserted in the same transaction, so a
+	 * batch written again after a failure adds nothing twice.
 	 */
-	async addToWindows(events: WindowEvent[], now = Date.now()): Promise<void> {
-		if (events.length === 0) return;
+	async addToWindows(events: WindowEvent[], alongside: NewDelivery[] = [], now = Date.now()): Promise<void> {
+		if (events.length === 0) return this.insert(alongside, now);
 		const byWebhook = new Map<number, WindowEvent[]>();
 		for (const event of events) byWebhook.set(event.webhook, [...(byWebhook.get(event.webhook) ?? []), event]);
 		// Rows locked in webhook order, as every instance takes them.
 		const groups = [...byWebhook.entries()].sort(([a], [b]) => a - b);
 		await retryOnLockConflict(
 			() => this.knex.transaction(async (trx) => {
+				await this.insertWith(trx, alongside, now);
 				for (const [webhook, group] of groups) await this.addToWindow(trx, webhook, group, now);
 			}, this.transactionConfig),
 			8,
 			10,
-			isUniqueViolation,
+			// Only a lost race for the window's key; any other duplicate would fail again.
+			(error) => isUniqueViolation(error) && /debounce_key|'window:/.test(error instanceof Error ? error.message : ''),
 		);
 	}
 

@@ -27,9 +27,8 @@ export class Outbox {
 			delayMs: FLUSH_DELAY_MS,
 			write: async (entries) => {
 				const windows = entries.filter(isWindowEvent);
-				await store.insert(windows.length === 0 ? (entries as NewDelivery[]) : entries.filter((entry): entry is NewDelivery => !isWindowEvent(entry)));
-				// A window is due later: nothing to wake the dispatcher for.
-				await store.addToWindows(windows);
+				if (windows.length === 0) await store.insert(entries as NewDelivery[]);
+				else await store.addToWindows(windows, entries.filter((entry): entry is NewDelivery => !isWindowEvent(entry)));
 				onNewWork();
 			},
 			retryDelaysMs: RETRY_DELAYS_MS,
