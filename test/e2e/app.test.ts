@@ -270,9 +270,15 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-drawer-preset.png') });
 		await page.setViewportSize({ width: 1600, height: 900 });
 
-		// Everything the preset filled stays editable; a debounce switches the preview to the batch shape.
+		// Everything the preset filled stays editable; a debounce switches the preview to the batch shape,
+		// and the rule across the two debounce fields is checked while typing.
 		await field('Debounce Seconds').locator('input').fill('10');
 		await expect.poll(() => preview.innerText()).toContain('webhook.batch in');
+		await field('Debounce Max Seconds').locator('input').fill('5');
+		const tooShort = drawer().getByText('debounce_max_seconds: must be at least debounce_seconds');
+		await tooShort.waitFor();
+		await field('Debounce Max Seconds').locator('input').fill('');
+		await tooShort.waitFor({ state: 'detached' });
 		await field('Debounce Seconds').locator('input').fill('0');
 		await expect.poll(() => preview.innerText()).toContain(`${COLLECTION}.items.create`);
 
@@ -282,7 +288,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await page.waitForURL(/\/admin\/webhooks\/outgoing\/\d+/);
 		const id = page.url().split('/').pop();
 		const created = (await api.get(`/webhooks/${id}`)).body.data;
-		expect(created).toMatchObject({ name: 'Slack: new items', preset: 'slack', content_type: 'application/json', body_template: PRESETS.slack.fields.body_template, debounce_seconds: 0 });
+		expect(created).toMatchObject({ name: 'Slack: new items', preset: 'slack', content_type: 'application/json', body_template: PRESETS.slack.fields.body_template, debounce_seconds: 0, debounce_max_seconds: null });
 	});
 
 	it('sends a webhook now from its page: the receiver gets a signed webhook.manual request and the page lists the delivery', async () => {
