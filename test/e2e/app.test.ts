@@ -4,10 +4,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hasChromium, launchBrowser, logIn, screenshotsDir } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
+import { receivedAt } from '../harness/delegate.ts';
 import { Receiver } from '../harness/receiver.ts';
+import { PRESETS } from '../../extensions/src/shared/webhook-presets.ts';
 
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
@@ -54,6 +57,23 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await page.locator('.hydrating').waitFor({ state: 'hidden' });
 	}
 
+	/** Picks the test collection in the drawer: Directus 11 lists collections as checkboxes, Directus 12 in a searchable dropdown. */
+	async function chooseCollection(): Promise<void> {
+		const collections = field('Collections');
+		const checkbox = collections.locator('.v-checkbox', { hasText: /e2e.?app.?items/i });
+		if ((await checkbox.count()) > 0) {
+			await checkbox.first().click();
+			return;
+		}
+		await collections.locator('.v-input, .v-select').first().click();
+		await page.locator('.v-menu-content input').fill('app items');
+		await page.locator('.v-menu-content .v-list-item', { hasText: /e2e.?app.?items/i }).first().click();
+		await page.keyboard.press('Escape');
+		await page.locator('.v-menu-content').waitFor({ state: 'hidden' }); // not half faded in the screenshot
+	}
+	/** The rows of the delivery log on a webhook's page. */
+	const deliveryRows = () => page.locator('[data-test="deliveries"] tbody tr, [data-test="deliveries"] .table-row');
+
 	it('opens the module from the sidebar, with an empty state', async () => {
 		const link = page.locator('.module-bar a[href="/admin/webhooks"]');
 		await link.waitFor({ state: 'visible', timeout: 15_000 });
@@ -67,18 +87,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await field('Name').locator('input').fill('Orders to the warehouse');
 		await field('URL').locator('input').fill(receiver.url('/app'));
 		await drawer().getByText('Create', { exact: true }).click();
-		// Directus 11 lists collections as checkboxes, Directus 12 in a searchable dropdown.
-		const collections = field('Collections');
-		const checkbox = collections.locator('.v-checkbox', { hasText: /e2e.?app.?items/i });
-		if ((await checkbox.count()) > 0) {
-			await checkbox.first().click();
-		} else {
-			await collections.locator('.v-input, .v-select').first().click();
-			await page.locator('.v-menu-content input').fill('app items');
-			await page.locator('.v-menu-content .v-list-item', { hasText: /e2e.?app.?items/i }).first().click();
-			await page.keyboard.press('Escape');
-			await page.locator('.v-menu-content').waitFor({ state: 'hidden' }); // not half faded in the screenshot
-		}
+		await chooseCollection();
 		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-drawer.png') });
 		await page.locator('[data-test="save"]').click();
 
@@ -104,7 +113,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		const item = await api.post(`/items/${COLLECTION}`, { title: 'from the app test' });
 		expect(item.status).toBe(200);
 		await receiver.waitFor(1, 20_000);
-		const rows = page.locator('[data-test="deliveries"] tbody tr, [data-test="deliveries"] .table-row');
+		const rows = deliveryRows();
 		for (let tries = 0; tries < 30 && (await rows.count()) === 0; tries += 1) {
 			await page.locator('[data-test="refresh-deliveries"]').click();
 			await page.waitForTimeout(500);
@@ -226,6 +235,99 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await page.waitForTimeout(500);
 		expect((await api.get(`/webhooks/${created.body.data.id}`)).body.data.url).toBe(receiver.url('/billing'));
 		await page.keyboard.press('Escape');
+	});
+
+	it('starts a webhook from the Slack preset: the drawer fills the template and content type, previews the latest item, and creates it with the preset', async () => {
+		const latest = await api.post(`/items/${COLLECTION}`, { title: 'Preview "me"' });
+		expect(latest.status).toBe(200);
+		await visit('/admin/webhooks/outgoing', 'Orders to the warehouse');
+		await page.locator('[data-test="create-webhook"]').click();
+		await drawer().locator('[data-test="preset-picker"] .v-select, [data-test="preset-picker"] .v-input').first().click();
+		await page.locator('.v-menu-content .v-list-item', { hasText: PRESETS.slack.label }).first().click();
+		await page.locator('.v-menu-content').waitFor({ state: 'hidden' });
+		await expect.poll(() => field('Body Template').innerText()).toContain('"text": "{{ event }} in {{ collection }}');
+		expect(await field('Content Type').locator('input').inputValue()).toBe('application/json');
+		// Where to get the URL, under the URL field.
+		await field('URL').getByText('Apps → Incoming Webhooks').waitFor();
+		await field('Name').locator('input').fill('Slack: new items');
+		await field('URL').locator('input').fill(receiver.url('/slack-preset'));
+		await drawer().getByText('Create', { exact: true }).click();
+		await chooseCollection();
+
+		// The same renderer as the server: the item's JSON escaped inside the text, so the body parses.
+		const preview = drawer().locator('[data-test="template-preview-body"]');
+		await drawer().getByText(`rendered for the latest item of ${COLLECTION}`).waitFor();
+		const summary = `${COLLECTION}.items.create in ${COLLECTION} ([${latest.body.data.id}]): `;
+		await expect.poll(async () => JSON.parse(await preview.innerText()).text).toContain(summary);
+		const text: string = JSON.parse(await preview.innerText()).text;
+		expect(JSON.parse(text.slice(summary.length))).toMatchObject({ id: latest.body.data.id, title: 'Preview "me"' });
+		// The drawer is taller than the window: a taller one shows the picker and the preview together.
+		const tall = { width: 1600, height: 1500 };
+		await page.setViewportSize(tall);
+		await drawer().locator('[data-test="preset-picker"]').scrollIntoViewIfNeeded();
+		const shown = await drawer().locator('[data-test="template-preview"]').boundingBox();
+		expect(shown!.y + shown!.height).toBeLessThan(tall.height);
+		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-drawer-preset.png') });
+		await page.setViewportSize({ width: 1600, height: 900 });
+
+		// Everything the preset filled stays editable; a debounce switches the preview to the batch shape,
+		// and the rule across the two debounce fields is checked while typing.
+		await field('Debounce Seconds').locator('input').fill('10');
+		await expect.poll(() => preview.innerText()).toContain('webhook.batch in');
+		await field('Debounce Max Seconds').locator('input').fill('5');
+		const tooShort = drawer().getByText('debounce_max_seconds: must be at least debounce_seconds');
+		await tooShort.waitFor();
+		await field('Debounce Max Seconds').locator('input').fill('');
+		await tooShort.waitFor({ state: 'detached' });
+		await field('Debounce Seconds').locator('input').fill('0');
+		await expect.poll(() => preview.innerText()).toContain(`${COLLECTION}.items.create`);
+
+		await page.locator('[data-test="save"]').click();
+		await page.locator('[data-test="secret"]').waitFor({ timeout: 15_000 });
+		await page.locator('[data-test="secret-done"]').click();
+		await page.waitForURL(/\/admin\/webhooks\/outgoing\/\d+/);
+		const id = page.url().split('/').pop();
+		const created = (await api.get(`/webhooks/${id}`)).body.data;
+		expect(created).toMatchObject({ name: 'Slack: new items', preset: 'slack', content_type: 'application/json', body_template: PRESETS.slack.fields.body_template, debounce_seconds: 0, debounce_max_seconds: null });
+	});
+
+	it('sends a webhook now from its page: the receiver gets a signed webhook.manual request and the page lists the delivery', async () => {
+		const path = '/send-now';
+		const created = await api.post('/webhooks', { name: 'Sent by hand', url: receiver.url(path), actions: ['update'], collections: [COLLECTION] });
+		expect(created.status, JSON.stringify(created.body)).toBe(200);
+		const hook = created.body.data;
+		await visit(`/admin/webhooks/outgoing/${hook.id}`, 'Sent by hand');
+		await page.getByText('No deliveries yet').waitFor();
+		const button = page.locator('[data-test="send-now"]');
+		await expect.poll(() => button.innerText()).toContain('Send now');
+		await button.click();
+		await page.getByText('Queued: sending now').waitFor();
+
+		await expect.poll(() => receivedAt(receiver, path).length, { timeout: 20_000 }).toBe(1);
+		const [request] = receivedAt(receiver, path);
+		const body = new StandardWebhook(hook.secret).verify(request!.body, request!.headers as Record<string, string>);
+		expect(body).toMatchObject({ event: 'webhook.manual', webhook: { id: hook.id, name: 'Sent by hand' } });
+		await deliveryRows().filter({ hasText: 'webhook.manual' }).getByText('succeeded').waitFor({ timeout: 15_000 });
+	});
+
+	it('labels the button of a build hook "Deploy now", on its page and on its row, where it deploys without opening the webhook', async () => {
+		const path = '/netlify';
+		const created = await api.post('/webhooks', { name: 'Netlify site', preset: 'netlify', url: receiver.url(path), actions: ['update'], collections: [COLLECTION] });
+		expect(created.status, JSON.stringify(created.body)).toBe(200);
+		await visit(`/admin/webhooks/outgoing/${created.body.data.id}`, 'Netlify site');
+		await expect.poll(() => page.locator('[data-test="send-now"]').innerText()).toContain('Deploy now');
+
+		await visit('/admin/webhooks/outgoing', 'Netlify site');
+		const rowButton = (name: string) => page.locator('tr, .table-row', { hasText: name }).locator('[data-test="send-now"]');
+		await rowButton('Sent by hand').hover();
+		await page.getByText('Send now', { exact: true }).waitFor();
+		await rowButton('Netlify site').hover();
+		await page.getByText('Deploy now', { exact: true }).waitFor();
+		await rowButton('Netlify site').click();
+		await page.getByText('Queued: sending now').waitFor();
+		await expect.poll(() => receivedAt(receiver, path).length, { timeout: 20_000 }).toBe(1);
+		expect(JSON.parse(receivedAt(receiver, path)[0]!.body)).toMatchObject({ event: 'webhook.manual' });
+		expect(page.url()).toMatch(/\/admin\/webhooks\/outgoing$/);
 	});
 
 	it('left no errors in the browser console', () => {

@@ -83,6 +83,18 @@ export const TEXTS = {
 	apiKeyName: 'Name',
 	apiKeyNote: 'Callers may also send the key as Authorization: Bearer <key>.',
 	createdInDataStudio: 'This webhook was created in the Data Studio: its signing secret is shown here once.',
+	preset: 'Start from',
+	presetNone: 'Nothing: fill in every field yourself',
+	presetNote: 'Fills the method, content type, body template and debounce; everything it fills can be edited.',
+	sendNow: 'Send now',
+	deployNow: 'Deploy now',
+	sentNow: 'Queued: sending now',
+	preview: 'Preview',
+	previewLatest: (collection: string) => `rendered for the latest item of ${collection}`,
+	previewSample: 'rendered for a sample item (no item of the collection could be read)',
+	previewBatch: (seconds: number) => `a coalesced delivery: the events of ${seconds} quiet seconds in one request (sample)`,
+	previewDefaultBody: 'No template: the default JSON body is sent.',
+	previewNoBody: 'No body is sent (the method is GET or "Send a body" is off).',
 } as const;
 
 export type TextKey = keyof typeof TEXTS;
