@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { previewContext, sampleItem } from '../../extensions/src/app/preview-context';
-import { templateContext } from '../../extensions/src/api/outbound/worker/request-template';
+import { deliveryContext } from '../../extensions/src/api/outbound/worker/request-template';
 import { renderTemplate, templateModeFor } from '../../extensions/src/shared/template';
 import { PRESETS } from '../../extensions/src/shared/webhook-presets';
 
@@ -16,7 +16,7 @@ function preview(payload: 'event' | 'item', debounce = 0) {
 function delivered(content: Record<string, unknown>) {
 	const webhook = { id: 7, name: 'Orders' } as never;
 	const delivery = { event: 'orders.items.create', event_data: { action: 'create' }, collection: 'orders', created_at: NOW.getTime() } as never;
-	return templateContext(webhook, delivery, content, 0);
+	return deliveryContext(webhook, delivery, content, 0);
 }
 
 describe('previewContext', () => {
@@ -26,17 +26,18 @@ describe('previewContext', () => {
 		expect(preview('item')).toEqual(delivered({ ...common, item: ITEM }));
 	});
 
-	it('shows a debounced webhook the batch shape', () => {
-		expect(preview('event', 30)).toEqual({
+	it('shows a debounced webhook the batch shape, as a delivery of a window sees it', () => {
+		const batch = { event: 'webhook.batch', event_data: {}, collection: null, created_at: NOW.getTime() } as never;
+		const content = {
 			event: 'webhook.batch',
 			count: 2,
 			events: [
 				{ event: 'orders.items.create', collection: 'orders', keys: [42] },
 				{ event: 'orders.items.update', collection: 'orders', keys: [42] },
 			],
-			webhook: { id: 7, name: 'Orders' },
-			timestamp: NOW.toISOString(),
-		});
+		};
+		expect(preview('event', 30)).toEqual(deliveryContext({ id: 7, name: 'Orders' } as never, batch, content, 0));
+		expect(preview('event', 30)).toMatchObject({ ...content, webhook: { id: 7, name: 'Orders' }, timestamp: NOW.toISOString() });
 	});
 
 	it('renders the Slack preset to valid JSON with the item escaped inside the text', () => {

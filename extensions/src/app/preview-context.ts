@@ -1,7 +1,8 @@
 // What the body template preview renders with: a context shaped like the one a delivery's template
-// sees (api/outbound/worker/request-template.ts), filled from an item the user can read, so the
+// sees (made by the same shared/template-context), filled from an item the user can read, so the
 // preview shows what the receiver would get. Pure, so it is unit-tested without a browser.
 import { BATCH_EVENT, type PayloadMode } from '../shared/webhook';
+import { templateContext, windowBody } from '../shared/template-context';
 
 type Item = Record<string, unknown>;
 
@@ -24,12 +25,13 @@ export function sampleItem(primaryKey: string): Item {
 const BATCH_ACTIONS = ['create', 'update'] as const;
 
 export function previewContext({ webhook, collection, item, key, accountability, now }: PreviewInput): Item {
-	const common = { webhook: { id: webhook.id, name: webhook.name }, timestamp: now.toISOString() };
+	const facts = { webhook: { id: webhook.id, name: webhook.name }, collection, happenedAt: now.getTime() };
 	if (webhook.debounce_seconds > 0) {
 		const events = BATCH_ACTIONS.map((action) => ({ event: `${collection}.items.${action}`, collection, keys: [key] }));
-		return { event: BATCH_EVENT, count: events.length, events, ...common };
+		return templateContext({ ...facts, event: BATCH_EVENT, action: null, collection: null }, windowBody(events, events.length, false));
 	}
 	// As sent: the event body carries the write's payload, the item mode body the item read instead.
 	const body = webhook.payload === 'item' ? { item } : { payload: item };
-	return { event: `${collection}.items.create`, action: 'create', collection, key, keys: [key], ...body, accountability, ...common };
+	const event = `${collection}.items.create`;
+	return templateContext({ ...facts, event, action: 'create' }, { event, accountability, ...body, key, collection });
 }

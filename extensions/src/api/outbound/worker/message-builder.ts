@@ -16,7 +16,7 @@ import { WindowBody } from './window-body';
 import { SkipDelivery } from './delivery-skip';
 import { pick, roleAccountability, withItemRole, type OwnerScope } from './owner-scope';
 import { READERS_BEFORE, readableBefore } from '../capture/prior-access';
-import { renderBody, renderPart, templateContext, usesPlaceholders } from './request-template';
+import { deliveryContext, renderBody, renderPart, usesPlaceholders } from './request-template';
 
 export const USER_AGENT = 'directus-extension-webhooks';
 
@@ -59,7 +59,7 @@ export class MessageBuilder {
 		} else if (sendsBody || placeholders) {
 			content = await this.payload(webhook, delivery);
 		}
-		const context = content !== null && (placeholders || (sendsBody && webhook.bodyTemplate !== null)) ? templateContext(webhook, delivery, content, now) : null;
+		const context = content !== null && (placeholders || (sendsBody && webhook.bodyTemplate !== null)) ? deliveryContext(webhook, delivery, content, now) : null;
 		const body = sendsBody && content !== null ? renderBody(webhook, content, context) : null;
 		const headers: Record<string, string> = { 'user-agent': USER_AGENT };
 		const loggedHeaders: Record<string, string> = { 'user-agent': USER_AGENT };

@@ -1,27 +1,18 @@
-// What a webhook's templates see and how they apply: the body (rendered for its content type), header
+// How a webhook's templates apply to a delivery: the body (rendered for its content type), header
 // values and the URL's path and query. The context is made from the body the webhook would send
 // anyway, already narrowed to what its owners may read, so a template can show nothing more.
 import { renderTemplate, templateModeFor } from '../../../shared/template';
+import { templateContext, type TemplateContext } from '../../../shared/template-context';
 import type { RegisteredWebhook } from '../config/webhook-registry';
 import type { ClaimedDelivery } from '../queue/delivery-store';
 
-export type TemplateContext = Record<string, unknown>;
-
-/** The values `{{ }}` placeholders read: the body's own fields plus names every event has. */
-export function templateContext(webhook: RegisteredWebhook, delivery: ClaimedDelivery, content: Record<string, unknown>, now: number): TemplateContext {
-	const keys = Array.isArray(content.keys) ? content.keys : content.key !== undefined ? [content.key] : [];
+/** The context of a delivery's templates (see shared/template-context). */
+export function deliveryContext(webhook: RegisteredWebhook, delivery: ClaimedDelivery, content: Record<string, unknown>, now: number): TemplateContext {
 	const action = delivery.event_data.action;
-	return {
-		...content,
-		event: content.event ?? delivery.event,
-		action: typeof action === 'string' ? action : null,
-		collection: content.collection ?? delivery.collection,
-		key: content.key ?? keys[0] ?? null,
-		keys,
-		webhook: { id: webhook.id, name: webhook.name },
-		// When the event happened: the same on every attempt, like the body it is part of.
-		timestamp: new Date(delivery.created_at ?? now).toISOString(),
-	};
+	return templateContext(
+		{ webhook: { id: webhook.id, name: webhook.name }, event: delivery.event, action: typeof action === 'string' ? action : null, collection: delivery.collection, happenedAt: delivery.created_at ?? now },
+		content,
+	);
 }
 
 /** The body as sent: the template rendered for the content type, else the default JSON body. */

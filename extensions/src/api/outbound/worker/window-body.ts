@@ -8,6 +8,7 @@ import { SYSTEM_ACCOUNTABILITY, type Accountability } from '../../context';
 import type { RegisteredWebhook } from '../config/webhook-registry';
 import { READERS_BEFORE, readableBefore } from '../capture/prior-access';
 import type { WindowData, WindowEntry } from '../queue/debounce-window';
+import { windowBody } from '../../../shared/template-context';
 import { SkipDelivery } from './delivery-skip';
 import { roleAccountability, withItemRole, type OwnerScope } from './owner-scope';
 
@@ -25,7 +26,7 @@ export class WindowBody {
 
 	/** `owners`: the webhook's non-admin owners (none: an admin's webhook). */
 	async build(webhook: RegisteredWebhook, window: WindowData, owners: Accountability[]): Promise<Record<string, unknown>> {
-		if (owners.length === 0 && webhook.filter === null) return body(window.events, window.count, window.truncated === true);
+		if (owners.length === 0 && webhook.filter === null) return windowBody(window.events, window.count, window.truncated === true);
 		const readers = owners.length > 0 ? withItemRole(owners, webhook.itemRole) : [webhook.itemRole ? roleAccountability(webhook.itemRole) : SYSTEM_ACCOUNTABILITY];
 		const kept = await this.keptKeys(webhook, window.events, readers, owners.length > 0);
 		const events = window.events
@@ -33,7 +34,7 @@ export class WindowBody {
 			.filter((entry) => entry.keys.length > 0);
 		const count = events.reduce((sum, entry) => sum + entry.keys.length, 0);
 		if (count === 0) throw new SkipDelivery('no event of the window matches the webhook filter and is readable by its owner');
-		return body(events, count, window.truncated === true);
+		return windowBody(events, count, window.truncated === true);
 	}
 
 	/** Per entry, the keys that pass. */
@@ -69,10 +70,4 @@ export class WindowBody {
 		}
 		return passing;
 	}
-}
-
-/** The body as sent: what the window recorded for the receiver, nothing kept for checks. */
-function body(entries: WindowEntry[], count: number, truncated: boolean): Record<string, unknown> {
-	const events = entries.map(({ event, collection, keys }) => ({ event, collection, keys }));
-	return { event: 'webhook.batch', count, events, ...(truncated ? { truncated: true } : {}) };
 }
