@@ -1,9 +1,12 @@
 // The Flow operation "Send webhook (managed)" in real Flows on the real Directus: a manual Flow
 // sends through the outbox (signed, logged, with the Flow data filled in), as whoever ran it, so a
-// user who may not update the webhook sends nothing; a bad option rejects the operation only.
+// user who may not update the webhook sends nothing; a bad option rejects the operation only. And
+// in the Data Studio: the Flow canvas shows its overview, its editor the picked webhook.
 import { randomBytes } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { hasChromium, launchBrowser, logIn } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
 import { createDelegate, ok, receivedAt, SETTLED, type Delegate } from '../harness/delegate.ts';
 import { Receiver, type ReceivedRequest } from '../harness/receiver.ts';
@@ -145,4 +148,38 @@ describe('Flow operation webhooks-send', () => {
 		expect(ping.status).toBe(200);
 		expect(ping.body).toBe('pong');
 	});
+});
+
+describe.skipIf(!hasChromium)('Flow operation webhooks-send in the Data Studio', () => {
+	let browser: Browser;
+	let page: Page;
+	const errors: string[] = [];
+
+	// Signing in (and postponing Directus's first-run dialogs) is slow: here, not in the test's time.
+	beforeAll(async () => {
+		browser = await launchBrowser();
+		page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
+		await logIn(page, info.url);
+		page.on('pageerror', (error) => errors.push(error.message));
+	});
+
+	afterAll(() => browser?.close());
+
+	it('the canvas shows the operation with its overview; its editor shows the picked webhook by name', async () => {
+		const hook = await createWebhook('/flow-app');
+		const flow = await sendFlow({ webhook: { key: hook.id, collection: 'webhooks_outgoing' }, body: BODY });
+		const [operation] = await ok(api.get(`/operations?filter[flow][_eq]=${flow}&fields=id`));
+
+		await page.goto(`${info.url}/admin/settings/flows/${flow}`);
+		const tile = page.locator('.v-workspace-tile.operation[type="webhooks-send"]');
+		await tile.getByText('Send webhook (managed)').waitFor();
+		const overview = (await tile.locator('.options-overview').innerText()).replace(/\s+/g, ' ').trim();
+		expect(overview).toBe(`Webhook #${hook.id} Body Set`);
+
+		await page.goto(`${info.url}/admin/settings/flows/${flow}/${operation.id}`);
+		const drawer = page.locator('.v-drawer').last();
+		await drawer.getByText(hook.name, { exact: true }).waitFor();
+		expect(await drawer.getByText('{{$trigger.body.keys}}').count()).toBeGreaterThan(0);
+		expect(errors).toEqual([]);
+	}, 120_000); // the app's first load is slow on a busy machine
 });
