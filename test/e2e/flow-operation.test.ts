@@ -4,12 +4,11 @@
 // in the Data Studio: the Flow canvas shows its overview, its editor the picked webhook.
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hasChromium, launchBrowser, logIn } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
 import { createDelegate, ok, receivedAt, SETTLED, type Delegate } from '../harness/delegate.ts';
-import { Receiver, type ReceivedRequest } from '../harness/receiver.ts';
+import { Receiver, verifyStandard } from '../harness/receiver.ts';
 import { sleep, until } from '../harness/wait.ts';
 
 const info = inject('directus');
@@ -53,14 +52,6 @@ async function lastRun(flow: string): Promise<{ steps: Step[]; data: Record<stri
 	return revision.data;
 }
 
-function verify(secret: string, request: ReceivedRequest): unknown {
-	return new StandardWebhook(secret).verify(request.body, {
-		'webhook-id': String(request.headers['webhook-id']),
-		'webhook-timestamp': String(request.headers['webhook-timestamp']),
-		'webhook-signature': String(request.headers['webhook-signature']),
-	});
-}
-
 beforeAll(async () => {
 	receiver = await Receiver.start();
 	await api.createCollection(COLLECTION, { title: 'string' });
@@ -92,7 +83,7 @@ describe('Flow operation webhooks-send', () => {
 		const { delivery } = response.body as { delivery: number };
 
 		const [request] = await until(async () => receivedAt(receiver, '/flow'), (list) => list.length > 0);
-		const body = verify(hook.secret, request!) as Record<string, unknown>;
+		const body = verifyStandard(hook.secret, request!) as Record<string, unknown>;
 		expect(body).toMatchObject({
 			event: 'webhook.manual',
 			webhook: { id: hook.id, name: hook.name },
@@ -129,7 +120,7 @@ describe('Flow operation webhooks-send', () => {
 			const sent = await run(asDelegate, flow, [item.id]);
 			expect(sent.body).toEqual({ delivery: expect.any(Number), webhook_id: hook.id });
 			const [request] = await until(async () => receivedAt(receiver, '/flow-delegate'), (list) => list.length > 0);
-			expect(verify(hook.secret, request!)).toMatchObject({ event: 'webhook.manual', accountability: { user: delegate.user }, payload: { user: delegate.user, keys: [item.id] } });
+			expect(verifyStandard(hook.secret, request!)).toMatchObject({ event: 'webhook.manual', accountability: { user: delegate.user }, payload: { user: delegate.user, keys: [item.id] } });
 		} finally {
 			await api.delete(`/permissions/${update}`);
 		}

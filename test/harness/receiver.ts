@@ -1,7 +1,9 @@
 // A real local HTTP receiver for webhook deliveries: records every request and answers
-// with whatever the test sets (status, delay, headers).
+// with whatever the test sets (status, delay, headers); and checks a request's signature as a
+// receiver would, with the standardwebhooks library.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
 
 export interface ReceivedRequest {
 	method: string;
@@ -89,4 +91,13 @@ export class Receiver {
 		this.server.closeAllConnections();
 		await new Promise<void>((closed) => this.server.close(() => closed()));
 	}
+}
+
+/** The body of a request signed with `secret` per Standard Webhooks; throws if the signature does not hold. */
+export function verifyStandard(secret: string, request: ReceivedRequest): unknown {
+	return new StandardWebhook(secret).verify(request.body, {
+		'webhook-id': String(request.headers['webhook-id']),
+		'webhook-timestamp': String(request.headers['webhook-timestamp']),
+		'webhook-signature': String(request.headers['webhook-signature']),
+	});
 }
