@@ -156,6 +156,13 @@ describe('send now', () => {
 		expect((await asDelegate.post(`/webhooks/${hook.id}/trigger`, {})).status).toBe(403);
 		expect((await api.withToken(null).post(`/webhooks/${hook.id}/trigger`, {})).status).toBe(403);
 		expect((await api.post('/webhooks/999999/trigger', {})).status).toBe(403);
+		// An inactive webhook would only skip the delivery: refused, and said so.
+		await ok(api.patch(`/webhooks/${hook.id}`, { status: 'inactive' }));
+		const inactive = await api.post(`/webhooks/${hook.id}/trigger`, {});
+		expect(inactive.status).toBe(409);
+		expect(inactive.body.errors[0].extensions.code).toBe('WEBHOOK_INACTIVE');
+		expect((await asDelegate.post(`/webhooks/${hook.id}/trigger`, {})).status).toBe(403);
+		await ok(api.patch(`/webhooks/${hook.id}`, { status: 'active' }));
 		const large = await api.post(`/webhooks/${hook.id}/trigger`, { blob: 'x'.repeat(70 * 1024) });
 		expect(large.status).toBe(413);
 		let deep: unknown = 1;

@@ -472,11 +472,15 @@ describe('validateWebhook: body templates, content types, debounce and presets',
 	});
 
 	it('checks a changed template against the stored content type, and a changed content type against the stored template', () => {
-		const stored = { body_template: 'plain {{ event }} text', content_type: 'text/plain' };
+		const stored = { body_template: 'plain {{ event }} text', content_type: 'text/plain', debounce_seconds: 60, debounce_max_seconds: null };
 		const update = (input: unknown) => validateWebhook(input, { mode: 'update', collections: COLLECTIONS, stored });
 		expect(update({ body_template: 'more {{ event }} text' }).ok).toBe(true);
 		const changed = update({ content_type: 'application/json' });
 		expect(changed.ok ? [] : changed.errors.map((error) => error.field)).toEqual(['body_template']);
+		// The cap alone, below the stored debounce.
+		const cap = update({ debounce_max_seconds: 30 });
+		expect(cap.ok ? [] : cap.errors).toEqual([{ field: 'debounce_max_seconds', reason: 'must be at least debounce_seconds' }]);
+		expect(update({ debounce_max_seconds: 90 }).ok).toBe(true);
 	});
 
 	it('refuses a template that does not parse, a bad content type, out-of-range debounce and an unknown preset, all at once', () => {

@@ -16,12 +16,20 @@ import { WEBHOOK_PRESETS } from './webhook-presets';
 
 export type ValidationResult = ConfigResult<WebhookInput>;
 
+/** Fields checked together: the body template with its content type, the debounce with its cap. */
+export interface StoredPairs {
+	body_template: string | null;
+	content_type: string;
+	debounce_seconds: number;
+	debounce_max_seconds: number | null;
+}
+
 export interface ValidateOptions {
 	mode: 'create' | 'update';
 	/** Collections that exist in the schema; webhooks may only watch these. */
 	collections: readonly string[];
-	/** On update: the stored body template and content type, which a change of the other is checked against. */
-	stored?: { body_template: string | null; content_type: string };
+	/** On update: stored values a change of a field that goes with them is checked against. */
+	stored?: StoredPairs;
 }
 
 // Set by the extension itself or by the HTTP layer; letting admins override them would break signing or framing.
@@ -170,7 +178,7 @@ function webhookSchema(options: ValidateOptions) {
 		debounce_max_seconds: field('debounce_max_seconds', debounceMaxSeconds),
 		preset: field('preset', v.nullable(oneOf(WEBHOOK_PRESETS))),
 	} satisfies Record<(typeof WRITABLE_FIELDS)[number] | 'secret', v.GenericSchema>;
-	const stored = options.stored ?? (options.mode === 'create' ? { body_template: null, content_type: WEBHOOK_DEFAULTS.content_type } : undefined);
+	const stored = options.stored ?? (options.mode === 'create' ? WEBHOOK_DEFAULTS : undefined);
 	return v.pipe(
 		v.object(entries),
 		v.forward(
@@ -187,7 +195,11 @@ function webhookSchema(options: ValidateOptions) {
 		v.forward(
 			v.partialCheck(
 				[['debounce_seconds'], ['debounce_max_seconds']],
-				(config) => config.debounce_max_seconds == null || config.debounce_seconds === undefined || config.debounce_max_seconds >= config.debounce_seconds,
+				(config) => {
+					const max = config.debounce_max_seconds === undefined ? stored?.debounce_max_seconds : config.debounce_max_seconds;
+					const seconds = config.debounce_seconds ?? stored?.debounce_seconds;
+					return max == null || seconds === undefined || max >= seconds;
+				},
 				'must be at least debounce_seconds',
 			),
 			['debounce_max_seconds'],

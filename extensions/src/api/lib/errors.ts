@@ -30,3 +30,10 @@ export const QuotaExceededError = createError<{ setting: string; limit: number; 
 	(extensions) => `You may own at most ${extensions.limit} ${extensions.what} (${extensions.setting}); delete one or ask an admin`,
 	403,
 );
+
+/** 409 when a send is asked of an inactive webhook: its delivery would only be skipped. */
+export const WebhookInactiveError = createError(
+	'WEBHOOK_INACTIVE',
+	'The webhook is inactive: set it active to send',
+	409,
+);

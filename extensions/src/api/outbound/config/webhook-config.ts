@@ -5,18 +5,19 @@ import { ForbiddenError } from '@directus/errors';
 import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../../shared/collections';
 import { MASKED_NOT_SECRET, URL_NEEDS_SECRET_VALUES } from '../../../shared/secret-headers';
-import { validateWebhook, type ValidateOptions } from '../../../shared/validate-webhook';
+import { validateWebhook, type StoredPairs, type ValidateOptions } from '../../../shared/validate-webhook';
 import { MASK, WEBHOOK_DEFAULTS, type FieldError, type WebhookHeader } from '../../../shared/webhook';
 import { withPreset } from '../../../shared/webhook-presets';
 import type { Accountability, SchemaOverview } from '../../context';
 import { WebhookValidationError } from '../../lib/errors';
-import { toJson } from '../../db/rows';
+import { toJson, toNumber } from '../../db/rows';
 import { SecretBox } from '../../lib/secret-box';
 import { generateSecret } from '../transport/signing';
 import { scopeOf, type DelegateCheck } from './delegate-check';
 import { assertUnderQuota, type Quota } from '../../lib/owner-quota';
 
 const INTERNAL_COLLECTIONS = [OUTGOING_COLLECTION, DELIVERIES_COLLECTION, ATTEMPTS_COLLECTION];
+const PAIRED_FIELDS = ['body_template', 'content_type', 'debounce_seconds', 'debounce_max_seconds'] as const;
 
 export class WebhookConfig {
 	private readonly box: SecretBox;
@@ -64,7 +65,7 @@ export class WebhookConfig {
 	 * stays secret; a new URL needs the secret values entered again.
 	 */
 	async prepareUpdate(input: unknown, keys: (string | number)[], knex: Knex, schema: SchemaOverview, accountability: Accountability | null = null): Promise<Record<string, unknown>> {
-		const { value: payload, errors } = this.validate(input, 'update', schema, await storedTemplate(input, keys, knex));
+		const { value: payload, errors } = this.validate(input, 'update', schema, await storedPairs(input, keys, knex));
 		if (accountability && !accountability.admin && keys.length > 0) {
 			assertSignedIn(accountability);
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'update');
@@ -167,14 +168,20 @@ export class WebhookConfig {
 }
 
 /**
- * The stored body template and content type an update changing one of them is checked against
- * (the first webhook's when several change at once: they get the same values).
+ * The stored values an update changing a field of a pair (template and content type, debounce and
+ * its cap) is checked against: the first webhook's when several change at once.
  */
-async function storedTemplate(input: unknown, keys: (string | number)[], knex: Knex): Promise<ValidateOptions['stored']> {
+async function storedPairs(input: unknown, keys: (string | number)[], knex: Knex): Promise<StoredPairs | undefined> {
 	if (!input || typeof input !== 'object' || keys.length === 0) return undefined;
-	if (!('body_template' in input) && !('content_type' in input)) return undefined;
-	const row: { body_template: string | null; content_type: string | null } | undefined = await knex(OUTGOING_COLLECTION).first('body_template', 'content_type').whereIn('id', keys);
-	return row ? { body_template: row.body_template ?? null, content_type: row.content_type ?? WEBHOOK_DEFAULTS.content_type } : undefined;
+	if (!PAIRED_FIELDS.some((field) => field in input)) return undefined;
+	const row: Record<string, unknown> | undefined = await knex(OUTGOING_COLLECTION).first(...PAIRED_FIELDS).whereIn('id', keys);
+	if (!row) return undefined;
+	return {
+		body_template: typeof row.body_template === 'string' ? row.body_template : null,
+		content_type: typeof row.content_type === 'string' ? row.content_type : WEBHOOK_DEFAULTS.content_type,
+		debounce_seconds: toNumber(row.debounce_seconds) ?? 0,
+		debounce_max_seconds: toNumber(row.debounce_max_seconds),
+	};
 }
 
 /**

@@ -5,7 +5,7 @@ import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../../shared/collections';
 import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
 import type { Runtime } from '../../runtime';
-import { SecretAlreadySeenError, WebhookValidationError } from '../../lib/errors';
+import { SecretAlreadySeenError, WebhookInactiveError, WebhookValidationError } from '../../lib/errors';
 import { MANUAL_EVENT, TEST_EVENT } from '../../../shared/webhook';
 import { manualPayload } from './manual-payload';
 import { PUBLIC_DELIVERY_FIELDS, publicDeliveryQuery } from '../log/delivery-log-query';
@@ -179,6 +179,10 @@ export class WebhooksService {
 	async trigger(id: number, body: unknown): Promise<Item> {
 		const payload = manualPayload(body);
 		const webhook = await this.assertCanManage(id);
+		// Checked after the caller's rights (who may not manage it learns nothing of its state), with
+		// system rights: the caller may have no field permission on status.
+		const row: { status: string } | undefined = await this.options.context.database(OUTGOING_COLLECTION).first('status').where({ id });
+		if (row?.status !== 'active') throw new WebhookInactiveError();
 		return this.queue(id, MANUAL_EVENT, { webhook: { id, name: webhook.name }, payload });
 	}
 
