@@ -6,8 +6,11 @@ import { READERS_BEFORE } from '../capture/prior-access';
 
 /** Entries listed in a window; more are counted but not listed (`truncated`). */
 export const MAX_WINDOW_ENTRIES = 1000;
-/** Keys listed in a window, all entries together; more are counted but not listed (`truncated`). */
-export const MAX_WINDOW_KEYS = 10_000;
+/**
+ * Keys listed in a window, all entries together; more are counted but not listed (`truncated`).
+ * Every event rewrites the window's row, so its size is paid on each write of an import.
+ */
+export const MAX_WINDOW_KEYS = 1000;
 
 /** One item event for a debounced webhook, as the capture hands it to the outbox. */
 export interface WindowEvent {
@@ -40,30 +43,32 @@ export function isWindowEvent(row: object): row is WindowEvent {
 }
 
 /**
- * Adds events to a window's data (a new window when `data` is null). An event like the last one
- * listed (a batch write emits one per item) adds its keys to that entry: `[{ event, keys: [1…500] }]`.
+ * Adds events to a window's data (a new window when `data` is null), in place. An event like the
+ * last one listed (a batch write emits one per item) adds its keys to that entry:
+ * `[{ event, keys: [1…500] }]`.
  */
 export function addToWindow(data: WindowData | null, entries: WindowEntry[]): WindowData {
-	const window: WindowData = data ? { ...data, events: [...data.events] } : { event: BATCH_EVENT, count: 0, events: [] };
+	const window: WindowData = data ?? { event: BATCH_EVENT, count: 0, events: [] };
 	let listed = window.events.reduce((sum, entry) => sum + entry.keys.length, 0);
 	for (const entry of entries) {
 		window.count += entry.keys.length;
-		const room = MAX_WINDOW_KEYS - listed;
-		const keys = entry.keys.length > room ? entry.keys.slice(0, room) : entry.keys;
+		const keys = entry.keys.slice(0, Math.max(0, MAX_WINDOW_KEYS - listed));
 		const last = window.events.at(-1);
 		const joins = last !== undefined && last.event === entry.event && last.collection === entry.collection;
-		if (keys.length < entry.keys.length || (!joins && window.events.length >= MAX_WINDOW_ENTRIES)) window.truncated = true;
-		if (keys.length === 0 || (!joins && window.events.length >= MAX_WINDOW_ENTRIES)) continue;
+		const fits = joins || window.events.length < MAX_WINDOW_ENTRIES;
+		if (keys.length < entry.keys.length || !fits) window.truncated = true;
+		if (keys.length === 0 || !fits) continue;
 		listed += keys.length;
-		window.events[window.events.length - (joins ? 1 : 0)] = joins ? joined(last, { ...entry, keys }) : { ...entry, keys };
+		if (!joins) {
+			window.events.push({ ...entry, keys });
+			continue;
+		}
+		// Pushed, not copied: a batch write of n items joins n events into one entry.
+		last.keys.push(...keys);
+		const before = entry[READERS_BEFORE];
+		if (before) last[READERS_BEFORE] = Object.assign(last[READERS_BEFORE] ?? {}, before);
 	}
 	return window;
-}
-
-function joined(entry: WindowEntry, next: WindowEntry): WindowEntry {
-	const merged: WindowEntry = { ...entry, keys: [...entry.keys, ...next.keys] };
-	if (entry[READERS_BEFORE] || next[READERS_BEFORE]) merged[READERS_BEFORE] = { ...entry[READERS_BEFORE], ...next[READERS_BEFORE] };
-	return merged;
 }
 
 /** When the window is sent: a quiet spell after the last event, never later than the cap after the first. */
