@@ -308,6 +308,39 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		const body = new StandardWebhook(hook.secret).verify(request!.body, request!.headers as Record<string, string>);
 		expect(body).toMatchObject({ event: 'webhook.manual', webhook: { id: hook.id, name: 'Sent by hand' } });
 		await deliveryRows().filter({ hasText: 'webhook.manual' }).getByText('succeeded').waitFor({ timeout: 15_000 });
+
+		// An inactive webhook's send would only be skipped: the button is off (and the API refuses).
+		expect((await api.patch(`/webhooks/${hook.id}`, { status: 'inactive' })).status).toBe(200);
+		await visit(`/admin/webhooks/outgoing/${hook.id}`, 'Sent by hand');
+		// v-button puts the attributes on its wrapper: the <button> inside is what a click reaches.
+		await expect.poll(() => button.locator('xpath=descendant-or-self::button').first().isDisabled()).toBe(true);
+		expect((await api.patch(`/webhooks/${hook.id}`, { status: 'active' })).status).toBe(200);
+	});
+
+	it('shows a debounced build hook\'s burst of edits as one webhook.batch delivery, which opens with the batch it sent', async () => {
+		const path = '/debounced';
+		const created = await api.post('/webhooks', {
+			name: 'Site build', preset: 'netlify', url: receiver.url(path), actions: ['create', 'update'], collections: [COLLECTION], debounce_seconds: 2,
+		});
+		expect(created.status, JSON.stringify(created.body)).toBe(200);
+		const items = await api.post(`/items/${COLLECTION}`, Array.from({ length: 12 }, (_, index) => ({ title: `imported ${index}` })));
+		expect(items.status).toBe(200);
+		const keys = items.body.data.map((item: { id: number }) => item.id);
+		expect((await api.patch(`/items/${COLLECTION}`, { keys: keys.slice(0, 3), data: { title: 'edited' } })).status).toBe(200);
+		await expect.poll(() => receivedAt(receiver, path).length, { timeout: 20_000 }).toBe(1);
+		expect(JSON.parse(receivedAt(receiver, path)[0]!.body)).toMatchObject({ event: 'webhook.batch', count: 15 });
+
+		await visit(`/admin/webhooks/outgoing/${created.body.data.id}`, 'Site build');
+		const row = deliveryRows().filter({ hasText: 'webhook.batch' });
+		await row.getByText('succeeded').waitFor({ timeout: 15_000 });
+		expect(await deliveryRows().count()).toBe(1);
+		await row.click();
+		const delivery = page.locator('[data-test="delivery"]');
+		await delivery.getByText(/Attempt 1 · 200/).waitFor();
+		await delivery.getByText(/"count": ?15/).first().waitFor();
+		await page.waitForTimeout(600); // the drawer slides in
+		await page.screenshot({ path: join(SCREENSHOTS, 'delivery-debounced.png') });
+		await page.keyboard.press('Escape');
 	});
 
 	it('labels the button of a build hook "Deploy now", on its page and on its row, where it deploys without opening the webhook', async () => {
