@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BatchWriter } from '../../extensions/src/api/outbound/queue/batch-writer';
+import type { DeliveryStore } from '../../extensions/src/api/outbound/queue/delivery-store';
+import { Outbox } from '../../extensions/src/api/outbound/queue/outbox';
 
 afterEach(() => {
 	vi.useRealTimers();
@@ -140,5 +142,17 @@ describe('BatchWriter', () => {
 		expect(Date.now() - started).toBe(0);
 		expect([tries, retries]).toEqual([2, [60_000, null]]);
 		expect(writer.backlog).toBe(0);
+	});
+});
+
+describe('Outbox', () => {
+	it('takes a bulk write of 300,000 item events in one call: a spread of that many overflowed the stack and lost them all', async () => {
+		const written: number[] = [];
+		const store = { insert: async (rows: unknown[]) => void written.push(rows.length), addToWindows: async () => undefined } as unknown as DeliveryStore;
+		const outbox = new Outbox(store, { error: () => undefined }, () => undefined);
+		const rows = Array.from({ length: 300_000 }, (_, n) => ({ webhook: 1, message_id: `msg_${n}`, event: 'a.items.update', collection: 'a', item_key: String(n), event_data: {} }));
+		expect(() => outbox.add(rows)).not.toThrow();
+		await outbox.flush();
+		expect(written.reduce((sum, count) => sum + count, 0)).toBe(300_000);
 	});
 });

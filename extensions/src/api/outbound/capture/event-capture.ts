@@ -35,12 +35,20 @@ export class EventCapture {
 		if (webhooks.length === 0) return;
 		const previous = this.previous.take(event.collection, event.keys);
 		const readersBefore = this.access.take(event.collection, event.keys);
-		const accountability = event.accountability ? { user: event.accountability.user ?? null, role: event.accountability.role ?? null } : null;
 		const rows: OutboxEntry[] = [];
-		const debounced = webhooks.filter((webhook) => webhook.debounceSeconds > 0);
-		for (const webhook of debounced) rows.push(windowEvent(webhook, event, readersBefore));
-		const single = debounced.length === 0 ? webhooks : webhooks.filter((webhook) => webhook.debounceSeconds === 0);
-		for (const key of single.length === 0 ? [] : event.keys) {
+		const single: RegisteredWebhook[] = [];
+		for (const webhook of webhooks) {
+			if (webhook.debounceSeconds > 0) rows.push(windowEvent(webhook, event, readersBefore));
+			else single.push(webhook);
+		}
+		if (single.length > 0) this.addSingleDeliveries(rows, event, single, previous, readersBefore);
+		this.outbox.add(rows);
+	}
+
+	/** One delivery per item and webhook, added to `rows` (a bulk write may make very many). */
+	private addSingleDeliveries(rows: OutboxEntry[], event: ItemEvent, webhooks: RegisteredWebhook[], previous: Map<string, Record<string, unknown>>, readersBefore: Map<string, Map<number, string[]>>): void {
+		const accountability = event.accountability ? { user: event.accountability.user ?? null, role: event.accountability.role ?? null } : null;
+		for (const key of event.keys) {
 			const base = {
 				event: `${event.collection}.items.${event.action}`,
 				accountability,
@@ -52,7 +60,7 @@ export class EventCapture {
 			};
 			const before = previous.get(String(key));
 			const readers = readersBefore.get(String(key));
-			for (const webhook of single) {
+			for (const webhook of webhooks) {
 				let data: Record<string, unknown> = webhook.includePrevious && before ? { ...base, previous: before } : base;
 				const checked = readers?.get(webhook.id);
 				if (checked) data = { ...data, [READERS_BEFORE]: checked };
@@ -66,7 +74,6 @@ export class EventCapture {
 				});
 			}
 		}
-		this.outbox.add(rows);
 	}
 }
 

@@ -33,9 +33,14 @@ export class BatchWriter<T> {
 	}
 
 	add(...items: T[]): void {
+		this.addAll(items);
+	}
+
+	/** Adds a list of any length (a spread of a bulk write's 150,000 items overflows the stack). */
+	addAll(items: readonly T[]): void {
 		if (items.length === 0) return;
 		this.unwritten += items.length;
-		this.buffer.push(...items);
+		for (const item of items) this.buffer.push(item);
 		if (this.buffer.length >= this.options.maxBatch) void this.flush();
 		else this.timer ??= setTimeout(() => void this.flush(), this.options.delayMs);
 	}

@@ -43,7 +43,7 @@ export class Outbox {
 	}
 
 	add(entries: OutboxEntry[]): void {
-		this.writer.add(...entries);
+		this.writer.addAll(entries);
 	}
 
 	/** Resolves when everything added so far is in the database. */
