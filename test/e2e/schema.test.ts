@@ -87,7 +87,7 @@ describe('schema installed on startup', () => {
 			.filter((extension: any) => extension.bundle === bundle.id)
 			.map((extension: any) => extension.schema.type)
 			.sort();
-		expect(types).toEqual(['endpoint', 'hook', 'module', 'panel']);
+		expect(types).toEqual(['endpoint', 'hook', 'module', 'operation', 'panel']);
 	});
 
 	it('changes nothing when Directus starts again on the same database', async () => {
