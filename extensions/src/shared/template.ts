@@ -36,11 +36,6 @@ export function templateModeFor(contentType: string): TemplateMode {
 	return 'text';
 }
 
-/** True for a JSON content type (application/json, application/*+json, text/json). */
-export function isJsonType(contentType: string): boolean {
-	return JSON_TYPE.test(contentType);
-}
-
 /** How a value reads as text: objects as JSON, nothing as the empty string. */
 function asText(value: unknown): string {
 	if (value === undefined || value === null) return '';
