@@ -34,11 +34,40 @@ describe('BatchWriter', () => {
 			onError: () => undefined,
 		});
 		writer.add(1, 2);
+		// The first write has started (and waits) before the next items come.
+		await Promise.resolve();
 		writer.add(3, 4);
 		const flushed = writer.flush();
 		release();
 		await flushed;
 		expect(batches).toEqual([[1, 2], [3, 4]]);
+	});
+
+	it('puts everything added while a write waits for the database into the next batch, not a batch per delay', async () => {
+		vi.useFakeTimers();
+		const batches: number[][] = [];
+		let release!: () => void;
+		const gate = new Promise<void>((done) => (release = done));
+		const writer = new BatchWriter<number>({
+			maxBatch: 1000,
+			delayMs: 5,
+			write: async (batch) => {
+				if (batches.length === 0) await gate;
+				batches.push(batch);
+			},
+			onError: () => undefined,
+		});
+		writer.add(0);
+		await vi.advanceTimersByTimeAsync(5);
+		// A steady stream while the first write is stuck behind other queries: 100 delays' worth.
+		for (let item = 1; item <= 100; item++) {
+			writer.add(item);
+			await vi.advanceTimersByTimeAsync(5);
+		}
+		release();
+		await writer.flush();
+		expect(batches).toEqual([[0], Array.from({ length: 100 }, (_, index) => index + 1)]);
+		expect(writer.backlog).toBe(0);
 	});
 
 	it('reports a failed batch and goes on with the next', async () => {
@@ -108,10 +137,12 @@ describe('BatchWriter', () => {
 			onError: (_error, _batch, retryIn) => retries.push(retryIn),
 		});
 		writer.add(1, 2);
+		// The first batch is being written (and fails) before the next items come.
+		await Promise.resolve();
 		writer.add(3, 4);
 		writer.add(5);
 		await writer.flush();
-		expect(written).toEqual([[1, 2], [3, 4], [5]]);
+		expect(written).toEqual([[1, 2], [3, 4, 5]]);
 		// The last delay repeats.
 		expect(retries).toEqual([5, 10, 10]);
 		expect(writer.backlog).toBe(0);

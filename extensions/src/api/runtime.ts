@@ -13,6 +13,7 @@ import { RequestRecorder } from './inbound/storage/request-recorder';
 import { DeliveryStore } from './outbound/queue/delivery-store';
 import { Dispatcher } from './outbound/worker/dispatcher';
 import { EventCapture } from './outbound/capture/event-capture';
+import { TransactionCapture } from './outbound/capture/transaction-capture';
 import type { Sender } from './outbound/transport/http-sender';
 import { MessageBuilder } from './outbound/worker/message-builder';
 import { Outbox } from './outbound/queue/outbox';
@@ -36,6 +37,7 @@ export interface Runtime {
 	store: DeliveryStore;
 	outbox: Outbox;
 	capture: EventCapture;
+	transactionCapture: TransactionCapture;
 	beforeWrite: BeforeWrite;
 	config: WebhookConfig;
 	dispatcher: Dispatcher;
@@ -98,13 +100,15 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
 	const delegates = new DelegateCheck(context.services);
+	const capture = new EventCapture(registry, outbox, previous, access);
 	return {
 		settings,
 		registry,
 		store,
 		outbox,
 		beforeWrite: new BeforeWrite(context, registry, previous, access),
-		capture: new EventCapture(registry, outbox, previous, access),
+		capture,
+		transactionCapture: new TransactionCapture(registry, capture, store),
 		config: new WebhookConfig(box, settings.secretOverlapMs, delegates, {
 			collection: OUTGOING_COLLECTION,
 			limit: settings.maxWebhooksPerUser,

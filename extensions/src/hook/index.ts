@@ -3,10 +3,10 @@
 import { defineHook } from '@directus/extensions-sdk';
 import { ENDPOINTS_COLLECTION, INBOUND_PATH, OUTGOING_COLLECTION } from '../shared/collections';
 import { withUrl } from '../api/inbound/config/endpoints-service';
-import { beforeItemWrite, onItemAction } from '../api/outbound/capture/event-handlers';
+import { beforeItemWrite, onItemAction, onItemFilter } from '../api/outbound/capture/event-handlers';
 import { guardHeadersQuery } from '../api/outbound/config/header-query-guard';
 import { DELIVERY_LOG_COLLECTIONS, DELIVERY_LOG_EVENTS, guardDeliveryLog } from '../api/outbound/log/delivery-log-guard';
-import { BEFORE_WRITE_SOURCES, EVENT_SOURCES } from '../api/outbound/capture/event-sources';
+import { BEFORE_WRITE_SOURCES, CREATE_SOURCES, EVENT_SOURCES } from '../api/outbound/capture/event-sources';
 import type { Accountability } from '../api/context';
 import { useRuntime } from '../api/runtime';
 import { beforeDatabaseCloses } from '../api/db/shutdown';
@@ -40,15 +40,28 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 	});
 
 
+	// Item events: tracked writes are captured inside their transaction, from the activity record
+	// Directus makes there; the others after the commit, from the action (transaction-capture).
 	for (const source of EVENT_SOURCES) {
 		action(source.event, (meta, eventContext) => onItemAction(runtime(), source, meta, eventContext as never));
 	}
+	for (const source of CREATE_SOURCES) {
+		filter(source.event, (input, meta, eventContext) => {
+			onItemFilter(runtime(), source, input, meta, eventContext as never);
+			return input;
+		});
+	}
 	for (const source of BEFORE_WRITE_SOURCES) {
 		filter(source.event, async (input, meta, eventContext) => {
+			onItemFilter(runtime(), source, input, meta, eventContext as never);
 			await beforeItemWrite(runtime(), source, input, meta, eventContext as never);
 			return input;
 		});
 	}
+	filter('activity.create', async (input, _meta, { database, schema }) => {
+		await runtime().transactionCapture.onActivity(input as never, database, schema);
+		return input;
+	});
 
 	// Every write of webhook config, whichever API it comes through.
 	// The caller's accountability limits what a non-admin's webhook may name (delegate-check).

@@ -14,12 +14,17 @@ export function isLockConflict(error: unknown): boolean {
 }
 
 /** Runs `work` again (up to `attempts` times in all, after a short random pause) while it hits a lock conflict. */
-export async function retryOnLockConflict<T>(work: () => Promise<T>, attempts = 5, pauseMs = 10, alsoRetry: (error: unknown) => boolean = () => false): Promise<T> {
+export function retryOnLockConflict<T>(work: () => Promise<T>, attempts = 5, pauseMs = 10, alsoRetry: (error: unknown) => boolean = () => false): Promise<T> {
+	return retryWhile(work, (error) => isLockConflict(error) || alsoRetry(error), attempts, pauseMs);
+}
+
+/** Runs `work` again while it fails with an error `retry` accepts. */
+export async function retryWhile<T>(work: () => Promise<T>, retry: (error: unknown) => boolean, attempts = 5, pauseMs = 10): Promise<T> {
 	for (let attempt = 1; ; attempt++) {
 		try {
 			return await work();
 		} catch (error) {
-			if (attempt >= attempts || !(isLockConflict(error) || alsoRetry(error))) throw error;
+			if (attempt >= attempts || !retry(error)) throw error;
 			// Random, growing pauses so the two parties of a deadlock do not collide again.
 			await new Promise((wait) => setTimeout(wait, pauseMs * attempt * (0.5 + Math.random())));
 		}

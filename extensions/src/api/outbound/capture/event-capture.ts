@@ -1,6 +1,7 @@
-// Listens to item events and hands matching webhooks' deliveries to the outbox: one delivery
-// per webhook and item, so batch writes fire once per item; a debounced webhook's events go to
-// its open window instead (one delivery per burst).
+// Turns an item event into matching webhooks' outbox entries: one delivery per webhook and
+// item, so batch writes fire once per item; a debounced webhook's events go to its open window
+// instead (one delivery per burst). Entries are written by the outbox after Directus commits, or
+// inside the write's own transaction (transaction-capture).
 import type { WebhookAction } from '../../../shared/webhook';
 import type { OutboxEntry, Outbox } from '../queue/outbox';
 import type { WindowEntry, WindowEvent } from '../queue/debounce-window';
@@ -30,9 +31,16 @@ export class EventCapture {
 		this.access = access;
 	}
 
+	/** After the commit: the entries go to the outbox's buffer. */
 	capture(event: ItemEvent): void {
+		const rows = this.entries(event);
+		if (rows.length > 0) this.outbox.add(rows);
+	}
+
+	/** What the event adds to the outbox (nothing when no webhook fires). */
+	entries(event: ItemEvent): OutboxEntry[] {
 		const webhooks = this.registry.match(event.collection, event.action).filter((webhook) => fires(webhook, event));
-		if (webhooks.length === 0) return;
+		if (webhooks.length === 0) return [];
 		const previous = this.previous.take(event.collection, event.keys);
 		const readersBefore = this.access.take(event.collection, event.keys);
 		const rows: OutboxEntry[] = [];
@@ -42,7 +50,7 @@ export class EventCapture {
 			else single.push(webhook);
 		}
 		if (single.length > 0) this.addSingleDeliveries(rows, event, single, previous, readersBefore);
-		this.outbox.add(rows);
+		return rows;
 	}
 
 	/** One delivery per item and webhook, added to `rows` (a bulk write may make very many). */

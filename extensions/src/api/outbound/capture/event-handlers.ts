@@ -4,6 +4,8 @@ import type { Runtime } from '../../runtime';
 import type { EventSource } from './event-sources';
 import { redact, secretFields } from './redact';
 import { relationKeys } from './relation-keys';
+import type { ItemEvent } from './event-capture';
+import type { PendingWrite } from './write-payloads';
 
 interface HookMeta {
 	key?: string | number;
@@ -22,14 +24,33 @@ export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMe
 	// Most item writes match no webhook: leave before any per-event work.
 	if (!meta.collection || runtime.registry.match(meta.collection, source.action).length === 0) return;
 	const keys = meta.key !== undefined ? [meta.key] : (meta.keys ?? []);
-	runtime.capture.capture({
-		action: source.action,
-		collection: meta.collection,
-		keys: typedKeys(keys, context.schema, meta.collection),
+	// Keys whose event was written inside the write's transaction are done.
+	const rest = runtime.transactionCapture.remaining(meta.collection, source.action, keys);
+	// Now committed, those are there for the sender.
+	if (rest.length < keys.length) runtime.dispatcher.wake();
+	if (rest.length === 0) return;
+	runtime.capture.capture(itemEvent({ action: source.action, collection: meta.collection, payload: meta.payload, accountability: context.accountability }, rest, context.schema));
+}
+
+/** The event as deliveries carry it. */
+export function itemEvent(write: PendingWrite, keys: (string | number)[], schema: SchemaOverview | null): ItemEvent {
+	return {
+		action: write.action,
+		collection: write.collection,
+		keys: typedKeys(keys, schema, write.collection),
 		// Related items written inline keep only their keys: their data is not this collection's.
-		payload: redact(relationKeys(meta.payload, context.schema, meta.collection), secretFields(context.schema, meta.collection)),
-		accountability: context.accountability,
-	});
+		payload: redact(relationKeys(write.payload, schema, write.collection), secretFields(schema, write.collection)),
+		accountability: write.accountability,
+	};
+}
+
+/** Item filter of a write: what its activity record will need (see transaction-capture). */
+export function onItemFilter(runtime: Runtime, source: EventSource, input: unknown, meta: HookMeta, context: HookContext): void {
+	const collection = meta.collection;
+	if (!collection || runtime.registry.match(collection, source.action).length === 0) return;
+	const write = { action: source.action, collection, payload: source.action === 'delete' ? null : input, accountability: context.accountability };
+	if (source.action === 'create') runtime.transactionCapture.noteCreate(context.database, write);
+	else runtime.transactionCapture.noteChange(write, source.action === 'delete' ? (Array.isArray(input) ? input : []) : (meta.keys ?? []));
 }
 
 /** Keys from URLs arrive as text; send integer keys as numbers, as create events do. */

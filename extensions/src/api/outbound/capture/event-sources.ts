@@ -19,5 +19,8 @@ export const EVENT_SOURCES: EventSource[] = [
 	{ event: 'files.upload', action: 'create' },
 ];
 
+/** Creates, whose filter phase runs inside the write's transaction (transaction-capture). */
+export const CREATE_SOURCES = EVENT_SOURCES.filter((source) => source.event.endsWith('.create'));
+
 /** Events whose filter phase may read previous values (updates and deletes). */
 export const BEFORE_WRITE_SOURCES = EVENT_SOURCES.filter((source) => source.action !== 'create');

@@ -1,5 +1,6 @@
 // Buffers items and writes them in batches: after a short delay, or at once when the batch is
-// full. Writes are serialised so they land in order; flush() resolves once everything added
+// full; what is added while a write is under way goes in the next one. Writes are serialised so
+// they land in order; flush() resolves once everything added
 // so far has been written (or its failure reported). With retry delays, a failed batch is
 // written again until it succeeds (later batches wait behind it, so order holds) or close().
 
@@ -23,6 +24,8 @@ export class BatchWriter<T> {
 	private buffer: T[] = [];
 	private timer: NodeJS.Timeout | null = null;
 	private writing: Promise<void> = Promise.resolve();
+	/** A write is queued and will take the buffer when it starts. */
+	private queued = false;
 	private unwritten = 0;
 	private closing = false;
 	/** Ends the wait before a retry at once (close()). */
@@ -48,14 +51,23 @@ export class BatchWriter<T> {
 	flush(): Promise<void> {
 		if (this.timer) clearTimeout(this.timer);
 		this.timer = null;
-		const batch = this.buffer.splice(0);
-		if (batch.length === 0) return this.writing;
-		this.writing = this.writing.then(async () => {
-			await this.writeUntilDone(batch);
-			this.unwritten -= batch.length;
-			this.options.afterWrite?.();
-		});
+		if (this.buffer.length === 0 || this.queued) return this.writing;
+		this.queued = true;
+		this.writing = this.writing.then(() => this.writeBuffered());
 		return this.writing;
+	}
+
+	/**
+	 * Takes what is buffered when its turn comes, not when it was queued: under a steady stream of
+	 * writes on a busy database (SQLite's one connection) each wait for the database used to queue
+	 * a batch of its own, a few rows each, and the backlog grew without end.
+	 */
+	private async writeBuffered(): Promise<void> {
+		this.queued = false;
+		const batch = this.buffer.splice(0);
+		await this.writeUntilDone(batch);
+		this.unwritten -= batch.length;
+		this.options.afterWrite?.();
 	}
 
 	/** Writes what is buffered; a batch that still fails then is reported and dropped (no more retries). */

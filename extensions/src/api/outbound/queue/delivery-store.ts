@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION } from '../../../shared/collections';
 import type { Attempt, Delivery, DeliveryStatus } from '../../../shared/delivery';
 import { databaseClient, type DatabaseClient } from '../../db/database-client';
-import { isUniqueViolation, retryOnLockConflict } from '../../db/lock-conflicts';
+import { isUniqueViolation, retryOnLockConflict, retryWhile } from '../../db/lock-conflicts';
 import { insertRows } from '../../db/multi-row-insert';
 import { toJson, toNumber } from '../../db/rows';
 import { BATCH_EVENT } from '../../../shared/webhook';
@@ -99,20 +99,26 @@ export class DeliveryStore {
 	 */
 	async addToWindows(events: WindowEvent[], alongside: NewDelivery[] = [], now = Date.now()): Promise<void> {
 		if (events.length === 0) return this.insert(alongside, now);
+		await retryOnLockConflict(() => this.knex.transaction((trx) => this.addWith(trx, events, alongside, now), this.transactionConfig), 8, 10, lostWindowRace);
+	}
+
+	/**
+	 * The same, inside a caller's open transaction (a tracked item write's own): committed with it
+	 * or not at all. Windows are changed in a savepoint, so only a lost race for a window's key is
+	 * run again; a deadlock goes to the caller, whose transaction Directus runs again as a whole.
+	 */
+	async addWithin(trx: Knex.Transaction, events: WindowEvent[], alongside: NewDelivery[] = [], now = Date.now()): Promise<void> {
+		if (events.length === 0) return this.insertWith(trx, alongside, now);
+		await this.insertWith(trx, alongside, now);
+		await retryWhile(() => trx.transaction((savepoint) => this.addWith(savepoint, events, [], now)), lostWindowRace, 8, 10);
+	}
+
+	private async addWith(trx: Knex.Transaction, events: WindowEvent[], alongside: NewDelivery[], now: number): Promise<void> {
 		const byWebhook = new Map<number, WindowEvent[]>();
 		for (const event of events) byWebhook.set(event.webhook, [...(byWebhook.get(event.webhook) ?? []), event]);
+		await this.insertWith(trx, alongside, now);
 		// Rows locked in webhook order, as every instance takes them.
-		const groups = [...byWebhook.entries()].sort(([a], [b]) => a - b);
-		await retryOnLockConflict(
-			() => this.knex.transaction(async (trx) => {
-				await this.insertWith(trx, alongside, now);
-				for (const [webhook, group] of groups) await this.addToWindow(trx, webhook, group, now);
-			}, this.transactionConfig),
-			8,
-			10,
-			// Only a lost race for the window's key; any other duplicate would fail again.
-			(error) => isUniqueViolation(error) && /debounce_key|'window:/.test(error instanceof Error ? error.message : ''),
-		);
+		for (const [webhook, group] of [...byWebhook.entries()].sort(([a], [b]) => a - b)) await this.addToWindow(trx, webhook, group, now);
 	}
 
 	private async addToWindow(trx: Knex.Transaction, webhook: number, events: WindowEvent[], now: number): Promise<void> {
@@ -331,4 +337,9 @@ function outcomeValues(outcome: Outcome, now: number): Record<string, unknown> {
 		lease_owner: null,
 		lease_until: null,
 	};
+}
+
+/** Only a lost race for a window's key; any other duplicate would fail again. */
+function lostWindowRace(error: unknown): boolean {
+	return isUniqueViolation(error) && /debounce_key|'window:/.test(error instanceof Error ? error.message : '');
 }
