@@ -36,6 +36,8 @@ export interface Webhook {
 	payload: PayloadMode;
 	item_role: string | null;
 	include_previous: boolean;
+	/** Child-collection events of one request on a parent (O2M/M2M edits) go as one delivery of the parent, listing the children's keys. */
+	group_nested: boolean;
 	/** The body as a `{{ }}` template (null: the default body); see shared/template. */
 	body_template: string | null;
 	content_type: string;
@@ -57,7 +59,7 @@ export interface Webhook {
 export const WRITABLE_FIELDS = [
 	'name', 'description', 'method', 'url', 'status', 'data', 'actions', 'collections', 'headers',
 	'filter', 'watch_fields', 'fields', 'payload', 'item_role', 'include_previous',
-	'body_template', 'content_type', 'debounce_seconds', 'debounce_max_seconds', 'preset',
+	'body_template', 'content_type', 'debounce_seconds', 'debounce_max_seconds', 'preset', 'group_nested',
 ] as const;
 export const READONLY_FIELDS = ['id', 'secret', 'secret_unseen', 'disabled_reason', 'failing_since', 'date_created', 'date_updated'] as const;
 
@@ -81,6 +83,7 @@ export const WEBHOOK_DEFAULTS = {
 	payload: 'event',
 	item_role: null,
 	include_previous: false,
+	group_nested: false,
 	description: null,
 	body_template: null,
 	content_type: 'application/json',

@@ -201,6 +201,19 @@ const outgoing: CollectionDefinition = {
 			},
 			{ is_nullable: false, default_value: false },
 		),
+		field(
+			'group_nested',
+			'boolean',
+			{
+				special: ['cast-boolean'],
+				interface: 'boolean',
+				options: { label: 'One delivery per parent edit' },
+				width: 'half',
+				sort: 15,
+				note: 'Related items created, changed or removed inside an edit of an item (O2M, M2M) go as one delivery of that item, listing their keys, instead of one delivery each',
+			},
+			{ is_nullable: false, default_value: false },
+		),
 		field('body_template', 'text', {
 			interface: 'input-code',
 			sort: 22,

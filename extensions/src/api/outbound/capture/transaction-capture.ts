@@ -14,6 +14,7 @@ import { isWindowEvent } from '../queue/debounce-window';
 import type { WebhookRegistry } from '../config/webhook-registry';
 import type { EventCapture } from './event-capture';
 import { itemEvent } from './event-handlers';
+import { NestedGroups } from './nested-groups';
 import { WritePayloads, type PendingWrite } from './write-payloads';
 
 const MARK_TTL_MS = 60_000;
@@ -30,6 +31,7 @@ export class TransactionCapture {
 	private readonly capture: EventCapture;
 	private readonly store: DeliveryStore;
 	private readonly payloads = new WritePayloads();
+	private readonly nested: NestedGroups;
 	/** Keys captured in a transaction, until the action after its commit (or its rollback). */
 	private readonly done = new Map<string, number>();
 
@@ -37,6 +39,7 @@ export class TransactionCapture {
 		this.registry = registry;
 		this.capture = capture;
 		this.store = store;
+		this.nested = new NestedGroups(registry);
 	}
 
 	noteCreate(trx: unknown, write: PendingWrite): void {
@@ -59,7 +62,11 @@ export class TransactionCapture {
 		if (!write) return;
 		const entries = this.capture.entries(itemEvent(write, [key], schema));
 		if (entries.length > 0) {
-			await this.store.addWithin(trx, entries.filter(isWindowEvent), entries.filter((entry): entry is NewDelivery => !isWindowEvent(entry)));
+			const single = entries.filter((entry): entry is NewDelivery => !isWindowEvent(entry));
+			const folded = this.nested.fold(trx, collection, write.payload, schema, single);
+			if (folded.length > 0) await this.store.removeWithin(trx, folded);
+			await this.store.addWithin(trx, entries.filter(isWindowEvent), single);
+			this.nested.track(trx, single);
 		}
 		this.mark(trx, markId(collection, action, key));
 	}

@@ -24,6 +24,8 @@ export interface RegisteredWebhook {
 	payload: PayloadMode;
 	itemRole: string | null;
 	includePrevious: boolean;
+	/** Fold nested child events of a parent write into the parent's delivery (nested-groups). */
+	groupNested: boolean;
 	/** Null: the default body. */
 	bodyTemplate: string | null;
 	contentType: string;
@@ -146,6 +148,7 @@ export class WebhookRegistry extends PolledRegistry {
 			payload: row.payload === 'item' ? 'item' : 'event',
 			itemRole: (row.item_role as string | null) ?? null,
 			includePrevious: toBool(row.include_previous),
+			groupNested: toBool(row.group_nested),
 			bodyTemplate: typeof row.body_template === 'string' && row.body_template !== '' ? row.body_template : null,
 			contentType: typeof row.content_type === 'string' && row.content_type !== '' ? row.content_type : WEBHOOK_DEFAULTS.content_type,
 			debounceSeconds,

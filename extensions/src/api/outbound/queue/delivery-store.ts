@@ -113,6 +113,13 @@ export class DeliveryStore {
 		await retryWhile(() => trx.transaction((savepoint) => this.addWith(savepoint, events, [], now)), lostWindowRace, 8, 10);
 	}
 
+	/** Removes pending rows written earlier in the same transaction (children folded into a parent's delivery). */
+	async removeWithin(trx: Knex.Transaction, messageIds: string[]): Promise<void> {
+		for (let index = 0; index < messageIds.length; index += INSERT_CHUNK) {
+			await trx(DELIVERIES_COLLECTION).whereIn('message_id', messageIds.slice(index, index + INSERT_CHUNK)).delete();
+		}
+	}
+
 	private async addWith(trx: Knex.Transaction, events: WindowEvent[], alongside: NewDelivery[], now: number): Promise<void> {
 		const byWebhook = new Map<number, WindowEvent[]>();
 		for (const event of events) byWebhook.set(event.webhook, [...(byWebhook.get(event.webhook) ?? []), event]);

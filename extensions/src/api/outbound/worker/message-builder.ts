@@ -17,6 +17,7 @@ import { SkipDelivery } from './delivery-skip';
 import { pick, roleAccountability, withItemRole, type OwnerScope } from './owner-scope';
 import { READERS_BEFORE, readableBefore } from '../capture/prior-access';
 import { deliveryContext, renderBody, renderPart, usesPlaceholders } from './request-template';
+import { NESTED, type NestedGroup } from '../capture/nested-groups';
 
 export const USER_AGENT = 'directus-extension-webhooks';
 
@@ -99,7 +100,7 @@ export class MessageBuilder {
 
 	/** The body as the webhook's non-admin owners (and its item_role) may see it. */
 	private async ownersPayload(webhook: RegisteredWebhook, delivery: ClaimedDelivery, owners: Accountability[]): Promise<Record<string, unknown>> {
-		const data = delivery.event_data;
+		let data = delivery.event_data;
 		// A test event carries no collection data.
 		if (delivery.collection === null || delivery.item_key === null) return this.eventBody(webhook, data);
 		const schema = await this.context.getSchema();
@@ -116,6 +117,7 @@ export class MessageBuilder {
 		}
 		const fields = webhook.payload === 'item' && webhook.fields.length > 0 ? webhook.fields : ['*'];
 		const item = await this.scope.readItem(readers, delivery.collection, delivery.item_key, schema, { fields, filter: webhook.filter });
+		if (Array.isArray(data[NESTED])) data = { ...data, [NESTED]: await this.readableNested(data[NESTED] as NestedGroup[], readers, schema) };
 		const readable = new Set(Object.keys(item));
 		const previous = before === true && data.previous ? pick(data.previous, readable) : undefined;
 		if (webhook.payload === 'item') {
@@ -127,6 +129,28 @@ export class MessageBuilder {
 		const { previous: _previous, ...body } = this.eventBody(webhook, data);
 		if (body.payload && typeof body.payload === 'object' && !Array.isArray(body.payload)) body.payload = pick(body.payload, readable);
 		return webhook.includePrevious && previous ? { ...body, previous } : body;
+	}
+
+	/**
+	 * A parent's folded children as its owners may see them: keys they can read now, and of deleted
+	 * children those they could read just before (unchecked ones are left out).
+	 */
+	private async readableNested(groups: NestedGroup[], readers: Accountability[], schema: SchemaOverview): Promise<NestedGroup[]> {
+		const visible: NestedGroup[] = [];
+		for (const group of groups) {
+			let keys: (string | number)[];
+			if (group.action === 'delete') {
+				keys = group.keys.filter((key) => readableBefore({ [READERS_BEFORE]: group[READERS_BEFORE]?.[String(key)] }, readers) === true);
+			} else {
+				keys = group.keys;
+				for (const reader of readers) {
+					const readable = await this.scope.readableKeys(reader, group.collection, keys, schema).catch(() => new Set<string>());
+					keys = keys.filter((key) => readable.has(String(key)));
+				}
+			}
+			if (keys.length > 0) visible.push({ collection: group.collection, action: group.action, keys });
+		}
+		return visible;
 	}
 
 	/** The legacy Directus webhook body, narrowed to the chosen fields. */
@@ -162,5 +186,6 @@ export class MessageBuilder {
 /** The event's fields as sent: without those kept for building it (the action, who could read it before the write). */
 function eventFields(data: Record<string, unknown>): Record<string, unknown> {
 	const { action: _action, [READERS_BEFORE]: _readers, ...fields } = data;
+	if (Array.isArray(fields[NESTED])) fields[NESTED] = (fields[NESTED] as NestedGroup[]).map(({ collection, action, keys }) => ({ collection, action, keys }));
 	return fields;
 }
