@@ -18,6 +18,7 @@ import { MessageBuilder } from './outbound/worker/message-builder';
 import { Outbox } from './outbound/queue/outbox';
 import { PreviousValues } from './outbound/capture/previous-values';
 import { PriorAccess } from './outbound/capture/prior-access';
+import { Promotions } from './outbound/capture/promotions';
 import { BeforeWrite } from './outbound/capture/before-write';
 import { OwnerAccountability } from './outbound/worker/owner-accountability';
 import { OwnerScope } from './outbound/worker/owner-scope';
@@ -37,6 +38,7 @@ export interface Runtime {
 	outbox: Outbox;
 	capture: EventCapture;
 	beforeWrite: BeforeWrite;
+	promotions: Promotions;
 	config: WebhookConfig;
 	dispatcher: Dispatcher;
 	sender: Sender;
@@ -95,6 +97,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const outbox = new Outbox(store, logger, () => dispatcher.wake());
 	const previous = new PreviousValues();
 	const access = new PriorAccess(scope);
+	const promotions = new Promotions();
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
 	const delegates = new DelegateCheck(context.services);
@@ -104,7 +107,8 @@ function createRuntime(context: ExtensionContext): Runtime {
 		store,
 		outbox,
 		beforeWrite: new BeforeWrite(context, registry, previous, access),
-		capture: new EventCapture(registry, outbox, previous, access),
+		promotions,
+		capture: new EventCapture(registry, outbox, previous, access, promotions),
 		config: new WebhookConfig(box, settings.secretOverlapMs, delegates, {
 			collection: OUTGOING_COLLECTION,
 			limit: settings.maxWebhooksPerUser,

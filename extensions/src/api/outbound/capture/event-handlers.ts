@@ -2,25 +2,28 @@
 import type { SchemaOverview } from '../../context';
 import type { Runtime } from '../../runtime';
 import type { EventSource } from './event-sources';
+import type { ItemEvent } from './event-capture';
+import { isUploadBookkeeping } from './upload-bookkeeping';
 import { redact, secretFields } from './redact';
 import { relationKeys } from './relation-keys';
 
-interface HookMeta {
+export interface HookMeta {
 	key?: string | number;
 	keys?: (string | number)[];
 	payload?: unknown;
 	collection?: string;
 }
 
-interface HookContext {
+export interface HookContext {
 	database: import('knex').Knex;
 	schema: SchemaOverview | null;
 	accountability: { user?: string | null; role?: string | null; admin?: boolean } | null;
 }
 
-export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMeta, context: HookContext): void {
+export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMeta, context: HookContext, details: Pick<ItemEvent, 'version'> = {}): void {
 	// Most item writes match no webhook: leave before any per-event work.
 	if (!meta.collection || runtime.registry.match(meta.collection, source.action).length === 0) return;
+	if (source.action === 'update' && isUploadBookkeeping(meta.collection, meta.payload)) return;
 	const keys = meta.key !== undefined ? [meta.key] : (meta.keys ?? []);
 	runtime.capture.capture({
 		action: source.action,
@@ -29,6 +32,7 @@ export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMe
 		// Related items written inline keep only their keys: their data is not this collection's.
 		payload: redact(relationKeys(meta.payload, context.schema, meta.collection), secretFields(context.schema, meta.collection)),
 		accountability: context.accountability,
+		...details,
 	});
 }
 
