@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { samplesFor } from '../../extensions/src/shared/verification-samples.ts';
+import { ACTION_LABELS } from '../../extensions/src/shared/webhook-actions.ts';
 import { dismissStartupDialogs, hasChromium, launchBrowser, logIn, screenshotsDir } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
 import { Receiver, type ReceivedRequest } from '../harness/receiver.ts';
@@ -197,7 +198,7 @@ describe.skipIf(!hasChromium)('what a new user meets, in the app', () => {
 		await page.locator('[data-test="create-webhook"]').click();
 		await field('Name').locator('input').fill('Loopback');
 		await field('URL').locator('input').fill('https://hooks.example.com/in');
-		await drawer().getByText('Create', { exact: true }).click();
+		await drawer().getByText(ACTION_LABELS.create, { exact: true }).click();
 		const offered = await pickCollection();
 		expect(offered).toEqual(expect.arrayContaining(['Incoming endpoints']));
 		expect(offered.filter((text) => ['Outgoing webhooks', 'Deliveries', 'Delivery attempts', 'Webhooks'].includes(text))).toEqual([]);
@@ -220,7 +221,7 @@ describe.skipIf(!hasChromium)('what a new user meets, in the app', () => {
 		await page.locator('[data-test="create-webhook"]').click();
 		await field('Name').locator('input').fill('Samples that run');
 		await field('URL').locator('input').fill(receiver.url('/samples'));
-		await drawer().getByText('Create', { exact: true }).click();
+		await drawer().getByText(ACTION_LABELS.create, { exact: true }).click();
 		await pickCollection();
 		await page.locator('[data-test="save"]').click();
 

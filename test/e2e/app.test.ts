@@ -11,6 +11,8 @@ import { ApiClient } from '../harness/client.ts';
 import { receivedAt } from '../harness/delegate.ts';
 import { Receiver } from '../harness/receiver.ts';
 import { PRESETS } from '../../extensions/src/shared/webhook-presets.ts';
+import { NEW_USER_FILTER, TRIGGERS } from '../../extensions/src/shared/webhook-triggers.ts';
+import { ACTION_LABELS } from '../../extensions/src/shared/webhook-actions.ts';
 
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
@@ -86,7 +88,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await page.locator('[data-test="create-webhook"]').click();
 		await field('Name').locator('input').fill('Orders to the warehouse');
 		await field('URL').locator('input').fill(receiver.url('/app'));
-		await drawer().getByText('Create', { exact: true }).click();
+		await drawer().getByText(ACTION_LABELS.create, { exact: true }).click();
 		await chooseCollection();
 		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-drawer.png') });
 		await page.locator('[data-test="save"]').click();
@@ -251,7 +253,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await field('URL').getByText('Apps → Incoming Webhooks').waitFor();
 		await field('Name').locator('input').fill('Slack: new items');
 		await field('URL').locator('input').fill(receiver.url('/slack-preset'));
-		await drawer().getByText('Create', { exact: true }).click();
+		await drawer().getByText(ACTION_LABELS.create, { exact: true }).click();
 		await chooseCollection();
 
 		// The same renderer as the server: the item's JSON escaped inside the text, so the body parses.
@@ -262,7 +264,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		const text: string = JSON.parse(await preview.innerText()).text;
 		expect(JSON.parse(text.slice(summary.length))).toMatchObject({ id: latest.body.data.id, title: 'Preview "me"' });
 		// The drawer is taller than the window: a taller one shows the picker and the preview together.
-		const tall = { width: 1600, height: 1500 };
+		const tall = { width: 1600, height: 1900 };
 		await page.setViewportSize(tall);
 		await drawer().locator('[data-test="preset-picker"]').scrollIntoViewIfNeeded();
 		const shown = await drawer().locator('[data-test="template-preview"]').boundingBox();
@@ -360,6 +362,42 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await expect.poll(() => receivedAt(receiver, path).length, { timeout: 20_000 }).toBe(1);
 		expect(JSON.parse(receivedAt(receiver, path)[0]!.body)).toMatchObject({ event: 'webhook.manual' });
 		expect(page.url()).toMatch(/\/admin\/webhooks\/outgoing$/);
+	});
+
+	it('picks what a webhook waits for in words: "File uploaded" and then "New user registered" fill the actions, collections and filter it is saved with', async () => {
+		await visit('/admin/webhooks/outgoing', 'Outgoing');
+		await page.locator('[data-test="create-webhook"]').click();
+		await field('Name').locator('input').fill('Sign-ups to the CRM');
+		await field('URL').locator('input').fill(receiver.url('/sign-ups'));
+		const when = drawer().locator('[data-test="trigger-picker"]');
+		const pick = async (label: string) => {
+			await when.locator('.v-select, .v-input').first().click();
+			await page.locator('.v-menu-content .v-list-item', { hasText: label }).first().click();
+			await page.locator('.v-menu-content').waitFor({ state: 'hidden' });
+		};
+		// The actions read as words, the new ones included.
+		for (const label of Object.values(ACTION_LABELS)) await field('Actions').getByText(label, { exact: true }).waitFor();
+		// A select shows its choice as the value of its input.
+		const shown = () => when.locator('input').first().inputValue();
+		const checked = (label: string) => field('Actions').locator('.v-checkbox', { hasText: label }).first().getAttribute('class');
+
+		await pick(TRIGGERS['file-uploaded'].label);
+		await expect.poll(() => checked(ACTION_LABELS.upload)).toContain('checked');
+		// The choice shows what the fields now make: collections included.
+		await expect.poll(shown).toBe(TRIGGERS['file-uploaded'].label);
+		await pick(TRIGGERS['user-registered'].label);
+		await expect.poll(() => checked(ACTION_LABELS.create)).toContain('checked');
+		expect(await checked(ACTION_LABELS.upload)).not.toContain('checked');
+		await expect.poll(() => field('Filter').innerText()).toContain('invited');
+		await expect.poll(shown).toBe(TRIGGERS['user-registered'].label);
+		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-drawer-when.png') });
+
+		await page.locator('[data-test="save"]').click();
+		await page.locator('[data-test="secret"]').waitFor({ timeout: 15_000 });
+		await page.locator('[data-test="secret-done"]').click();
+		await page.waitForURL(/\/admin\/webhooks\/outgoing\/\d+/);
+		const created = (await api.get(`/webhooks/${page.url().split('/').pop()}`)).body.data;
+		expect(created).toMatchObject({ name: 'Sign-ups to the CRM', actions: ['create'], collections: ['directus_users'], filter: NEW_USER_FILTER });
 	});
 
 	it('left no errors in the browser console', () => {

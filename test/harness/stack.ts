@@ -47,6 +47,10 @@ export function instanceEnv(token: string, extra: Record<string, string> = {}): 
 		ADMIN_TOKEN: token,
 		LOG_LEVEL: 'info',
 		WEBSOCKETS_ENABLED: 'false',
+		// Resumable uploads, off by default in Directus: events.test uploads files through them too.
+		TUS_ENABLED: 'true',
+		// Directus's default also refuses every local address (0.0.0.0): /files/import must reach test receivers.
+		IMPORT_IP_DENY_LIST: '169.254.169.254',
 		// Test receivers listen on loopback, which the SSRF guard refuses by default.
 		WEBHOOKS_IP_ALLOW_LIST: '127.0.0.1,::1',
 		// Short retries so recovery tests finish in seconds.

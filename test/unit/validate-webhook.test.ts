@@ -505,3 +505,40 @@ describe('validateWebhook: body templates, content types, debounce and presets',
 		expect(errorsOf({ headers: [{ header: 'X-Event', value: '{{ event' }] }, 'update')[0]?.field).toBe('headers[0].value');
 	});
 });
+
+describe('validateWebhook: actions that happen only to some collections', () => {
+	const withFiles = [...COLLECTIONS, 'directus_files'];
+	const create = (input: Record<string, unknown>) => validateWebhook({ ...valid(), ...input }, { mode: 'create', collections: withFiles });
+
+	it('accepts upload on directus_files, alone or among other collections, and promote on a collection of ones own', () => {
+		expect(create({ actions: ['upload', 'update', 'delete'], collections: ['directus_files'] }).ok).toBe(true);
+		expect(create({ actions: ['upload', 'create'], collections: ['articles', 'directus_files'] }).ok).toBe(true);
+		expect(create({ actions: ['promote'], collections: ['articles'] }).ok).toBe(true);
+		expect(create({ actions: ['promote', 'create'], collections: ['articles', 'directus_users'] }).ok).toBe(true);
+	});
+
+	it('refuses upload without directus_files, naming actions and saying what to add', () => {
+		const result = create({ actions: ['create', 'upload'], collections: ['articles'] });
+		expect(result.ok ? [] : result.errors).toEqual([{ field: 'actions', reason: '"upload" happens only to files: add "directus_files" to collections, or remove "upload"' }]);
+	});
+
+	it('refuses promote when every collection is one of Directus\'s own, which have no content versions', () => {
+		const result = create({ actions: ['promote'], collections: ['directus_users', 'directus_files'] });
+		expect(result.ok ? [] : result.errors.map((error) => error.field)).toEqual(['actions']);
+		expect(result.ok ? '' : result.errors[0]!.reason).toMatch(/^"promote" \(publishing a content version\) happens only to items of your own collections/);
+	});
+
+	it('checks a change of either field against the other as stored', () => {
+		const stored = { body_template: null, content_type: 'application/json', debounce_seconds: 0, debounce_max_seconds: null, actions: ['upload'], collections: ['directus_files'] };
+		const update = (input: unknown) => validateWebhook(input, { mode: 'update', collections: withFiles, stored });
+		expect(update({ name: 'renamed' }).ok).toBe(true);
+		const moved = update({ collections: ['articles'] });
+		expect(moved.ok ? [] : moved.errors.map((error) => error.field)).toEqual(['actions']);
+		expect(update({ collections: ['articles'], actions: ['create'] }).ok).toBe(true);
+		expect(update({ actions: ['upload', 'delete'] }).ok).toBe(true);
+	});
+
+	it('leaves an update alone when nothing stored is known to check it against', () => {
+		expect(validateWebhook({ actions: ['upload'] }, { mode: 'update', collections: withFiles }).ok).toBe(true);
+	});
+});

@@ -19,6 +19,7 @@ import { MessageBuilder } from './outbound/worker/message-builder';
 import { Outbox } from './outbound/queue/outbox';
 import { PreviousValues } from './outbound/capture/previous-values';
 import { PriorAccess } from './outbound/capture/prior-access';
+import { Promotions } from './outbound/capture/promotions';
 import { BeforeWrite } from './outbound/capture/before-write';
 import { OwnerAccountability } from './outbound/worker/owner-accountability';
 import { OwnerScope } from './outbound/worker/owner-scope';
@@ -39,6 +40,7 @@ export interface Runtime {
 	capture: EventCapture;
 	transactionCapture: TransactionCapture;
 	beforeWrite: BeforeWrite;
+	promotions: Promotions;
 	config: WebhookConfig;
 	dispatcher: Dispatcher;
 	sender: Sender;
@@ -97,16 +99,18 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const outbox = new Outbox(store, logger, () => dispatcher.wake());
 	const previous = new PreviousValues();
 	const access = new PriorAccess(scope);
+	const promotions = new Promotions();
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
 	const delegates = new DelegateCheck(context.services);
-	const capture = new EventCapture(registry, outbox, previous, access);
+	const capture = new EventCapture(registry, outbox, previous, access, promotions);
 	return {
 		settings,
 		registry,
 		store,
 		outbox,
 		beforeWrite: new BeforeWrite(context, registry, previous, access),
+		promotions,
 		capture,
 		transactionCapture: new TransactionCapture(registry, capture, store),
 		config: new WebhookConfig(box, settings.secretOverlapMs, delegates, {

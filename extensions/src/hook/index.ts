@@ -6,7 +6,8 @@ import { withUrl } from '../api/inbound/config/endpoints-service';
 import { beforeItemWrite, onItemAction, onItemFilter } from '../api/outbound/capture/event-handlers';
 import { guardHeadersQuery } from '../api/outbound/config/header-query-guard';
 import { DELIVERY_LOG_COLLECTIONS, DELIVERY_LOG_EVENTS, guardDeliveryLog } from '../api/outbound/log/delivery-log-guard';
-import { BEFORE_WRITE_SOURCES, CREATE_SOURCES, EVENT_SOURCES } from '../api/outbound/capture/event-sources';
+import { BEFORE_WRITE_SOURCES, CREATE_SOURCES, EVENT_SOURCES, PROMOTE_SOURCE } from '../api/outbound/capture/event-sources';
+import { beforePromote, onPromote } from '../api/outbound/capture/promote-handlers';
 import type { Accountability } from '../api/context';
 import { useRuntime } from '../api/runtime';
 import { beforeDatabaseCloses } from '../api/db/shutdown';
@@ -62,6 +63,11 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 		await runtime().transactionCapture.onActivity(input as never, database, schema);
 		return input;
 	});
+	filter(PROMOTE_SOURCE.event, (input, meta) => {
+		beforePromote(runtime(), meta);
+		return input;
+	});
+	action(PROMOTE_SOURCE.event, (meta, eventContext) => onPromote(runtime(), meta, eventContext as never));
 
 	// Every write of webhook config, whichever API it comes through.
 	// The caller's accountability limits what a non-admin's webhook may name (delegate-check).

@@ -13,15 +13,18 @@ import {
 	DEBOUNCE_MAX_FACTOR, MASK, PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_DEFAULTS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS, type WebhookHeader, type WebhookInput,
 } from './webhook';
 import { WEBHOOK_PRESETS } from './webhook-presets';
+import { actionsProblem } from './webhook-actions';
 
 export type ValidationResult = ConfigResult<WebhookInput>;
 
-/** Fields checked together: the body template with its content type, the debounce with its cap. */
+/** Fields checked together: the body template with its content type, the debounce with its cap, the actions with the collections. */
 export interface StoredPairs {
 	body_template: string | null;
 	content_type: string;
 	debounce_seconds: number;
 	debounce_max_seconds: number | null;
+	actions?: string[];
+	collections?: string[];
 }
 
 export interface ValidateOptions {
@@ -205,7 +208,22 @@ function webhookSchema(options: ValidateOptions) {
 			),
 			['debounce_max_seconds'],
 		),
+		v.forward(
+			v.partialCheck(
+				[['actions'], ['collections']],
+				(config) => actionsProblemOf(config, stored) === null,
+				(issue) => actionsProblemOf(issue.input as Partial<Pick<WebhookInput, 'actions' | 'collections'>>, stored)!,
+			),
+			['actions'],
+		),
 	);
+}
+
+/** The actions against the collections, either of them as stored when an update leaves it out. */
+function actionsProblemOf(config: Partial<Pick<WebhookInput, 'actions' | 'collections'>>, stored: Partial<StoredPairs> | undefined): string | null {
+	const actions = config.actions ?? stored?.actions;
+	const collections = config.collections ?? stored?.collections;
+	return actions && collections ? actionsProblem(actions, collections) : null;
 }
 
 export function validateWebhook(input: unknown, options: ValidateOptions): ValidationResult {

@@ -2,7 +2,12 @@
 // options. Shared by the API and the app, so no Node imports here.
 
 export const WEBHOOK_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-export const WEBHOOK_ACTIONS = ['create', 'update', 'delete'] as const;
+/** promote: a content version published into its item (Directus 12); upload: a file's content stored (directus_files). */
+export const WEBHOOK_ACTIONS = ['create', 'update', 'delete', 'promote', 'upload'] as const;
+/** The collection whose items are uploaded; `upload` happens nowhere else. */
+export const FILES_COLLECTION = 'directus_files';
+/** The actions whose body names one item as `key` (the others send `keys`, as legacy Directus did). */
+export const SINGLE_KEY_ACTIONS: readonly string[] = ['create', 'promote', 'upload'];
 export const WEBHOOK_STATUSES = ['active', 'inactive'] as const;
 /** event: the legacy body `{ event, accountability, payload, key | keys, collection }`; item: the item read at delivery time. */
 export const PAYLOAD_MODES = ['event', 'item'] as const;

@@ -1,6 +1,7 @@
 // The collections this extension owns. The installer creates what is missing and adds
 // missing fields to existing collections, so later versions extend this list in place.
 import { PAYLOAD_MODES, WEBHOOK_ACTIONS, WEBHOOK_METHODS } from '../../shared/webhook';
+import { ACTION_LABELS } from '../../shared/webhook-actions';
 import { PRESETS, WEBHOOK_PRESETS } from '../../shared/webhook-presets';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, ENDPOINTS_COLLECTION, GROUP_COLLECTION, MODULE_ID, OUTGOING_COLLECTION } from '../../shared/collections';
 import { AUTH_PRESETS, ENDPOINT_DEFAULTS, ENDPOINT_METHODS, ENDPOINT_STATUSES, MAPPING_TYPES, RESPONSE_STATUSES } from '../../shared/inbound-endpoint';
@@ -102,7 +103,7 @@ const outgoing: CollectionDefinition = {
 			{
 				special: ['cast-csv'],
 				interface: 'select-multiple-checkbox',
-				options: { choices: choices(WEBHOOK_ACTIONS) },
+				options: { choices: WEBHOOK_ACTIONS.map((value) => ({ text: ACTION_LABELS[value], value })) },
 				display: 'labels',
 				required: true,
 				width: 'half',

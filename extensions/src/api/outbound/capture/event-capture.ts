@@ -2,10 +2,12 @@
 // item, so batch writes fire once per item; a debounced webhook's events go to its open window
 // instead (one delivery per burst). Entries are written by the outbox after Directus commits, or
 // inside the write's own transaction (transaction-capture).
-import type { WebhookAction } from '../../../shared/webhook';
+import { SINGLE_KEY_ACTIONS, type WebhookAction } from '../../../shared/webhook';
 import type { OutboxEntry, Outbox } from '../queue/outbox';
 import type { WindowEntry, WindowEvent } from '../queue/debounce-window';
 import type { PreviousValues } from './previous-values';
+import type { Promotions } from './promotions';
+import { isUploadBookkeeping } from './upload-bookkeeping';
 import { READERS_BEFORE, type PriorAccess } from './prior-access';
 import { messageId } from '../queue/message-id';
 import type { RegisteredWebhook, WebhookRegistry } from '../config/webhook-registry';
@@ -16,6 +18,8 @@ export interface ItemEvent {
 	keys: (string | number)[];
 	payload: unknown;
 	accountability: { user?: string | null; role?: string | null } | null;
+	/** A promote's content version. */
+	version?: { id: string; key: string | null; name: string | null };
 }
 
 export class EventCapture {
@@ -23,12 +27,14 @@ export class EventCapture {
 	private readonly outbox: Outbox;
 	private readonly previous: PreviousValues;
 	private readonly access: PriorAccess;
+	private readonly promotions: Promotions;
 
-	constructor(registry: WebhookRegistry, outbox: Outbox, previous: PreviousValues, access: PriorAccess) {
+	constructor(registry: WebhookRegistry, outbox: Outbox, previous: PreviousValues, access: PriorAccess, promotions: Promotions) {
 		this.registry = registry;
 		this.outbox = outbox;
 		this.previous = previous;
 		this.access = access;
+		this.promotions = promotions;
 	}
 
 	/** After the commit: the entries go to the outbox's buffer. */
@@ -39,7 +45,9 @@ export class EventCapture {
 
 	/** What the event adds to the outbox (nothing when no webhook fires). */
 	entries(event: ItemEvent): OutboxEntry[] {
-		const webhooks = this.registry.match(event.collection, event.action).filter((webhook) => fires(webhook, event));
+		if (event.action === 'update' && isUploadBookkeeping(event.collection, event.payload)) return [];
+		const promoting = event.action === 'update' && this.promotions.take(event.collection, event.keys);
+		const webhooks = this.registry.match(event.collection, event.action).filter((webhook) => fires(webhook, event) && !(promoting && webhook.actions.includes('promote')));
 		if (webhooks.length === 0) return [];
 		const previous = this.previous.take(event.collection, event.keys);
 		const readersBefore = this.access.take(event.collection, event.keys);
@@ -62,8 +70,9 @@ export class EventCapture {
 				accountability,
 				// Delete events carry the keys as payload; per item that is the key itself.
 				payload: event.action === 'delete' ? null : event.payload,
-				...(event.action === 'create' ? { key } : { keys: [key] }),
+				...(SINGLE_KEY_ACTIONS.includes(event.action) ? { key } : { keys: [key] }),
 				collection: event.collection,
+				...(event.version ? { version: event.version } : {}),
 				action: event.action,
 			};
 			const before = previous.get(String(key));
@@ -93,9 +102,9 @@ function windowEvent(webhook: RegisteredWebhook, event: ItemEvent, readersBefore
 	return { webhook: webhook.id, debounceMs: webhook.debounceSeconds * 1000, maxMs: webhook.debounceMaxSeconds * 1000, entry };
 }
 
-/** "Only when these fields change": an update fires when its payload touches a watched field. */
+/** "Only when these fields change": an update (or a promote) fires when its payload touches a watched field. */
 function fires(webhook: RegisteredWebhook, event: ItemEvent): boolean {
-	if (event.action !== 'update' || webhook.watchFields.length === 0) return true;
+	if ((event.action !== 'update' && event.action !== 'promote') || webhook.watchFields.length === 0) return true;
 	if (!event.payload || typeof event.payload !== 'object') return false;
 	return Object.keys(event.payload).some((field) => webhook.watchFields.includes(field));
 }

@@ -2,25 +2,25 @@
 import type { SchemaOverview } from '../../context';
 import type { Runtime } from '../../runtime';
 import type { EventSource } from './event-sources';
+import type { ItemEvent } from './event-capture';
 import { redact, secretFields } from './redact';
 import { relationKeys } from './relation-keys';
-import type { ItemEvent } from './event-capture';
 import type { PendingWrite } from './write-payloads';
 
-interface HookMeta {
+export interface HookMeta {
 	key?: string | number;
 	keys?: (string | number)[];
 	payload?: unknown;
 	collection?: string;
 }
 
-interface HookContext {
+export interface HookContext {
 	database: import('knex').Knex;
 	schema: SchemaOverview | null;
 	accountability: { user?: string | null; role?: string | null; admin?: boolean } | null;
 }
 
-export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMeta, context: HookContext): void {
+export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMeta, context: HookContext, details: Pick<ItemEvent, 'version'> = {}): void {
 	// Most item writes match no webhook: leave before any per-event work.
 	if (!meta.collection || runtime.registry.match(meta.collection, source.action).length === 0) return;
 	const keys = meta.key !== undefined ? [meta.key] : (meta.keys ?? []);
@@ -29,7 +29,7 @@ export function onItemAction(runtime: Runtime, source: EventSource, meta: HookMe
 	// Now committed, those are there for the sender.
 	if (rest.length < keys.length) runtime.dispatcher.wake();
 	if (rest.length === 0) return;
-	runtime.capture.capture(itemEvent({ action: source.action, collection: meta.collection, payload: meta.payload, accountability: context.accountability }, rest, context.schema));
+	runtime.capture.capture(itemEvent({ action: source.action, collection: meta.collection, payload: meta.payload, accountability: context.accountability, ...details }, rest, context.schema));
 }
 
 /** The event as deliveries carry it. */
@@ -41,6 +41,7 @@ export function itemEvent(write: PendingWrite, keys: (string | number)[], schema
 		// Related items written inline keep only their keys: their data is not this collection's.
 		payload: redact(relationKeys(write.payload, schema, write.collection), secretFields(schema, write.collection)),
 		accountability: write.accountability,
+		...(write.version ? { version: write.version } : {}),
 	};
 }
 

@@ -10,14 +10,14 @@ import { MASK, WEBHOOK_DEFAULTS, type FieldError, type WebhookHeader } from '../
 import { withPreset } from '../../../shared/webhook-presets';
 import type { Accountability, SchemaOverview } from '../../context';
 import { WebhookValidationError } from '../../lib/errors';
-import { toJson, toNumber } from '../../db/rows';
+import { toCsv, toJson, toNumber } from '../../db/rows';
 import { SecretBox } from '../../lib/secret-box';
 import { generateSecret } from '../transport/signing';
 import { scopeOf, type DelegateCheck } from './delegate-check';
 import { assertUnderQuota, type Quota } from '../../lib/owner-quota';
 
 const INTERNAL_COLLECTIONS = [OUTGOING_COLLECTION, DELIVERIES_COLLECTION, ATTEMPTS_COLLECTION];
-const PAIRED_FIELDS = ['body_template', 'content_type', 'debounce_seconds', 'debounce_max_seconds'] as const;
+const PAIRED_FIELDS = ['body_template', 'content_type', 'debounce_seconds', 'debounce_max_seconds', 'actions', 'collections'] as const;
 
 export class WebhookConfig {
 	private readonly box: SecretBox;
@@ -169,7 +169,7 @@ export class WebhookConfig {
 
 /**
  * The stored values an update changing a field of a pair (template and content type, debounce and
- * its cap) is checked against: the first webhook's when several change at once.
+ * its cap, actions and collections) is checked against: the first webhook's when several change at once.
  */
 async function storedPairs(input: unknown, keys: (string | number)[], knex: Knex): Promise<StoredPairs | undefined> {
 	if (!input || typeof input !== 'object' || keys.length === 0) return undefined;
@@ -181,6 +181,8 @@ async function storedPairs(input: unknown, keys: (string | number)[], knex: Knex
 		content_type: typeof row.content_type === 'string' ? row.content_type : WEBHOOK_DEFAULTS.content_type,
 		debounce_seconds: toNumber(row.debounce_seconds) ?? 0,
 		debounce_max_seconds: toNumber(row.debounce_max_seconds),
+		actions: toCsv(row.actions),
+		collections: toCsv(row.collections),
 	};
 }
 
