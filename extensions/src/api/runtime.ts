@@ -18,6 +18,7 @@ import { MessageBuilder } from './outbound/worker/message-builder';
 import { Outbox } from './outbound/queue/outbox';
 import { PreviousValues } from './outbound/capture/previous-values';
 import { PriorAccess } from './outbound/capture/prior-access';
+import { PreviousMatch } from './outbound/capture/previous-match';
 import { BeforeWrite } from './outbound/capture/before-write';
 import { OwnerAccountability } from './outbound/worker/owner-accountability';
 import { OwnerScope } from './outbound/worker/owner-scope';
@@ -95,6 +96,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const outbox = new Outbox(store, logger, () => dispatcher.wake());
 	const previous = new PreviousValues();
 	const access = new PriorAccess(scope);
+	const matches = new PreviousMatch(scope);
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
 	const delegates = new DelegateCheck(context.services);
@@ -103,8 +105,8 @@ function createRuntime(context: ExtensionContext): Runtime {
 		registry,
 		store,
 		outbox,
-		beforeWrite: new BeforeWrite(context, registry, previous, access),
-		capture: new EventCapture(registry, outbox, previous, access),
+		beforeWrite: new BeforeWrite(context, registry, previous, access, matches),
+		capture: new EventCapture(registry, outbox, previous, access, matches),
 		config: new WebhookConfig(box, settings.secretOverlapMs, delegates, {
 			collection: OUTGOING_COLLECTION,
 			limit: settings.maxWebhooksPerUser,
