@@ -3,7 +3,7 @@
 // Directus: single and batch writes, what does not transition, creates, the 1,000-item bound,
 // validation, and a delegate whose previous_filter names a field they cannot read.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, type TestContext } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
 import { SETTLED, createDelegate, createWebhookAs, ok, receivedAt, type Delegate } from '../harness/delegate.ts';
 import { Receiver } from '../harness/receiver.ts';
@@ -179,5 +179,32 @@ describe('transitions: a delegate', () => {
 		expect(await settled(adminOwned, 2)).toHaveLength(2);
 		expect((await admin.get(`/webhooks/${hidden}/deliveries?fields=id`)).body.data).toEqual([]);
 		expect(receivedAt(receiver, '/hidden')).toEqual([]);
+	});
+
+	it('row rules: a delegate who reads only published rows never gets a transition from draft, which they could not read before', async (context: TestContext) => {
+		const collection = `${TAG}_ruled`;
+		await admin.createCollection(collection, { title: 'string', status: 'string' });
+		try {
+			const rule = await admin.post('/permissions', { policy: fixture.policy, collection, action: 'read', fields: ['*'], permissions: { status: { _eq: 'published' } } });
+			if (rule.status === 403 && rule.body.errors?.[0]?.extensions?.code === 'RESOURCE_RESTRICTED') {
+				context.skip('this Directus refuses custom row rules without a licence (403 RESOURCE_RESTRICTED); Directus 11 runs this test');
+			}
+			expect(rule.status, JSON.stringify(rule.body)).toBe(200);
+			const on = { collections: [collection] };
+			const fromDraft = await createWebhookAs(delegate, transitionHook('/ruled-from-draft', on));
+			const adminFromDraft = await createWebhookAs(admin, transitionHook('/ruled-admin', on));
+			// A rule over rows the delegate could read before: proves the delegate's webhooks fire at all.
+			const fromPublished = await createWebhookAs(delegate, transitionHook('/ruled-from-published', { ...on, previous_filter: { status: { _eq: 'published' } }, filter: null }));
+			const [draft, published] = (await ok(admin.post(`/items/${collection}`, [{ title: 'draft', status: 'draft' }, { title: 'published', status: 'published' }]))).map((row: { id: number }) => row.id);
+			await patch(admin, `/items/${collection}/${draft}`, { status: 'published' });
+			await patch(admin, `/items/${collection}/${published}`, { title: 'edited' });
+
+			expect((await settled(fromPublished, 1)).map((row) => row.item_key)).toEqual([String(published)]);
+			expect((await settled(adminFromDraft, 1)).map((row) => row.item_key)).toEqual([String(draft)]);
+			expect((await admin.get(`/webhooks/${fromDraft}/deliveries?fields=id`)).body.data).toEqual([]);
+			expect(receivedAt(receiver, '/ruled-from-draft')).toEqual([]);
+		} finally {
+			await admin.delete(`/collections/${collection}`);
+		}
 	});
 });
