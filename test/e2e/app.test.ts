@@ -400,6 +400,44 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		expect(created).toMatchObject({ name: 'Sign-ups to the CRM', actions: ['create'], collections: ['directus_users'], filter: NEW_USER_FILTER });
 	});
 
+	it('fills both filters from "When a field changes from … to …": a status going from draft to published', async () => {
+		const choices = [{ text: 'Draft', value: 'draft' }, { text: 'Published', value: 'published' }];
+		const status = await api.post(`/fields/${COLLECTION}`, { field: 'status', type: 'string', meta: { interface: 'select-dropdown', options: { choices } } });
+		expect(status.status, JSON.stringify(status.body)).toBe(200);
+		await visit('/admin/webhooks/outgoing', 'Orders to the warehouse');
+		await page.locator('[data-test="create-webhook"]').click();
+		await field('Name').locator('input').fill('Articles published');
+		await field('URL').locator('input').fill(receiver.url('/published'));
+		await drawer().getByText(ACTION_LABELS.update, { exact: true }).click();
+		const helper = drawer().locator('[data-test="transition-helper"]');
+		await helper.getByText('Choose a collection first.').waitFor();
+		await chooseCollection();
+		await helper.scrollIntoViewIfNeeded();
+		const pick = async (part: string, text: string) => {
+			await helper.locator(`[data-test="transition-${part}"] .v-input`).first().click();
+			await page.locator('.v-menu-content .v-list-item', { hasText: text }).first().click();
+			await page.locator('.v-menu-content').waitFor({ state: 'hidden' });
+		};
+		await pick('field', 'Status');
+		await pick('from', 'Draft');
+		await pick('to', 'Published');
+		await helper.locator('[data-test="transition-fill"]').click();
+		// "From" above "to": Previous Filter shows right above Filter.
+		await expect.poll(() => field('Previous Filter').innerText()).toMatch(/"status"[\s\S]*"_eq": "draft"/);
+		await expect.poll(() => field('Filter').innerText()).toMatch(/"status"[\s\S]*"_eq": "published"/);
+		const [previousBox, filterBox] = [await field('Previous Filter').boundingBox(), await field('Filter').boundingBox()];
+		expect(previousBox!.y).toBeLessThan(filterBox!.y);
+		await helper.scrollIntoViewIfNeeded();
+		await page.screenshot({ path: join(SCREENSHOTS, 'outgoing-drawer-transition.png') });
+
+		await page.locator('[data-test="save"]').click();
+		await page.locator('[data-test="secret"]').waitFor({ timeout: 15_000 });
+		await page.locator('[data-test="secret-done"]').click();
+		await page.waitForURL(/\/admin\/webhooks\/outgoing\/\d+/);
+		const created = (await api.get(`/webhooks/${page.url().split('/').pop()}`)).body.data;
+		expect(created).toMatchObject({ actions: ['update'], previous_filter: { status: { _eq: 'draft' } }, filter: { status: { _eq: 'published' } } });
+	});
+
 	it('left no errors in the browser console', () => {
 		expect(errors).toEqual([]);
 	});

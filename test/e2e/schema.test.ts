@@ -59,6 +59,10 @@ describe('schema installed on startup', () => {
 		expect(fields.get('method').schema.default_value).toBe('POST');
 		expect(fields.get('status').schema.default_value).toBe('active');
 		expect(fields.get('actions').type).toBe('csv');
+		// Transitions: filter rules on both sides of an update, edited as JSON.
+		for (const name of ['filter', 'previous_filter']) {
+			expect(fields.get(name), name).toMatchObject({ type: 'json', meta: { interface: 'input-code', special: ['cast-json'] }, schema: { is_nullable: true } });
+		}
 	});
 
 	it('stores and reads a webhook row through Directus', async () => {

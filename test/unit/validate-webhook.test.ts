@@ -99,6 +99,13 @@ describe('validateWebhook: valid input', () => {
 		});
 	});
 
+	it('accepts a transition (previous_filter with filter), and treats an empty previous_filter as none', () => {
+		const transition = { previous_filter: { status: { _eq: 'draft' } }, filter: { status: { _eq: 'published' } } };
+		expect(valueOf({ ...valid(), ...transition })).toMatchObject(transition);
+		expect(valueOf({ previous_filter: {} }, 'update')).toEqual({ previous_filter: null });
+		expect(valueOf({ previous_filter: null }, 'update')).toEqual({ previous_filter: null });
+	});
+
 	it('accepts any subset on update', () => {
 		expect(valueOf({ status: 'active' }, 'update')).toEqual({ status: 'active' });
 		expect(valueOf({ url: 'http://10.0.0.5:8080/hook?x=1' }, 'update')).toEqual({ url: 'http://10.0.0.5:8080/hook?x=1' });
@@ -228,6 +235,9 @@ describe('validateWebhook: malformed input', () => {
 		['filter nested too deep', { filter: nest(11) }, ['filter'], 'update'],
 		['filter too large', { filter: { _or: Array.from({ length: 2000 }, (_, index) => ({ id: { _eq: index } })) } }, ['filter'], 'update'],
 		['filter with a BigInt', { filter: { id: { _eq: 1n } } }, ['filter'], 'update'],
+		['previous_filter as array', { previous_filter: [{ status: { _eq: 'draft' } }] }, ['previous_filter'], 'update'],
+		['previous_filter as string', { previous_filter: '{"status":{"_eq":"draft"}}' }, ['previous_filter'], 'update'],
+		['previous_filter nested too deep', { previous_filter: nest(11) }, ['previous_filter'], 'update'],
 		['watch_fields as number', { watch_fields: 3 }, ['watch_fields'], 'update'],
 		['watch_fields with a bad name', { watch_fields: ['title', 'bad name'] }, ['watch_fields'], 'update'],
 		['fields with a bad csv entry', { fields: 'title,na;me' }, ['fields'], 'update'],

@@ -20,6 +20,7 @@ import { Outbox } from './outbound/queue/outbox';
 import { PreviousValues } from './outbound/capture/previous-values';
 import { PriorAccess } from './outbound/capture/prior-access';
 import { Promotions } from './outbound/capture/promotions';
+import { PreviousMatch } from './outbound/capture/previous-match';
 import { BeforeWrite } from './outbound/capture/before-write';
 import { OwnerAccountability } from './outbound/worker/owner-accountability';
 import { OwnerScope } from './outbound/worker/owner-scope';
@@ -100,16 +101,17 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const previous = new PreviousValues();
 	const access = new PriorAccess(scope);
 	const promotions = new Promotions();
+	const matches = new PreviousMatch(scope);
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context);
 	const delegates = new DelegateCheck(context.services);
-	const capture = new EventCapture(registry, outbox, previous, access, promotions);
+	const capture = new EventCapture(registry, outbox, previous, access, promotions, matches);
 	return {
 		settings,
 		registry,
 		store,
 		outbox,
-		beforeWrite: new BeforeWrite(context, registry, previous, access),
+		beforeWrite: new BeforeWrite(context, registry, previous, access, matches),
 		promotions,
 		capture,
 		transactionCapture: new TransactionCapture(registry, capture, store),

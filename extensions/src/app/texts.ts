@@ -97,6 +97,13 @@ export const TEXTS = {
 	previewSample: 'rendered for a sample item (no item of the collection could be read)',
 	previewBatch: (seconds: number) => `a coalesced delivery: the events of ${seconds} quiet seconds in one request (sample)`,
 	previewDefaultBody: 'No template: the default JSON body is sent.',
+	transitionTitle: 'When a field changes from … to …',
+	transitionField: 'Field',
+	transitionFrom: 'From',
+	transitionTo: 'To',
+	transitionFill: 'Fill both filters',
+	transitionNote: 'Sets Previous Filter to the "from" value and Filter to the "to" value: an update then fires only when the field changes from one to the other. Creates and deletes are not transitions.',
+	transitionNoCollection: 'Choose a collection first.',
 	previewNoBody: 'No body is sent (the method is GET or "Send a body" is off).',
 } as const;
 

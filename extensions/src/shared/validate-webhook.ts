@@ -170,6 +170,7 @@ function webhookSchema(options: ValidateOptions) {
 		collections: field('collections', collections(options.collections)),
 		headers: field('headers', headers),
 		filter: field('filter', filter),
+		previous_filter: field('previous_filter', filter),
 		watch_fields: field('watch_fields', fieldList),
 		fields: field('fields', fieldList),
 		payload: field('payload', oneOf(PAYLOAD_MODES)),

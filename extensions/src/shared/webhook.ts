@@ -36,6 +36,8 @@ export interface Webhook {
 	collections: string[];
 	headers: WebhookHeader[];
 	filter: Record<string, unknown> | null;
+	/** Transitions: an update fires only for items that matched these rules just before it (updates only). */
+	previous_filter: Record<string, unknown> | null;
 	watch_fields: string[] | null;
 	fields: string[] | null;
 	payload: PayloadMode;
@@ -63,7 +65,7 @@ export interface Webhook {
 
 export const WRITABLE_FIELDS = [
 	'name', 'description', 'method', 'url', 'status', 'data', 'actions', 'collections', 'headers',
-	'filter', 'watch_fields', 'fields', 'payload', 'item_role', 'include_previous',
+	'filter', 'previous_filter', 'watch_fields', 'fields', 'payload', 'item_role', 'include_previous',
 	'body_template', 'content_type', 'debounce_seconds', 'debounce_max_seconds', 'preset', 'group_nested',
 ] as const;
 export const READONLY_FIELDS = ['id', 'secret', 'secret_unseen', 'disabled_reason', 'failing_since', 'date_created', 'date_updated'] as const;
@@ -83,6 +85,7 @@ export const WEBHOOK_DEFAULTS = {
 	data: true,
 	headers: [],
 	filter: null,
+	previous_filter: null,
 	watch_fields: null,
 	fields: null,
 	payload: 'event',

@@ -169,6 +169,14 @@ const outgoing: CollectionDefinition = {
 			sort: 11,
 			note: 'Optional Directus filter rules the item must match',
 		}),
+		// Numbered after the existing fields rather than renumbering them; the module's drawer shows it next to filter.
+		field('previous_filter', 'json', {
+			special: ['cast-json'],
+			interface: 'input-code',
+			options: { language: 'json' },
+			sort: 27,
+			note: 'Optional Directus filter rules: an update fires only for items that matched these just before it (a transition, e.g. from draft)',
+		}),
 		field('watch_fields', 'csv', {
 			special: ['cast-csv'],
 			interface: 'tags',

@@ -9,6 +9,7 @@ import type { PreviousValues } from './previous-values';
 import type { Promotions } from './promotions';
 import { isUploadBookkeeping } from './upload-bookkeeping';
 import { READERS_BEFORE, type PriorAccess } from './prior-access';
+import type { PreviousMatch, Transitions } from './previous-match';
 import { messageId } from '../queue/message-id';
 import type { RegisteredWebhook, WebhookRegistry } from '../config/webhook-registry';
 
@@ -28,13 +29,15 @@ export class EventCapture {
 	private readonly previous: PreviousValues;
 	private readonly access: PriorAccess;
 	private readonly promotions: Promotions;
+	private readonly matches: PreviousMatch;
 
-	constructor(registry: WebhookRegistry, outbox: Outbox, previous: PreviousValues, access: PriorAccess, promotions: Promotions) {
+	constructor(registry: WebhookRegistry, outbox: Outbox, previous: PreviousValues, access: PriorAccess, promotions: Promotions, matches: PreviousMatch) {
 		this.registry = registry;
 		this.outbox = outbox;
 		this.previous = previous;
 		this.access = access;
 		this.promotions = promotions;
+		this.matches = matches;
 	}
 
 	/** After the commit: the entries go to the outbox's buffer. */
@@ -51,18 +54,23 @@ export class EventCapture {
 		if (webhooks.length === 0) return [];
 		const previous = this.previous.take(event.collection, event.keys);
 		const readersBefore = this.access.take(event.collection, event.keys);
+		const transitions = this.matches.take(event.collection, event.action, event.keys);
 		const rows: OutboxEntry[] = [];
 		const single: RegisteredWebhook[] = [];
 		for (const webhook of webhooks) {
-			if (webhook.debounceSeconds > 0) rows.push(windowEvent(webhook, event, readersBefore));
-			else single.push(webhook);
+			if (webhook.debounceSeconds === 0) {
+				single.push(webhook);
+				continue;
+			}
+			const keys = transitions.keys(webhook, event.keys);
+			if (keys.length > 0) rows.push(windowEvent(webhook, { ...event, keys }, readersBefore));
 		}
-		if (single.length > 0) this.addSingleDeliveries(rows, event, single, previous, readersBefore);
+		if (single.length > 0) this.addSingleDeliveries(rows, event, single, previous, readersBefore, transitions);
 		return rows;
 	}
 
 	/** One delivery per item and webhook, added to `rows` (a bulk write may make very many). */
-	private addSingleDeliveries(rows: OutboxEntry[], event: ItemEvent, webhooks: RegisteredWebhook[], previous: Map<string, Record<string, unknown>>, readersBefore: Map<string, Map<number, string[]>>): void {
+	private addSingleDeliveries(rows: OutboxEntry[], event: ItemEvent, webhooks: RegisteredWebhook[], previous: Map<string, Record<string, unknown>>, readersBefore: Map<string, Map<number, string[]>>, transitions: Transitions): void {
 		const accountability = event.accountability ? { user: event.accountability.user ?? null, role: event.accountability.role ?? null } : null;
 		for (const key of event.keys) {
 			const base = {
@@ -78,6 +86,7 @@ export class EventCapture {
 			const before = previous.get(String(key));
 			const readers = readersBefore.get(String(key));
 			for (const webhook of webhooks) {
+				if (!transitions.fires(webhook, key)) continue;
 				let data: Record<string, unknown> = webhook.includePrevious && before ? { ...base, previous: before } : base;
 				const checked = readers?.get(webhook.id);
 				if (checked) data = { ...data, [READERS_BEFORE]: checked };

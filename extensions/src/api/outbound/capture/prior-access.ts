@@ -78,6 +78,6 @@ export function readableBefore(data: Record<string, unknown>, readers: Accountab
 }
 
 /** A reader as recorded: the user, or the role for item_role. */
-function readerId(reader: Accountability): string {
+export function readerId(reader: Accountability): string {
 	return reader.user ?? `role:${String(reader.role)}`;
 }

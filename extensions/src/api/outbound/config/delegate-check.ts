@@ -1,5 +1,5 @@
 // A non-admin may configure a webhook only on what they may read themselves: the collections,
-// the fields named in `fields`, `watch_fields` and `filter`, and an `item_role` they hold.
+// the fields named in `fields`, `watch_fields`, `filter` and `previous_filter`, and an `item_role` they hold.
 // Checked by reading as the caller through ItemsService (limit 1), so Directus's own permission
 // rules decide; every problem is reported at once.
 import { ForbiddenError } from '@directus/errors';
@@ -20,6 +20,7 @@ export interface WebhookScope {
 	fields: string[];
 	watchFields: string[];
 	filter: Record<string, unknown> | null;
+	previousFilter: Record<string, unknown> | null;
 	includePrevious: boolean;
 	itemRole: string | null;
 }
@@ -30,6 +31,7 @@ export function scopeOf(row: Record<string, unknown>): WebhookScope {
 		fields: toCsv(row.fields),
 		watchFields: toCsv(row.watch_fields),
 		filter: toJson<Record<string, unknown> | null>(row.filter, null),
+		previousFilter: toJson<Record<string, unknown> | null>(row.previous_filter, null),
 		includePrevious: toBool(row.include_previous),
 		itemRole: typeof row.item_role === 'string' && row.item_role !== '' ? row.item_role : null,
 	};
@@ -87,26 +89,31 @@ export class DelegateCheck {
 			if (scope.includePrevious) errors.push({ field: 'include_previous', reason: `needs read access to ${quoteAll(unreadable)}` });
 		}
 
-		for (const [name, fields] of [['fields', scope.fields], ['watch_fields', scope.watchFields], ['filter', scope.filter ? filterFields(scope.filter) : []]] as const) {
+		for (const [name, fields] of [['fields', scope.fields], ['watch_fields', scope.watchFields]] as const) {
 			const bad = await this.unreadableFields(write, readable, fields);
 			if (bad.length > 0) errors.push({ field: name, reason: `you cannot read ${quoteAll(bad)}` });
 		}
-		// Relational paths and operators are checked by running the filter as the caller.
-		if (scope.filter && !errors.some((error) => error.field === 'filter')) {
-			const top = filterFields(scope.filter);
-			for (const collection of readable) {
-				const info = schema.collections[collection]!;
-				if (!top.every((field) => field in info.fields)) continue;
-				if (!(await this.canRead(write, collection, { fields: [info.primary], filter: scope.filter }))) {
-					errors.push({ field: 'filter', reason: `uses data of "${collection}" you cannot read` });
-					break;
-				}
-			}
+		for (const [name, filter] of [['filter', scope.filter], ['previous_filter', scope.previousFilter]] as const) {
+			const problem = filter ? await this.filterProblem(write, readable, filter) : null;
+			if (problem) errors.push({ field: name, reason: problem });
 		}
 		if (scope.itemRole && !(accountability.roles ?? []).includes(scope.itemRole) && scope.itemRole !== accountability.role) {
 			errors.push({ field: 'item_role', reason: 'you may only name a role you hold' });
 		}
 		return errors;
+	}
+
+	/** Why the caller may not use this filter, or null: its fields first, then relational paths and operators, by running it as the caller. */
+	private async filterProblem(write: WriteContext, collections: string[], filter: Record<string, unknown>): Promise<string | null> {
+		const top = filterFields(filter);
+		const bad = await this.unreadableFields(write, collections, top);
+		if (bad.length > 0) return `you cannot read ${quoteAll(bad)}`;
+		for (const collection of collections) {
+			const info = write.schema.collections[collection]!;
+			if (!top.every((field) => field in info.fields)) continue;
+			if (!(await this.canRead(write, collection, { fields: [info.primary], filter }))) return `uses data of "${collection}" you cannot read`;
+		}
+		return null;
 	}
 
 	/** Fields not readable in some readable collection that has them. */

@@ -71,7 +71,7 @@ export class WebhookConfig {
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'update');
 			// What the webhooks will be after the update: stored values with the change applied.
 			const stored: Record<string, unknown>[] = await knex(OUTGOING_COLLECTION)
-				.select('collections', 'fields', 'watch_fields', 'filter', 'include_previous', 'item_role')
+				.select('collections', 'fields', 'watch_fields', 'filter', 'previous_filter', 'include_previous', 'item_role')
 				.whereIn('id', keys);
 			errors.push(...(await this.delegateProblems(stored.map((row) => ({ ...row, ...payload })), knex, schema, accountability)));
 			// Written directly: the caller may have no field permission on it. Should the write fail

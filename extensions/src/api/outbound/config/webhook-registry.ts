@@ -19,6 +19,8 @@ export interface RegisteredWebhook {
 	collections: string[];
 	headers: WebhookHeader[];
 	filter: Record<string, unknown> | null;
+	/** Updates fire only for items that matched it before the write (previous-match). */
+	previousFilter: Record<string, unknown> | null;
 	watchFields: string[];
 	fields: string[];
 	payload: PayloadMode;
@@ -143,6 +145,7 @@ export class WebhookRegistry extends PolledRegistry {
 			collections: toCsv(row.collections),
 			headers: this.openHeaders(row),
 			filter: toJson<Record<string, unknown> | null>(row.filter, null),
+			previousFilter: toJson<Record<string, unknown> | null>(row.previous_filter, null),
 			watchFields: toCsv(row.watch_fields),
 			fields: toCsv(row.fields),
 			payload: row.payload === 'item' ? 'item' : 'event',

@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { SkipDelivery } from './delivery-skip';
 import type { Knex } from 'knex';
-import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
+import { SYSTEM_ACCOUNTABILITY, type Accountability, type ExtensionContext, type SchemaOverview } from '../../context';
 import type { OwnerAccountability } from './owner-accountability';
 
 export class OwnerScope {
@@ -89,6 +89,17 @@ export class OwnerScope {
 		}
 	}
 
+	/** Which of `keys` every reader may read and, when given, finds matching `filter`. */
+	async keysAllRead(readers: Accountability[], collection: string, keys: (string | number)[], schema: SchemaOverview, knex?: Knex, filter: Record<string, unknown> | null = null): Promise<Set<string>> {
+		let passing = new Set(keys.map(String));
+		for (const reader of readers) {
+			if (passing.size === 0) break;
+			const readable = await this.readableKeys(reader, collection, [...passing], schema, knex, filter);
+			passing = new Set([...passing].filter((key) => readable.has(key)));
+		}
+		return passing;
+	}
+
 	private items(collection: string, schema: SchemaOverview, accountability: Accountability, knex: Knex = this.context.database) {
 		return new this.context.services.ItemsService(collection, { knex, schema, accountability });
 	}
@@ -108,6 +119,11 @@ export class OwnerScope {
 /** The webhook's owners and its item_role: all of them must be able to read what it sends. */
 export function withItemRole(owners: Accountability[], itemRole: string | null): Accountability[] {
 	return itemRole ? [...owners, roleAccountability(itemRole)] : owners;
+}
+
+/** Who reads items for a webhook: its non-admin owners with item_role; for an admin's webhook, item_role or full access. */
+export function webhookReaders(owners: Accountability[], itemRole: string | null): Accountability[] {
+	return owners.length > 0 ? withItemRole(owners, itemRole) : [itemRole ? roleAccountability(itemRole) : SYSTEM_ACCOUNTABILITY];
 }
 
 /** Reads with a role's permissions (item_role). */

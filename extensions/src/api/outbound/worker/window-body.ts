@@ -3,14 +3,13 @@
 // key is checked when sent, as single deliveries are: created and updated items must match the
 // filter and be readable by every owner now; deleted ones must have been readable by them before
 // the delete (prior-access). What fails is left out, from the list and from the count.
-import type { ExtensionContext } from '../../context';
-import { SYSTEM_ACCOUNTABILITY, type Accountability } from '../../context';
+import type { Accountability, ExtensionContext } from '../../context';
 import type { RegisteredWebhook } from '../config/webhook-registry';
 import { READERS_BEFORE, readableBefore } from '../capture/prior-access';
 import type { WindowData, WindowEntry } from '../queue/debounce-window';
 import { windowBody } from '../../../shared/template-context';
 import { SkipDelivery } from './delivery-skip';
-import { roleAccountability, withItemRole, type OwnerScope } from './owner-scope';
+import { webhookReaders, type OwnerScope } from './owner-scope';
 
 // Keys per read: well under every driver's bound-parameter limit.
 const READ_CHUNK = 500;
@@ -27,7 +26,7 @@ export class WindowBody {
 	/** `owners`: the webhook's non-admin owners (none: an admin's webhook). */
 	async build(webhook: RegisteredWebhook, window: WindowData, owners: Accountability[]): Promise<Record<string, unknown>> {
 		if (owners.length === 0 && webhook.filter === null) return windowBody(window.events, window.count, window.truncated === true);
-		const readers = owners.length > 0 ? withItemRole(owners, webhook.itemRole) : [webhook.itemRole ? roleAccountability(webhook.itemRole) : SYSTEM_ACCOUNTABILITY];
+		const readers = webhookReaders(owners, webhook.itemRole);
 		const kept = await this.keptKeys(webhook, window.events, readers, owners.length > 0);
 		const events = window.events
 			.map((entry, index) => ({ ...entry, keys: entry.keys.filter((key) => kept[index]!.has(String(key))) }))
@@ -60,13 +59,9 @@ export class WindowBody {
 
 	/** The keys every reader may read that match the filter. */
 	private async passing(webhook: RegisteredWebhook, collection: string, keys: string[], readers: Accountability[], schema: Awaited<ReturnType<ExtensionContext['getSchema']>>): Promise<Set<string>> {
-		let passing = new Set(keys);
-		for (const reader of readers) {
-			const readable = new Set<string>();
-			for (let index = 0; index < keys.length; index += READ_CHUNK) {
-				for (const key of await this.scope.readableKeys(reader, collection, keys.slice(index, index + READ_CHUNK), schema, undefined, webhook.filter)) readable.add(key);
-			}
-			passing = new Set([...passing].filter((key) => readable.has(key)));
+		const passing = new Set<string>();
+		for (let index = 0; index < keys.length; index += READ_CHUNK) {
+			for (const key of await this.scope.keysAllRead(readers, collection, keys.slice(index, index + READ_CHUNK), schema, undefined, webhook.filter)) passing.add(key);
 		}
 		return passing;
 	}
