@@ -5,7 +5,8 @@
 // `activity.create` filter hands us that transaction as `database` (a public hook and context).
 // The payload comes from the write's item filter (write-payloads). Other writes (accountability
 // null: extensions, system work; collections with tracking off) keep the after-commit path, and
-// the action that follows a captured write skips the keys done here.
+// the action that follows a captured write skips the keys done here. The rows of one transaction
+// are written together just before it commits (commit-buffer).
 import type { Knex } from 'knex';
 import type { SchemaOverview } from '../../context';
 import { WEBHOOK_ACTIONS, type WebhookAction } from '../../../shared/webhook';
@@ -14,6 +15,7 @@ import { isWindowEvent } from '../queue/debounce-window';
 import type { WebhookRegistry } from '../config/webhook-registry';
 import type { EventCapture } from './event-capture';
 import { itemEvent } from './event-handlers';
+import { CommitBuffer } from './commit-buffer';
 import { NestedGroups } from './nested-groups';
 import { WritePayloads, type PendingWrite } from './write-payloads';
 
@@ -29,17 +31,17 @@ interface ActivityRecord {
 export class TransactionCapture {
 	private readonly registry: WebhookRegistry;
 	private readonly capture: EventCapture;
-	private readonly store: DeliveryStore;
 	private readonly payloads = new WritePayloads();
 	private readonly nested: NestedGroups;
+	private readonly buffer: CommitBuffer;
 	/** Keys captured in a transaction, until the action after its commit (or its rollback). */
 	private readonly done = new Map<string, number>();
 
 	constructor(registry: WebhookRegistry, capture: EventCapture, store: DeliveryStore) {
 		this.registry = registry;
 		this.capture = capture;
-		this.store = store;
 		this.nested = new NestedGroups(registry);
+		this.buffer = new CommitBuffer(store);
 	}
 
 	noteCreate(trx: unknown, write: PendingWrite): void {
@@ -64,8 +66,8 @@ export class TransactionCapture {
 		if (entries.length > 0) {
 			const single = entries.filter((entry): entry is NewDelivery => !isWindowEvent(entry));
 			const folded = this.nested.fold(trx, collection, write.payload, schema, single);
-			if (folded.length > 0) await this.store.removeWithin(trx, folded);
-			await this.store.addWithin(trx, entries.filter(isWindowEvent), single);
+			if (folded.length > 0) await this.buffer.remove(trx, folded);
+			await this.buffer.add(trx, entries.filter(isWindowEvent), single);
 			this.nested.track(trx, single);
 		}
 		this.mark(trx, markId(collection, action, key));
