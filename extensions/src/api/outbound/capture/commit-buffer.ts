@@ -4,10 +4,12 @@
 // transaction costs what the after-commit outbox did. knex commits a transaction through its own
 // `commit` once the transaction's work resolves: that call is wrapped on the transaction object
 // (see docs/architecture.md), so the rows are in before the COMMIT, and a failed write of them
-// rolls the item change back with them. Without a `commit` to wrap, rows are written at once.
+// rolls the item change back with them. Without a `commit` to wrap, rows are written at once; should
+// a transaction ever commit without calling it, its rows go to the after-commit outbox instead.
 import type { Knex } from 'knex';
 import type { DeliveryStore, NewDelivery } from '../queue/delivery-store';
 import type { WindowEvent } from '../queue/debounce-window';
+import type { OutboxEntry } from '../queue/outbox';
 
 interface Pending {
 	deliveries: NewDelivery[];
@@ -17,9 +19,12 @@ interface Pending {
 export class CommitBuffer {
 	private readonly store: DeliveryStore;
 	private readonly pending = new WeakMap<Knex.Transaction, Pending>();
+	private readonly afterCommit: (entries: OutboxEntry[]) => void;
 
-	constructor(store: DeliveryStore) {
+	/** `afterCommit`: the outbox's buffer, for rows of a transaction that committed around the wrapper. */
+	constructor(store: DeliveryStore, afterCommit: (entries: OutboxEntry[]) => void) {
 		this.store = store;
+		this.afterCommit = afterCommit;
 	}
 
 	async add(trx: Knex.Transaction, windows: WindowEvent[], deliveries: NewDelivery[]): Promise<void> {
@@ -52,6 +57,14 @@ export class CommitBuffer {
 			if (pending && pending.deliveries.length + pending.windows.length > 0) await this.store.addWithin(trx, pending.windows, pending.deliveries);
 			return commit.call(trx, value);
 		}) as typeof commit;
+		trx.executionPromise?.then(
+			() => {
+				const left = this.pending.get(trx);
+				this.pending.delete(trx);
+				if (left) this.afterCommit([...left.deliveries, ...left.windows]);
+			},
+			() => this.pending.delete(trx),
+		);
 		return true;
 	}
 }

@@ -12,6 +12,7 @@ import type { SchemaOverview } from '../../context';
 import { WEBHOOK_ACTIONS, type WebhookAction } from '../../../shared/webhook';
 import type { DeliveryStore, NewDelivery } from '../queue/delivery-store';
 import { isWindowEvent } from '../queue/debounce-window';
+import type { Outbox } from '../queue/outbox';
 import type { WebhookRegistry } from '../config/webhook-registry';
 import type { EventCapture } from './event-capture';
 import { itemEvent } from './event-handlers';
@@ -37,11 +38,11 @@ export class TransactionCapture {
 	/** Keys captured in a transaction, until the action after its commit (or its rollback). */
 	private readonly done = new Map<string, number>();
 
-	constructor(registry: WebhookRegistry, capture: EventCapture, store: DeliveryStore) {
+	constructor(registry: WebhookRegistry, capture: EventCapture, store: DeliveryStore, outbox: Outbox) {
 		this.registry = registry;
 		this.capture = capture;
 		this.nested = new NestedGroups(registry);
-		this.buffer = new CommitBuffer(store);
+		this.buffer = new CommitBuffer(store, (entries) => outbox.add(entries));
 	}
 
 	noteCreate(trx: unknown, write: PendingWrite): void {
