@@ -49,6 +49,8 @@ export function itemEvent(write: PendingWrite, keys: (string | number)[], schema
 export function onItemFilter(runtime: Runtime, source: EventSource, input: unknown, meta: HookMeta, context: HookContext): void {
 	const collection = meta.collection;
 	if (!collection || runtime.registry.match(collection, source.action).length === 0) return;
+	// Directus records no activity for these, so nothing would take the note: they go after the commit.
+	if (context.accountability === null || context.schema?.collections[collection]?.accountability === null) return;
 	const write = { action: source.action, collection, payload: source.action === 'delete' ? null : input, accountability: context.accountability };
 	if (source.action === 'create') runtime.transactionCapture.noteCreate(context.database, write);
 	else runtime.transactionCapture.noteChange(write, source.action === 'delete' ? (Array.isArray(input) ? input : []) : (meta.keys ?? []));
