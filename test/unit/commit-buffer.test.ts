@@ -35,7 +35,7 @@ function store(log: string[], fail = false) {
 describe('CommitBuffer', () => {
 	it('writes all rows of a transaction in one INSERT right before its COMMIT', async () => {
 		const { trx, log, raw } = transaction();
-		const buffer = new CommitBuffer(store(log), () => log.push('late'));
+		const buffer = new CommitBuffer(store(log), () => log.push('late'), { error: () => undefined });
 		await buffer.add(trx, [], [row('1')]);
 		await buffer.add(trx, [], [row('2'), row('3')]);
 		expect(log).toEqual([]);
@@ -46,15 +46,15 @@ describe('CommitBuffer', () => {
 
 	it('does not commit when the rows cannot be written: the change fails with them', async () => {
 		const { trx, log, raw } = transaction();
-		const buffer = new CommitBuffer(store(log, true), () => log.push('late'));
+		const buffer = new CommitBuffer(store(log, true), () => log.push('late'), { error: () => undefined });
 		await buffer.add(trx, [], [row('1')]);
-		await expect(raw.commit()).rejects.toThrow('outbox full');
+		await expect(raw.commit()).rejects.toThrow('its webhook deliveries could not be recorded');
 		expect(log).toEqual([]);
 	});
 
 	it('drops folded rows still buffered and deletes only those already written', async () => {
 		const { trx, log, raw } = transaction();
-		const buffer = new CommitBuffer(store(log), () => log.push('late'));
+		const buffer = new CommitBuffer(store(log), () => log.push('late'), { error: () => undefined });
 		await buffer.add(trx, [], [row('1'), row('2')]);
 		await buffer.remove(trx, ['1', '9']);
 		await raw.commit();
@@ -64,11 +64,11 @@ describe('CommitBuffer', () => {
 	it('writes at once without a commit to wrap, and hands rows of a transaction that committed around the wrapper to the outbox', async () => {
 		const log: string[] = [];
 		const late: OutboxEntry[] = [];
-		await new CommitBuffer(store(log), (entries) => late.push(...entries)).add({ isTransaction: true } as never, [], [row('1')]);
+		await new CommitBuffer(store(log), (entries) => late.push(...entries), { error: () => undefined }).add({ isTransaction: true } as never, [], [row('1')]);
 		expect(log).toEqual(['INSERT 1']);
 
 		const { trx, settle } = transaction();
-		const buffer = new CommitBuffer(store(log), (entries) => late.push(...entries));
+		const buffer = new CommitBuffer(store(log), (entries) => late.push(...entries), { error: () => undefined });
 		await buffer.add(trx, [], [row('2')]);
 		settle(true);
 		await new Promise((resolve) => setTimeout(resolve, 0));
@@ -78,7 +78,7 @@ describe('CommitBuffer', () => {
 	it('forgets the rows of a transaction that rolled back', async () => {
 		const { trx, settle } = transaction();
 		const late: OutboxEntry[] = [];
-		const buffer = new CommitBuffer(store([]), (entries) => late.push(...entries));
+		const buffer = new CommitBuffer(store([]), (entries) => late.push(...entries), { error: () => undefined });
 		await buffer.add(trx, [], [row('1')]);
 		settle(false);
 		await new Promise((resolve) => setTimeout(resolve, 0));

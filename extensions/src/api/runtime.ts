@@ -114,7 +114,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 		beforeWrite: new BeforeWrite(context, registry, previous, access, matches),
 		promotions,
 		capture,
-		transactionCapture: new TransactionCapture(registry, capture, store, outbox),
+		transactionCapture: new TransactionCapture(registry, capture, store, outbox, logger),
 		config: new WebhookConfig(box, settings.secretOverlapMs, delegates, {
 			collection: OUTGOING_COLLECTION,
 			limit: settings.maxWebhooksPerUser,

@@ -37,3 +37,10 @@ export const WebhookInactiveError = createError(
 	'The webhook is inactive: set it active to send',
 	409,
 );
+
+/** 503 when a tracked write's deliveries cannot be recorded: the change is rolled back with them (transaction-capture). */
+export const OutboxUnavailableError = createError(
+	'SERVICE_UNAVAILABLE',
+	'The change was not saved: its webhook deliveries could not be recorded. Try again in a moment',
+	503,
+);

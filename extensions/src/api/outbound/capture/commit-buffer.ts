@@ -10,6 +10,8 @@ import type { Knex } from 'knex';
 import type { DeliveryStore, NewDelivery } from '../queue/delivery-store';
 import type { WindowEvent } from '../queue/debounce-window';
 import type { OutboxEntry } from '../queue/outbox';
+import { OutboxUnavailableError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
 
 interface Pending {
 	deliveries: NewDelivery[];
@@ -20,17 +22,19 @@ export class CommitBuffer {
 	private readonly store: DeliveryStore;
 	private readonly pending = new WeakMap<Knex.Transaction, Pending>();
 	private readonly afterCommit: (entries: OutboxEntry[]) => void;
+	private readonly logger: Pick<Logger, 'error'>;
 
 	/** `afterCommit`: the outbox's buffer, for rows of a transaction that committed around the wrapper. */
-	constructor(store: DeliveryStore, afterCommit: (entries: OutboxEntry[]) => void) {
+	constructor(store: DeliveryStore, afterCommit: (entries: OutboxEntry[]) => void, logger: Pick<Logger, 'error'>) {
 		this.store = store;
 		this.afterCommit = afterCommit;
+		this.logger = logger;
 	}
 
 	async add(trx: Knex.Transaction, windows: WindowEvent[], deliveries: NewDelivery[]): Promise<void> {
 		let pending = this.pending.get(trx);
 		if (!pending) {
-			if (!this.writeBeforeCommit(trx)) return this.store.addWithin(trx, windows, deliveries);
+			if (!this.writeBeforeCommit(trx)) return this.write(trx, windows, deliveries);
 			this.pending.set(trx, (pending = { deliveries: [], windows: [] }));
 		}
 		for (const delivery of deliveries) pending.deliveries.push(delivery);
@@ -48,13 +52,23 @@ export class CommitBuffer {
 		await this.store.removeWithin(trx, [...ids]);
 	}
 
+	/** The caller gets a 503 that names what failed, not the database's error (its SQL holds the rows). */
+	private async write(trx: Knex.Transaction, windows: WindowEvent[], deliveries: NewDelivery[]): Promise<void> {
+		try {
+			await this.store.addWithin(trx, windows, deliveries);
+		} catch (error) {
+			this.logger.error(error, `[webhooks] could not record ${deliveries.length + windows.length} deliveries of a write: the write is rolled back`);
+			throw new OutboxUnavailableError();
+		}
+	}
+
 	private writeBeforeCommit(trx: Knex.Transaction): boolean {
 		const commit = trx.commit;
 		if (typeof commit !== 'function') return false;
 		trx.commit = (async (value?: unknown) => {
 			const pending = this.pending.get(trx);
 			this.pending.delete(trx);
-			if (pending && pending.deliveries.length + pending.windows.length > 0) await this.store.addWithin(trx, pending.windows, pending.deliveries);
+			if (pending && pending.deliveries.length + pending.windows.length > 0) await this.write(trx, pending.windows, pending.deliveries);
 			return commit.call(trx, value);
 		}) as typeof commit;
 		trx.executionPromise?.then(

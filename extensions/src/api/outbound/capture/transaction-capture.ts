@@ -13,6 +13,7 @@ import { WEBHOOK_ACTIONS, type WebhookAction } from '../../../shared/webhook';
 import type { DeliveryStore, NewDelivery } from '../queue/delivery-store';
 import { isWindowEvent } from '../queue/debounce-window';
 import type { Outbox } from '../queue/outbox';
+import type { Logger } from '../../lib/logger';
 import type { WebhookRegistry } from '../config/webhook-registry';
 import type { EventCapture } from './event-capture';
 import { itemEvent } from './event-handlers';
@@ -38,11 +39,11 @@ export class TransactionCapture {
 	/** Keys captured in a transaction, until the action after its commit (or its rollback). */
 	private readonly done = new Map<string, number>();
 
-	constructor(registry: WebhookRegistry, capture: EventCapture, store: DeliveryStore, outbox: Outbox) {
+	constructor(registry: WebhookRegistry, capture: EventCapture, store: DeliveryStore, outbox: Outbox, logger: Pick<Logger, 'error'>) {
 		this.registry = registry;
 		this.capture = capture;
 		this.nested = new NestedGroups(registry);
-		this.buffer = new CommitBuffer(store, (entries) => outbox.add(entries));
+		this.buffer = new CommitBuffer(store, (entries) => outbox.add(entries), logger);
 	}
 
 	noteCreate(trx: unknown, write: PendingWrite): void {
