@@ -1,5 +1,6 @@
-// Turns item events into outbox rows. Events are buffered for a few milliseconds and written
-// with one multi-row INSERT, so a batch write of items costs one extra statement, not one
+// Turns item events recorded after their write's commit (untracked writes, uploads, promotes; see
+// capture/transaction-capture for the others) into outbox rows. Events are buffered for a few
+// milliseconds and written with one multi-row INSERT, so a batch write of items costs one extra statement, not one
 // per item, and nothing on the write path waits for the network. The outbox knows nothing of
 // who sends: after each insert it only signals that new work is there.
 import { BatchWriter } from './batch-writer';
@@ -10,8 +11,8 @@ import type { Logger } from '../../lib/logger';
 const FLUSH_DELAY_MS = 5;
 const MAX_BUFFER = 1000;
 // A failed insert (database restarting, locked, full) is tried again while the process lives: events
-// are kept in memory meanwhile, in order, and new ones still accepted (the app's writes must not fail
-// because its webhooks cannot be recorded). Only a process exit in that state loses them.
+// are kept in memory meanwhile, in order, and new ones still accepted (these writes are committed
+// already). Only a process exit in that state loses them.
 const RETRY_DELAYS_MS = [200, 500, 1000, 2000, 5000, 10_000];
 
 /** A delivery of its own, or an event for a debounced webhook's window. */
