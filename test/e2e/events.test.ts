@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
-import { ok } from '../harness/delegate.ts';
+import { createDelegate, createWebhookAs, ok } from '../harness/delegate.ts';
 import { Receiver } from '../harness/receiver.ts';
 import { until } from '../harness/wait.ts';
 import { TRIGGERS, triggerFields } from '../../extensions/src/shared/webhook-triggers.ts';
@@ -109,6 +109,26 @@ afterAll(async () => {
 });
 
 describe('publishing a content version', () => {
+	it("does not name the content version to a delegate's promote webhook when the delegate may not read versions", async () => {
+		const token = randomBytes(24).toString('hex');
+		const delegate = await createDelegate(admin, `${TAG}-delegate`, token);
+		cleanup.push(() => delegate.remove());
+		for (const action of ['create', 'read', 'update']) await delegate.grant('webhooks_outgoing', action);
+		await delegate.grant(ARTICLES, 'read');
+		await createWebhookAs(new ApiClient(info.url, token), { name: `${TAG} delegate promote`, url: receiver.url(`/${TAG}/delegate-promote`), actions: ['promote'], collections: [ARTICLES] });
+		const article = await ok(admin.post(`/items/${ARTICLES}`, { title: 'Delegate draft', status: 'draft' }));
+		const version = await ok(admin.post('/versions', { key: 'secret-plan', name: 'Secret plan', collection: ARTICLES, item: String(article.id) }));
+		await ok(admin.post(`/versions/${version.id}/save`, { title: 'Delegate published' }));
+		const { mainHash } = await ok(admin.get(`/versions/${version.id}/compare`));
+		await ok(admin.post(`/versions/${version.id}/promote`, { mainHash }));
+		const [request] = await until(async () => receiver.requests.filter((received) => received.path === `/${TAG}/delegate-promote`), (list) => list.length >= 1);
+		const body = JSON.parse(request!.body);
+		expect(body).toMatchObject({ event: `${ARTICLES}.items.promote`, key: article.id });
+		expect(body.version).toBeUndefined();
+		expect(request!.body).not.toContain('Secret plan');
+		expect(request!.body).not.toContain('secret-plan');
+	});
+
 	it('fires promote with the version and the item key once per webhook: update-only webhooks get the update, promote-only ones no update, and one with both only the promote', async () => {
 		const promoteOnly = await webhook('promote-only', { actions: ['promote'], collections: [ARTICLES] });
 		const updateOnly = await webhook('update-only', { actions: ['update'], collections: [ARTICLES] });

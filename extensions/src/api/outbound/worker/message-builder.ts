@@ -118,6 +118,11 @@ export class MessageBuilder {
 		const fields = webhook.payload === 'item' && webhook.fields.length > 0 ? webhook.fields : ['*'];
 		const item = await this.scope.readItem(readers, delivery.collection, delivery.item_key, schema, { fields, filter: webhook.filter });
 		if (Array.isArray(data[NESTED])) data = { ...data, [NESTED]: await this.readableNested(data[NESTED] as NestedGroup[], readers, schema) };
+		// A promote names its content version: only to owners who may read that version.
+		if (data.version && !(await this.versionReadable(data.version, readers, schema))) {
+			const { version: _version, ...rest } = data;
+			data = rest;
+		}
 		const readable = new Set(Object.keys(item));
 		const previous = before === true && data.previous ? pick(data.previous, readable) : undefined;
 		if (webhook.payload === 'item') {
@@ -151,6 +156,16 @@ export class MessageBuilder {
 			if (keys.length > 0) visible.push({ collection: group.collection, action: group.action, keys });
 		}
 		return visible;
+	}
+
+	private async versionReadable(version: unknown, readers: Accountability[], schema: SchemaOverview): Promise<boolean> {
+		const id = (version as { id?: unknown }).id;
+		if (typeof id !== 'string') return false;
+		for (const reader of readers) {
+			const readable: Set<string> = await this.scope.readableKeys(reader, 'directus_versions', [id], schema).catch(() => new Set<string>());
+			if (!readable.has(id)) return false;
+		}
+		return true;
 	}
 
 	/** The legacy Directus webhook body, narrowed to the chosen fields. */
