@@ -1,6 +1,6 @@
 // Adapts Directus 12's items.promote (a content version published into its item) to the event
 // capture: the promote's filter phase marks the item for its plain update (see promotions), its
-// action becomes a `promote` event that names the version. Directus 11 emits no items.promote.
+// action becomes a `promote` event that names the version (Directus 11.17 and 12 emit it alike).
 import type { Runtime } from '../../runtime';
 import { PROMOTE_SOURCE } from './event-sources';
 import { onItemAction, type HookContext } from './event-handlers';
