@@ -26,7 +26,7 @@ const warnings: unknown[] = [];
 function webhook(url: string): RegisteredWebhook {
 	return {
 		id: 1, name: 'test', method: 'POST', url, active: true, data: true, actions: ['create'], collections: ['a'], headers: [], filter: null, previousFilter: null,
-		watchFields: [], fields: [], payload: 'event', itemRole: null, includePrevious: false, groupNested: false, bodyTemplate: null, contentType: 'application/json', debounceSeconds: 0, debounceMaxSeconds: 0, secrets: [generateSecret()], failingSince: null, owners: [],
+		watchFields: [], fields: [], payload: 'event', itemRole: null, includePrevious: false, groupNested: false, recordWhileInactive: true, bodyTemplate: null, contentType: 'application/json', debounceSeconds: 0, debounceMaxSeconds: 0, secrets: [generateSecret()], failingSince: null, owners: [],
 	};
 }
 

@@ -49,7 +49,7 @@ function webhook(id: number, overrides: Partial<RegisteredWebhook> = {}): Regist
 	return {
 		id, name: `w${id}`, method: 'POST', url: 'https://example.com', active: true, data: true, actions: ['create', 'update', 'delete'], collections: ['posts'],
 		headers: [], filter: { status: { _eq: 'published' } }, previousFilter: { status: { _eq: 'draft' } }, watchFields: [], fields: [], payload: 'event',
-		itemRole: null, includePrevious: false, groupNested: false, bodyTemplate: null, contentType: 'application/json', debounceSeconds: 0, debounceMaxSeconds: 0, secrets: [],
+		itemRole: null, includePrevious: false, groupNested: false, recordWhileInactive: true, bodyTemplate: null, contentType: 'application/json', debounceSeconds: 0, debounceMaxSeconds: 0, secrets: [],
 		failingSince: null, owners: ['admin'], ...overrides,
 	};
 }

@@ -11,6 +11,7 @@ import { InboundHandler } from './inbound/http/inbound-handler';
 import { RateLimiter } from './inbound/http/rate-limiter';
 import { RequestRecorder } from './inbound/storage/request-recorder';
 import { DeliveryStore } from './outbound/queue/delivery-store';
+import { DeliveryRecovery } from './outbound/queue/delivery-recovery';
 import { Dispatcher } from './outbound/worker/dispatcher';
 import { EventCapture } from './outbound/capture/event-capture';
 import { TransactionCapture } from './outbound/capture/transaction-capture';
@@ -37,6 +38,7 @@ export interface Runtime {
 	settings: Settings;
 	registry: WebhookRegistry;
 	store: DeliveryStore;
+	recovery: DeliveryRecovery;
 	outbox: Outbox;
 	capture: EventCapture;
 	transactionCapture: TransactionCapture;
@@ -110,6 +112,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 		settings,
 		registry,
 		store,
+		recovery: new DeliveryRecovery(knex),
 		outbox,
 		beforeWrite: new BeforeWrite(context, registry, previous, access, matches),
 		promotions,

@@ -177,6 +177,7 @@ function webhookSchema(options: ValidateOptions) {
 		item_role: field('item_role', v.nullable(v.pipe(v.string('must be a role id (UUID) or null'), v.regex(UUID, 'must be a role id (UUID) or null'), v.toLowerCase()))),
 		include_previous: field('include_previous', flag),
 		group_nested: field('group_nested', flag),
+		record_while_inactive: field('record_while_inactive', flag),
 		body_template: field('body_template', bodyTemplate),
 		content_type: field('content_type', mediaType),
 		debounce_seconds: field('debounce_seconds', debounceSeconds),

@@ -45,6 +45,8 @@ export interface Webhook {
 	include_previous: boolean;
 	/** Child-collection events of one request on a parent (O2M/M2M edits) go as one delivery of the parent, listing the children's keys. */
 	group_nested: boolean;
+	/** While inactive, matching events are still recorded (as skipped, not sent) so they can be sent later (replay-missed). */
+	record_while_inactive: boolean;
 	/** The body as a `{{ }}` template (null: the default body); see shared/template. */
 	body_template: string | null;
 	content_type: string;
@@ -67,6 +69,7 @@ export const WRITABLE_FIELDS = [
 	'name', 'description', 'method', 'url', 'status', 'data', 'actions', 'collections', 'headers',
 	'filter', 'previous_filter', 'watch_fields', 'fields', 'payload', 'item_role', 'include_previous',
 	'body_template', 'content_type', 'debounce_seconds', 'debounce_max_seconds', 'preset', 'group_nested',
+	'record_while_inactive',
 ] as const;
 export const READONLY_FIELDS = ['id', 'secret', 'secret_unseen', 'disabled_reason', 'failing_since', 'date_created', 'date_updated'] as const;
 
@@ -92,6 +95,7 @@ export const WEBHOOK_DEFAULTS = {
 	item_role: null,
 	include_previous: false,
 	group_nested: false,
+	record_while_inactive: true,
 	description: null,
 	body_template: null,
 	content_type: 'application/json',

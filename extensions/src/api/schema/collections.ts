@@ -223,6 +223,19 @@ const outgoing: CollectionDefinition = {
 			},
 			{ is_nullable: false, default_value: false },
 		),
+		field(
+			'record_while_inactive',
+			'boolean',
+			{
+				special: ['cast-boolean'],
+				interface: 'boolean',
+				options: { label: 'Record events while inactive' },
+				width: 'half',
+				sort: 15,
+				note: 'While the webhook is inactive or disabled, its events are still logged (not sent), so they can be sent later with "Send what was missed"',
+			},
+			{ is_nullable: false, default_value: true },
+		),
 		field('body_template', 'text', {
 			interface: 'input-code',
 			sort: 22,
@@ -342,6 +355,8 @@ const deliveries: CollectionDefinition = {
 		// Set on a webhook's open debounce window only: the one row its events are added to (unique, so
 		// instances sharing the database add to the same row); cleared when the window is claimed.
 		field('debounce_key', 'string', { hidden: true, readonly: true }, { max_length: 64, is_unique: true }),
+		// Not sent because its webhook was inactive or disabled: what replay-missed sends later.
+		readonlyField('missed', 'boolean', { special: ['cast-boolean'], interface: 'boolean' }, { is_nullable: false, default_value: false }),
 	],
 };
 

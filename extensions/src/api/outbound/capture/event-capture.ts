@@ -1,7 +1,8 @@
 // Turns an item event into matching webhooks' outbox entries: one delivery per webhook and
 // item, so batch writes fire once per item; a debounced webhook's events go to its open window
-// instead (one delivery per burst). Entries are written by the outbox after Directus commits, or
-// inside the write's own transaction (transaction-capture).
+// instead (one delivery per burst). An inactive webhook that records what it misses gets its row
+// written as missed (skipped, never claimed); replay-missed sends those later. Entries are written
+// by the outbox after Directus commits, or inside the write's own transaction (transaction-capture).
 import { SINGLE_KEY_ACTIONS, type WebhookAction } from '../../../shared/webhook';
 import type { OutboxEntry, Outbox } from '../queue/outbox';
 import type { WindowEntry, WindowEvent } from '../queue/debounce-window';
@@ -58,7 +59,8 @@ export class EventCapture {
 		const rows: OutboxEntry[] = [];
 		const single: RegisteredWebhook[] = [];
 		for (const webhook of webhooks) {
-			if (webhook.debounceSeconds === 0) {
+			// Missed events are kept one per item: replay-missed gathers a debounced webhook's into one window.
+			if (webhook.debounceSeconds === 0 || !webhook.active) {
 				single.push(webhook);
 				continue;
 			}
@@ -97,6 +99,7 @@ export class EventCapture {
 					collection: event.collection,
 					item_key: String(key),
 					event_data: data,
+					...(webhook.active ? {} : { missed: true as const }),
 				});
 			}
 		}

@@ -28,6 +28,8 @@ export interface RegisteredWebhook {
 	includePrevious: boolean;
 	/** Fold nested child events of a parent write into the parent's delivery (nested-groups). */
 	groupNested: boolean;
+	/** Inactive, its matching events are still recorded as missed (not sent) for replay-missed. */
+	recordWhileInactive: boolean;
 	/** Null: the default body. */
 	bodyTemplate: string | null;
 	contentType: string;
@@ -54,7 +56,7 @@ export class WebhookRegistry extends PolledRegistry {
 		this.box = box;
 	}
 
-	/** Active webhooks for an item event. */
+	/** Webhooks for an item event: the active ones, and inactive ones that record what they miss. */
 	match(collection: string, action: WebhookAction): RegisteredWebhook[] {
 		return this.index.get(`${collection}\u0000${action}`) ?? [];
 	}
@@ -88,7 +90,7 @@ export class WebhookRegistry extends PolledRegistry {
 		for (const row of rows) {
 			const webhook = this.fromRow(row, now);
 			byId.set(webhook.id, webhook);
-			if (!webhook.active) continue;
+			if (!webhook.active && !webhook.recordWhileInactive) continue;
 			for (const collection of webhook.collections) {
 				for (const action of webhook.actions) {
 					const key = `${collection}\u0000${action}`;
@@ -152,6 +154,8 @@ export class WebhookRegistry extends PolledRegistry {
 			itemRole: (row.item_role as string | null) ?? null,
 			includePrevious: toBool(row.include_previous),
 			groupNested: toBool(row.group_nested),
+			// Columns added by an upgrade start as their default (on).
+			recordWhileInactive: row.record_while_inactive === null || row.record_while_inactive === undefined ? true : toBool(row.record_while_inactive),
 			bodyTemplate: typeof row.body_template === 'string' && row.body_template !== '' ? row.body_template : null,
 			contentType: typeof row.content_type === 'string' && row.content_type !== '' ? row.content_type : WEBHOOK_DEFAULTS.content_type,
 			debounceSeconds,

@@ -1,5 +1,6 @@
 // REST API for outgoing webhooks at /webhooks, compatible with the legacy Directus webhooks
-// reference ({ data } envelopes), plus deliveries, resend, test, send now (trigger) and secret rotation.
+// reference ({ data } envelopes), plus deliveries, resend, recover and replay-missed, test, send now
+// (trigger) and secret rotation.
 import type { ExtensionContext, Router } from '../../context';
 import { WebhooksService } from './webhooks-service';
 import { useRuntime } from '../../runtime';
@@ -39,6 +40,12 @@ export function registerWebhookRoutes(router: Router, context: ExtensionContext)
 	}));
 	router.post('/:id/trigger', route(async (req, res, service) => {
 		res.json({ data: await service.trigger(id(req.params.id), req.body) });
+	}));
+	router.post('/:id/recover', route(async (req, res, service) => {
+		res.json({ data: await service.recover(id(req.params.id), req.body) });
+	}));
+	router.post('/:id/replay-missed', route(async (req, res, service) => {
+		res.json({ data: await service.replayMissed(id(req.params.id), req.body) });
 	}));
 	router.get('/:id/deliveries', route(async (req, res, service) => {
 		res.json({ data: await service.deliveries(id(req.params.id), req.sanitizedQuery ?? {}) });

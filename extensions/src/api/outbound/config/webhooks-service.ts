@@ -8,8 +8,10 @@ import type { Runtime } from '../../runtime';
 import { SecretAlreadySeenError, WebhookInactiveError, WebhookValidationError } from '../../lib/errors';
 import { MANUAL_EVENT, TEST_EVENT } from '../../../shared/webhook';
 import { manualPayload } from './manual-payload';
+import { validateRecover, validateReplay, type RecoverResult } from '../../../shared/recovery';
 import { PUBLIC_DELIVERY_FIELDS, publicDeliveryQuery } from '../log/delivery-log-query';
 import { messageId } from '../queue/message-id';
+import type { DeliveryRange } from '../queue/delivery-recovery';
 import { generateSecret } from '../transport/signing';
 
 type Query = Record<string, unknown>;
@@ -164,6 +166,44 @@ export class WebhooksService {
 		}
 		this.options.runtime.dispatcher.wake();
 		return this.deliveryOf(id, deliveryId);
+	}
+
+	/**
+	 * Sends a range's finished deliveries again (default: the failed ones), oldest first, with their
+	 * own message ids; a dry run only counts them. Skipped ones only for admins, as resend.
+	 */
+	async recover(id: number, body: unknown): Promise<RecoverResult> {
+		await this.assertCanManage(id);
+		const checked = validateRecover(body);
+		if (!checked.ok) throw new WebhookValidationError({ errors: checked.errors });
+		const { since, until, statuses, dry_run } = checked.value;
+		if (!this.isAdmin() && statuses.includes('skipped')) throw new ForbiddenError({ reason: 'only an admin may resend skipped deliveries' });
+		return this.requeue(id, { webhook: id, since, until, statuses }, dry_run);
+	}
+
+	/**
+	 * Sends what the webhook recorded while it was inactive or disabled (missed), oldest first; a
+	 * debounced webhook gets them as one delivery. These were never built, so owners' permissions
+	 * apply when they are, as for any delivery.
+	 */
+	async replayMissed(id: number, body: unknown): Promise<RecoverResult> {
+		await this.assertCanManage(id);
+		const checked = validateReplay(body);
+		if (!checked.ok) throw new WebhookValidationError({ errors: checked.errors });
+		const { since, until, dry_run } = checked.value;
+		return this.requeue(id, { webhook: id, since, until, statuses: ['skipped'], missedOnly: true }, dry_run);
+	}
+
+	private async requeue(id: number, range: DeliveryRange, dryRun: boolean): Promise<RecoverResult> {
+		// System rights: the caller may have no field permission on these.
+		const row: { status: string; debounce_seconds: unknown } | undefined = await this.options.context.database(OUTGOING_COLLECTION).first('status', 'debounce_seconds').where({ id });
+		// Sent to an inactive webhook they would only be skipped (and recorded as missed) again.
+		if (row?.status !== 'active') throw new WebhookInactiveError();
+		const { recovery, dispatcher } = this.options.runtime;
+		if (dryRun) return recovery.count(range);
+		const result = range.missedOnly && Number(row.debounce_seconds) > 0 ? await recovery.replayAsWindow(range) : await recovery.requeue(range);
+		if (result.count > 0) dispatcher.wake();
+		return result;
 	}
 
 	/** Queues a test event (`webhook.test`) for the webhook, whatever its collections. */

@@ -14,7 +14,12 @@ import { messageId } from './message-id';
 
 export type NewDelivery = Pick<Delivery, 'webhook' | 'message_id' | 'event' | 'collection' | 'item_key' | 'event_data'> & {
 	next_attempt_at?: number;
+	/** Its webhook is inactive: recorded as skipped and missed, never claimed (replay-missed sends it). */
+	missed?: true;
 };
+
+/** Why a missed delivery was not sent, as its log shows it. */
+export const MISSED_INACTIVE = 'not sent: the webhook was inactive';
 
 export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at'> {
 	id: number;
@@ -33,6 +38,8 @@ export interface Outcome {
 	status: Extract<DeliveryStatus, 'succeeded' | 'failed' | 'pending' | 'skipped'>;
 	nextAttemptAt: number | null;
 	error: string | null;
+	/** Skipped because its webhook is inactive: replay-missed may send it later. */
+	missed?: true;
 }
 
 const CLAIM_COLUMNS = ['id', 'webhook', 'message_id', 'event', 'collection', 'item_key', 'event_data', 'attempts', 'created_at'];
@@ -80,10 +87,11 @@ export class DeliveryStore {
 					collection: row.collection,
 					item_key: row.item_key,
 					event_data: JSON.stringify(row.event_data),
-					status: 'pending',
 					attempts: 0,
-					next_attempt_at: row.next_attempt_at ?? now,
 					created_at: now,
+					...(row.missed
+						? { status: 'skipped', next_attempt_at: null, finished_at: now, last_error: MISSED_INACTIVE, missed: true }
+						: { status: 'pending', next_attempt_at: row.next_attempt_at ?? now, missed: false }),
 				})),
 			);
 		}
@@ -294,7 +302,7 @@ export class DeliveryStore {
 	async skipPending(webhook: number, reason: string, now = Date.now()): Promise<void> {
 		await this.knex(DELIVERIES_COLLECTION)
 			.where({ webhook, status: 'pending' })
-			.update({ status: 'skipped', last_error: reason, finished_at: now, next_attempt_at: null, debounce_key: null });
+			.update({ status: 'skipped', last_error: reason, finished_at: now, next_attempt_at: null, debounce_key: null, missed: true });
 	}
 
 	/** Retention: drops finished deliveries (and their attempts) older than `before`. */
@@ -333,6 +341,7 @@ const OUTCOME_COLUMN_TYPES: Record<string, string> = {
 	last_error: 'text',
 	next_attempt_at: 'bigint',
 	finished_at: 'bigint',
+	missed: 'boolean',
 };
 
 function outcomeValues(outcome: Outcome, now: number): Record<string, unknown> {
@@ -343,6 +352,7 @@ function outcomeValues(outcome: Outcome, now: number): Record<string, unknown> {
 		last_error: outcome.error,
 		next_attempt_at: outcome.nextAttemptAt,
 		finished_at: outcome.status === 'pending' ? null : now,
+		missed: outcome.missed === true,
 		lease_owner: null,
 		lease_until: null,
 	};

@@ -243,7 +243,7 @@ export class Dispatcher {
 
 		if (!webhook || !webhook.active) {
 			const reason = webhook ? 'the webhook is inactive' : 'the webhook was deleted';
-			this.push({ delivery, status: 'skipped', nextAttemptAt: null, error: reason, attempt: { ...base, ...emptyAttempt(webhook?.url ?? ''), error: reason } });
+			this.push({ delivery, status: 'skipped', nextAttemptAt: null, error: reason, attempt: { ...base, ...emptyAttempt(webhook?.url ?? ''), error: reason }, ...(webhook ? { missed: true as const } : {}) });
 			return;
 		}
 
