@@ -2,9 +2,12 @@
 // deliveries again, each with its original webhook-id and each once however many
 // calls race; an inactive webhook records what it misses (nothing is sent), and replay-missed
 // sends it later (a debounced webhook in one delivery). Only those who may update the webhook may
-// do either, and only admins may resend skipped deliveries.
+// do either, and only admins may resend skipped deliveries. In the app: the confirmation states the
+// count before anything is sent, and the log says when a failing delivery is tried next.
 import { randomBytes } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { hasChromium, launchBrowser, logIn } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
 import { createDelegate, ok, receivedAt, SETTLED, type Delegate } from '../harness/delegate.ts';
 import { Receiver } from '../harness/receiver.ts';
@@ -199,4 +202,63 @@ describe('who may recover', () => {
 			await api.delete(`/permissions/${update}`);
 		}
 	});
+});
+
+describe.skipIf(!hasChromium)('recovery in the app', () => {
+	let browser: Browser;
+	let page: Page;
+	const errors: string[] = [];
+
+	beforeAll(async () => {
+		browser = await launchBrowser();
+		page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
+		await logIn(page, info.url);
+		page.on('pageerror', (error) => errors.push(error.message));
+	});
+
+	afterAll(() => browser?.close());
+
+	async function visit(webhook: number, text: string): Promise<void> {
+		await page.goto(`${info.url}/admin/webhooks/outgoing/${webhook}`);
+		await page.getByText(text).first().waitFor();
+		await page.locator('.hydrating').waitFor({ state: 'hidden' });
+	}
+
+	it('"Retry failed since…" states how many failed deliveries it will send before sending any, then sends exactly those', async () => {
+		const webhook = await createWebhook('/app-recover', { url: UNREACHABLE, name: 'Recover in the app' });
+		await createItems(2, 'app');
+		await settled(webhook, 2);
+		await ok(api.patch(`/webhooks/${webhook}`, { url: receiver.url('/app-recover') }));
+
+		await visit(webhook, 'Recover in the app');
+		await page.locator('[data-test="recover-open"]').click();
+		const count = page.locator('[data-test="recovery-count"]');
+		// The default range starts when the failures began: both are in it.
+		await count.getByText('2 failed deliveries will be sent again').waitFor();
+		await sleep(700);
+		expect(receivedAt(receiver, '/app-recover'), 'counting sends nothing').toEqual([]);
+		const confirm = page.locator('[data-test="recovery-confirm"]');
+		expect((await confirm.innerText()).trim()).toBe('Send 2 again');
+		await confirm.click();
+		await page.locator('[data-test="recovery-dialog"]').waitFor({ state: 'hidden' });
+		await until(async () => receivedAt(receiver, '/app-recover'), (list) => list.length >= 2);
+		await sleep(700);
+		expect(receivedAt(receiver, '/app-recover')).toHaveLength(2);
+	}, 120_000);
+
+	it('the delivery log says when a failing delivery is tried next', async () => {
+		receiver.respond((request) => (request.path === '/app-later' ? { status: 503, headers: { 'retry-after': '600' }, body: 'busy' } : { status: 200, body: 'ok' }));
+		try {
+			const webhook = await createWebhook('/app-later', { name: 'Retried later' });
+			await createItems(1, 'later');
+			await until(() => deliveries(webhook), (list) => list.length === 1 && list[0]!.status === 'pending' && Number((list[0] as unknown as { attempts: number }).attempts) === 1);
+			await visit(webhook, 'Retried later');
+			const next = page.locator('[data-test="next-try"]').first();
+			await next.waitFor();
+			expect(await next.innerText()).toMatch(/^next try in (10|9) minutes$/);
+		} finally {
+			receiver.respond(() => ({ status: 200, body: 'ok' }));
+		}
+		expect(errors).toEqual([]);
+	}, 120_000);
 });

@@ -105,6 +105,22 @@ export const TEXTS = {
 	transitionNote: 'Sets Previous Filter to the "from" value and Filter to the "to" value: an update then fires only when the field changes from one to the other. Creates and deletes are not transitions.',
 	transitionNoCollection: 'Choose a collection first.',
 	previewNoBody: 'No body is sent (the method is GET or "Send a body" is off).',
+	recoverOpen: 'Retry failed since…',
+	replayOpen: 'Send what was missed…',
+	recoverTitle: 'Retry failed deliveries',
+	replayTitle: 'Send what was missed while inactive',
+	since: 'Since',
+	counting: 'Counting…',
+	recoverCount: (count: number, more: boolean) =>
+		count === 0 ? 'No failed delivery since then.' : `${more ? 'The oldest ' : ''}${count.toLocaleString()} failed ${count === 1 ? 'delivery' : 'deliveries'} will be sent again, with their original ids.${more ? ' Run it again for the rest.' : ''}`,
+	replayCount: (count: number, more: boolean) =>
+		count === 0 ? 'Nothing was missed since then.' : `${more ? 'The oldest ' : ''}${count.toLocaleString()} missed ${count === 1 ? 'event' : 'events'} will be sent.${more ? ' Run it again for the rest.' : ''}`,
+	recoverConfirm: (count: number) => `Send ${count.toLocaleString()} again`,
+	replayConfirm: (count: number) => `Send ${count.toLocaleString()}`,
+	recovered: (count: number) => `Queued ${count.toLocaleString()} ${count === 1 ? 'delivery' : 'deliveries'}`,
+	inactiveToSend: 'Set the webhook active first: it does not send while inactive.',
+	nextTryIn: (when: string) => `next try ${when}`,
+	dueNow: 'due now',
 } as const;
 
 export type TextKey = keyof typeof TEXTS;
