@@ -83,6 +83,13 @@ export const ROWS: RowSpec[] = [
 		met: (row) => num(row.ratio) >= 0.95,
 	},
 	{
+		key: 'batch-create / one inactive, recording',
+		matches: write('one inactive, recording'),
+		measure: () => 'Item writes with one inactive webhook recording what it misses, against the twin without',
+		result: (row) => `**${fmt(row.ratio)}**${blocks(row)}`,
+		target: 'measured',
+	},
+	{
 		key: 'batch-create / one debounced build hook',
 		matches: write('one debounced build hook'),
 		measure: (row) => `Item writes with one debounced build hook (2 s), an import of ${fmt(row.items_per_import)} items`,

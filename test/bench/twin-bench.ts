@@ -144,7 +144,7 @@ export async function benchTwinWrites(): Promise<void> {
 
 		// One matching webhook on each twin, active on one at a time.
 		const hooks = await Promise.all(
-			twins.apis.map(async (api) => (await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION], status: 'inactive' }]))[0]!),
+			twins.apis.map(async (api) => (await createWebhooks(api, [{ name: 'bench', url: receiver.url('/one'), actions: ['create'], collections: [COLLECTION], status: 'inactive', record_while_inactive: false }]))[0]!),
 		);
 		const matching: number[] = [];
 		const withWebhook: Turns[] = [];
@@ -179,10 +179,23 @@ export async function benchTwinWrites(): Promise<void> {
 		}
 		row({ bench: 'batch-create', webhooks: '10000 non-matching', ...common, ratio: round3(geometricMean(many)), blocks: many.map(round3), target: '>= 0.95' });
 
+		// An inactive webhook that records what it misses (record_while_inactive): its outbox row per
+		// item is written, skipped at once; nothing is read or sent.
+		const recording: number[] = [];
+		let recorded = 0;
+		for (const subject of [0, 1]) {
+			const api = twins.apis[subject]!;
+			const [hook] = await createWebhooks(api, [{ name: 'recording', url: receiver.url('/recording'), actions: ['create'], collections: [COLLECTION], status: 'inactive' }]);
+			recording.push(blockRatio(await twins.turns(), subject));
+			recorded += Number((await api.get(`/webhooks/${hook}/deliveries?aggregate[count]=id`)).body.data?.[0]?.count?.id ?? 0);
+			await deleteWebhooks(api, [hook!]);
+		}
+		row({ bench: 'batch-create', webhooks: 'one inactive, recording', ...common, ratio: round3(geometricMean(recording)), blocks: recording.map(round3), target: 'measured', recorded, expected: 2 * PAIRS * ITEMS_PER_TURN });
+
 		// A build hook: one debounced webhook (2 s) on each twin, active on one at a time. Each block
 		// is one import of PAIRS x 500 items; the twin's pauses (a turn of the other) stay under 2 s.
 		const builds = await Promise.all(
-			twins.apis.map(async (api) => (await createWebhooks(api, [{ name: 'build', url: receiver.url('/build'), actions: ['create'], collections: [COLLECTION], debounce_seconds: 2, status: 'inactive' }]))[0]!),
+			twins.apis.map(async (api) => (await createWebhooks(api, [{ name: 'build', url: receiver.url('/build'), actions: ['create'], collections: [COLLECTION], debounce_seconds: 2, status: 'inactive', record_while_inactive: false }]))[0]!),
 		);
 		const debounced: number[] = [];
 		const perImport: number[] = [];

@@ -149,6 +149,24 @@ describe('replay-missed', () => {
 		expect(await ok(api.post(`/webhooks/${webhook}/replay-missed`, { since }))).toMatchObject({ count: 0 });
 	});
 
+	it('a delivery waiting for a retry when its webhook is set inactive counts as missed and is replayed', async () => {
+		receiver.respond((request) => (request.path === '/waiting' ? { status: 500, body: 'down' } : { status: 200, body: 'ok' }));
+		const webhook = await createWebhook('/waiting');
+		const since = Date.now() - 1;
+		try {
+			await createItems(1, 'waiting');
+			await until(() => deliveries(webhook), (list) => list.length === 1 && list[0]!.status === 'pending' && Number((list[0] as unknown as { attempts: number }).attempts) >= 1);
+			await ok(api.patch(`/webhooks/${webhook}`, { status: 'inactive' }));
+			const [skipped] = await until(() => deliveries(webhook), (list) => list[0]?.status === 'skipped');
+			expect(skipped!.last_error).toContain('inactive');
+		} finally {
+			receiver.respond(() => ({ status: 200, body: 'ok' }));
+		}
+		await ok(api.patch(`/webhooks/${webhook}`, { status: 'active' }));
+		expect(await ok(api.post(`/webhooks/${webhook}/replay-missed`, { since }))).toMatchObject({ count: 1 });
+		await until(() => deliveries(webhook), (list) => list[0]?.status === 'succeeded');
+	});
+
 	it('with record_while_inactive off an inactive webhook records nothing', async () => {
 		const webhook = await createWebhook('/not-recorded', { status: 'inactive', record_while_inactive: false });
 		const recording = await createWebhook('/recorded', { status: 'inactive' });
