@@ -99,6 +99,20 @@ describe('recover', () => {
 		expect(await ok(api.post(`/webhooks/${webhook}/recover`, range))).toMatchObject({ count: 0 });
 	});
 
+	it('the success rate counts a delivery that is failing and still retrying as a failure, not as a success to come', async () => {
+		receiver.respond((request) => (request.path === '/rate' && request.body.includes('failing') ? { status: 503, headers: { 'retry-after': '600' }, body: 'down' } : { status: 200, body: 'ok' }));
+		try {
+			const webhook = await createWebhook('/rate');
+			await createItems(1, 'fine');
+			await createItems(1, 'failing');
+			await until(() => deliveries(webhook), (list) => list.some((entry) => entry.status === 'succeeded') && list.some((entry) => entry.status === 'pending' && Number((entry as unknown as { attempts: number }).attempts) === 1));
+			const summary = (await ok(api.get('/webhooks/stats/summary'))) as { webhook: number; success_rate_24h: number | null }[];
+			expect(summary.find((row) => row.webhook === webhook)).toMatchObject({ success_rate_24h: 0.5 });
+		} finally {
+			receiver.respond(() => ({ status: 200, body: 'ok' }));
+		}
+	});
+
 	it('two recovers racing over the same range queue each delivery once', async () => {
 		const webhook = await createWebhook('/race', { url: UNREACHABLE });
 		const since = Date.now() - 1;
