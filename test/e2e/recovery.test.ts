@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { hasChromium, launchBrowser, logIn } from '../harness/browser.ts';
+import { hasChromium, signedInPage } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
 import { createDelegate, ok, receivedAt, SETTLED, type Delegate } from '../harness/delegate.ts';
 import { Receiver } from '../harness/receiver.ts';
@@ -239,13 +239,11 @@ describe('who may recover', () => {
 describe.skipIf(!hasChromium)('recovery in the app', () => {
 	let browser: Browser;
 	let page: Page;
-	const errors: string[] = [];
+	let errors: string[];
 
+	// Signing in (and postponing Directus's first-run dialogs) is slow: here, not in the test's time.
 	beforeAll(async () => {
-		browser = await launchBrowser();
-		page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
-		await logIn(page, info.url);
-		page.on('pageerror', (error) => errors.push(error.message));
+		({ browser, page, errors } = await signedInPage(info.url));
 	});
 
 	afterAll(() => browser?.close());

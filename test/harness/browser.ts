@@ -23,6 +23,16 @@ export function launchBrowser(): Promise<Browser> {
 	});
 }
 
+/** A signed-in page (1600x900) and the errors its pages throw from then on: signing in is slow, so tests do it in beforeAll. */
+export async function signedInPage(baseUrl: string): Promise<{ browser: Browser; page: Page; errors: string[] }> {
+	const browser = await launchBrowser();
+	const page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
+	await logIn(page, baseUrl);
+	const errors: string[] = [];
+	page.on('pageerror', (error) => errors.push(error.message));
+	return { browser, page, errors };
+}
+
 /** Logs in through the app's own login form. */
 export async function logIn(page: Page, baseUrl: string): Promise<void> {
 	await page.goto(`${baseUrl}/admin/login`);

@@ -12,6 +12,7 @@ const FULL_RUN: BenchRow[] = [
 	{ bench: 'batch-create', webhooks: 'none on either twin (method check)', items_per_turn: 500, batch: 100, turns_per_twin: 20, ratio: 1.01, target: 'about 1' },
 	{ bench: 'batch-create', webhooks: 'one matching', ratio: 0.84, blocks: [0.8, 0.88], target: '>= 0.85', delivered: 40000, expected: 40000 },
 	{ bench: 'batch-create', webhooks: '10000 non-matching', ratio: 0.99, blocks: [0.98, 1], target: '>= 0.95' },
+	{ bench: 'batch-create', webhooks: 'one inactive, recording', ratio: 0.97, blocks: [0.96, 0.98], target: 'measured', recorded: 2000, expected: 2000 },
 	{ bench: 'batch-create', webhooks: 'one debounced build hook', ratio: 0.98, blocks: [0.97, 0.99], target: '>= 0.95', items_per_import: 10000, deliveries_per_import: [2, 2] },
 	{ bench: 'drain', backlog: 10000, received: 10000, distinct_ids: 10000, per_s: 5000, target: '>= 2000' },
 	{ bench: 'drain', instances: '2 vs 1', db: 'postgres', one_instance_per_s: 3000, two_instances_per_s: 5400, ratio: 1.8, ratios: [1.7, 1.8, 2.1], target: '>= 1.6', cpu_per_instance: 0.35, exactly_once: true },

@@ -3,6 +3,7 @@
 // as one delivery. This file is the window's data: what an event adds and when the row is due.
 import { BATCH_EVENT, type WebhookAction } from '../../../shared/webhook';
 import { READERS_BEFORE } from '../capture/prior-access';
+import { messageId } from './message-id';
 
 /** Entries listed in a window; more are counted but not listed (`truncated`). */
 export const MAX_WINDOW_ENTRIES = 1000;
@@ -74,6 +75,22 @@ export function addToWindow(data: WindowData | null, entries: WindowEntry[]): Wi
 /** When the window is sent: a quiet spell after the last event, never later than the cap after the first. */
 export function windowDueAt(openedAt: number, now: number, debounceMs: number, maxMs: number): number {
 	return Math.min(now + debounceMs, openedAt + Math.max(maxMs, debounceMs));
+}
+
+/** A new window's outbox row (its event_data as text), pending and due at `due`. */
+export function windowRow(webhook: number, data: WindowData, now: number, due: number): Record<string, unknown> {
+	return {
+		webhook,
+		message_id: messageId(now),
+		event: BATCH_EVENT,
+		collection: null,
+		item_key: null,
+		event_data: JSON.stringify(data),
+		status: 'pending',
+		attempts: 0,
+		next_attempt_at: due,
+		created_at: now,
+	};
 }
 
 /** The unique key of a webhook's open window (one at a time). */

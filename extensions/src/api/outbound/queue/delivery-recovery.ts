@@ -6,12 +6,11 @@
 import type { Knex } from 'knex';
 import { DELIVERIES_COLLECTION } from '../../../shared/collections';
 import { MAX_RECOVER, type RecoverResult, type RecoverableStatus } from '../../../shared/recovery';
-import { BATCH_EVENT, type WebhookAction } from '../../../shared/webhook';
+import type { WebhookAction } from '../../../shared/webhook';
 import { databaseClient } from '../../db/database-client';
 import { toJson, toNumber } from '../../db/rows';
 import { READERS_BEFORE } from '../capture/prior-access';
-import { addToWindow, windowData, type WindowEntry } from './debounce-window';
-import { messageId } from './message-id';
+import { addToWindow, windowData, windowRow, type WindowEntry } from './debounce-window';
 
 export interface DeliveryRange {
 	webhook: number;
@@ -88,19 +87,7 @@ export class DeliveryRecovery {
 			}
 			const folded = taken.map((row) => Number(row.id)).filter((id) => !alone.includes(id));
 			if (entries.length > 0) {
-				await trx(DELIVERIES_COLLECTION).insert({
-					webhook: range.webhook,
-					message_id: messageId(now),
-					event: BATCH_EVENT,
-					collection: null,
-					item_key: null,
-					event_data: JSON.stringify(addToWindow(null, entries)),
-					status: 'pending',
-					attempts: 0,
-					next_attempt_at: now,
-					created_at: now,
-					missed: false,
-				});
+				await trx(DELIVERIES_COLLECTION).insert(windowRow(range.webhook, addToWindow(null, entries), now, now));
 			}
 			for (let index = 0; index < folded.length; index += CHUNK) {
 				await trx(DELIVERIES_COLLECTION)

@@ -8,9 +8,7 @@ import { databaseClient, type DatabaseClient } from '../../db/database-client';
 import { isUniqueViolation, retryOnLockConflict, retryWhile } from '../../db/lock-conflicts';
 import { insertRows } from '../../db/multi-row-insert';
 import { toJson, toNumber } from '../../db/rows';
-import { BATCH_EVENT } from '../../../shared/webhook';
-import { addToWindow, windowData, windowDueAt, windowKey, type WindowEvent } from './debounce-window';
-import { messageId } from './message-id';
+import { addToWindow, windowData, windowDueAt, windowKey, windowRow, type WindowEvent } from './debounce-window';
 
 export type NewDelivery = Pick<Delivery, 'webhook' | 'message_id' | 'event' | 'collection' | 'item_key' | 'event_data'> & {
 	next_attempt_at?: number;
@@ -153,19 +151,7 @@ export class DeliveryStore {
 		}
 		// A window that ended some other way (skipped with its webhook) keeps no claim on the key.
 		if (open) await trx(DELIVERIES_COLLECTION).where({ id: open.id }).update({ debounce_key: null });
-		await trx(DELIVERIES_COLLECTION).insert({
-			webhook,
-			message_id: messageId(now),
-			event: BATCH_EVENT,
-			collection: null,
-			item_key: null,
-			event_data: JSON.stringify(addToWindow(null, entries)),
-			status: 'pending',
-			attempts: 0,
-			next_attempt_at: windowDueAt(now, now, debounceMs, maxMs),
-			created_at: now,
-			debounce_key: key,
-		});
+		await trx(DELIVERIES_COLLECTION).insert({ ...windowRow(webhook, addToWindow(null, entries), now, windowDueAt(now, now, debounceMs, maxMs)), debounce_key: key });
 	}
 
 	/**
