@@ -110,7 +110,11 @@ describe('GET /webhooks/metrics', () => {
 		expect(family(families, 'directus_webhooks_attempt_duration_seconds').type).toBe('HISTOGRAM');
 		expect(family(families, 'directus_webhooks_deliveries_total').type).toBe('COUNTER');
 		expect(family(families, 'directus_webhooks_queue_deliveries').type).toBe('GAUGE');
-		for (const state of ['pending', 'due', 'sending']) expect(value(families, 'directus_webhooks_queue_deliveries', { state })).toBeGreaterThanOrEqual(0);
+		// The database's gauges are there from the first scrape, before anything happened.
+		const states = family(families, 'directus_webhooks_queue_deliveries').metrics.map((metric) => metric.labels?.state).sort();
+		expect(states).toEqual(['due', 'pending', 'sending']);
+		expect(family(families, 'directus_webhooks_oldest_due_age_seconds').metrics).toHaveLength(1);
+		expect(family(families, 'directus_webhooks_disabled_webhooks').metrics).toHaveLength(1);
 	});
 
 	it('counts a successful delivery, a retried one and a failed one under their webhook ids, with their attempt durations', async () => {
@@ -179,7 +183,7 @@ describe('GET /webhooks/metrics', () => {
 		}
 	});
 
-	it('counts inbound requests by endpoint: stored, duplicate, and refused with the reason', async () => {
+	it('counts inbound requests by endpoint: stored, duplicate, and refused with the reason (credentials, method, paused)', async () => {
 		const suffix = `${TAG}/in`;
 		const endpoint = await ok(admin.post('/webhooks/endpoints', { name: `${TAG} in`, suffix, auth: 'api_key', auth_config: { header: 'x-key' }, dedupe_header: 'X-Delivery' }));
 		try {
@@ -190,6 +194,8 @@ describe('GET /webhooks/metrics', () => {
 			expect((await send(endpoint.secret, 'two')).status).toBe(200);
 			expect((await send('wrong key', 'three')).status).toBe(401);
 			expect((await send(endpoint.secret, 'four', 'PUT')).status).toBe(405);
+			await ok(admin.patch(`/webhooks/endpoints/${endpoint.id}`, { status: 'inactive' }));
+			expect((await send(endpoint.secret, 'five')).status).toBe(503);
 
 			const families = await scrape();
 			const count = (labels: Record<string, string>) => value(families, 'directus_webhooks_inbound_requests_total', { endpoint: String(endpoint.id), ...labels });
@@ -197,6 +203,8 @@ describe('GET /webhooks/metrics', () => {
 			expect(count({ outcome: 'duplicate' })).toBe(1);
 			expect(count({ outcome: 'refused', reason: 'auth' })).toBe(1);
 			expect(count({ outcome: 'refused', reason: 'method' })).toBe(1);
+			expect(count({ outcome: 'refused', reason: 'paused' })).toBe(1);
+			expect(family(families, 'directus_webhooks_inbound_requests_total').metrics.filter((metric) => metric.labels?.endpoint === String(endpoint.id))).toHaveLength(5);
 		} finally {
 			await admin.delete(`/webhooks/endpoints/${endpoint.id}?drop_collection=true`);
 		}
