@@ -208,4 +208,22 @@ describe('DeliveryStore: debounce windows', () => {
 		expect(data.events.flatMap((entry: { keys: number[] }) => entry.keys)).toHaveLength(1000);
 		expect(data.truncated).toBe(true);
 	});
+
+	it('counts the queue for metrics: pending, sending, due as claim sees it (an ended lease too), and the oldest due age', async () => {
+		const now = Date.now();
+		expect(await store.queueDepth(now)).toEqual({ pending: 0, sending: 0, due: 0, oldestDueAgeMs: 0 });
+		await store.insert([{ ...delivery(1), next_attempt_at: now - 5_000 }, delivery(2), { ...delivery(3), next_attempt_at: now + 60_000 }], now);
+		// Two leased: one lease still running, one whose instance died 3 s ago (claimable again).
+		await store.insert([{ ...delivery(4), next_attempt_at: now - 9_000 }, { ...delivery(5), next_attempt_at: now - 1_000 }], now);
+		await db('webhooks_deliveries').where('message_id', 'msg_4').update({ status: 'sending', lease_owner: 'gone', lease_until: now - 3_000, next_attempt_at: now - 3_000 });
+		await db('webhooks_deliveries').where('message_id', 'msg_5').update({ status: 'sending', lease_owner: 'alive', lease_until: now + 30_000, next_attempt_at: now + 30_000 });
+		// Finished rows are not the queue.
+		await store.insert([{ ...delivery(6), next_attempt_at: now - 60_000 }], now);
+		await db('webhooks_deliveries').where('message_id', 'msg_6').update({ status: 'failed' });
+
+		expect(await store.queueDepth(now)).toEqual({ pending: 3, sending: 2, due: 3, oldestDueAgeMs: 5_000 });
+		// What claim takes is exactly what was due.
+		expect((await store.claim('me', 10, now + 30_000, [], now)).map((row) => row.message_id).sort()).toEqual(['msg_1', 'msg_2', 'msg_4']);
+		expect(await store.queueDepth(now)).toEqual({ pending: 1, sending: 4, due: 0, oldestDueAgeMs: 0 });
+	});
 });

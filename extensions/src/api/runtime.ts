@@ -33,6 +33,7 @@ import { WebhookHealthTracker } from './outbound/worker/webhook-health';
 import { WebhookRegistry } from './outbound/config/webhook-registry';
 import { SecretBox, encryptionKeyFromEnv } from './lib/secret-box';
 import { readSettings, type Settings } from './lib/settings';
+import { Metrics } from './metrics/metrics';
 
 export interface Runtime {
 	settings: Settings;
@@ -52,6 +53,8 @@ export interface Runtime {
 	endpointChanges: EndpointChanges;
 	inbound: InboundHandler;
 	recorder: RequestRecorder;
+	/** Prometheus metrics: this instance's counters, the database's queue. */
+	metrics: Metrics;
 	/** Writes what is buffered and stops the worker; deliveries still in flight then are retried later. */
 	shutdown(): Promise<void>;
 }
@@ -72,6 +75,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const box = new SecretBox(encryptionKeyFromEnv(env));
 	const registry = new WebhookRegistry(knex, box, logger);
 	const store = new DeliveryStore(knex);
+	const metrics = new Metrics(knex, store);
 	// Deliveries and the reads before writes share the owners' cache.
 	const scope = new OwnerScope(context, new OwnerAccountability(knex));
 	const sender = new SendThread({ guard: SsrfGuard.listsFromEnv(env), maxSockets: settings.concurrency }, logger);
@@ -90,6 +94,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 		sender,
 		health,
 		logger,
+		metrics,
 		options: {
 			concurrency: settings.concurrency,
 			perWebhook: settings.perWebhook,
@@ -134,6 +139,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 			what: 'incoming endpoints',
 		}),
 		recorder,
+		metrics,
 		endpointChanges: new EndpointChanges(context, endpoints),
 		inbound: new InboundHandler({
 			registry: endpoints,
@@ -143,6 +149,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 			bodyTimeoutMs: settings.inboundBodyTimeoutMs,
 			publicUrl: settings.publicUrl,
 			logger,
+			metrics,
 		}),
 		async shutdown() {
 			registry.stopPolling();

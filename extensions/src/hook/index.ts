@@ -12,6 +12,7 @@ import type { Accountability } from '../api/context';
 import { useRuntime } from '../api/runtime';
 import { beforeDatabaseCloses } from '../api/db/shutdown';
 import { SchemaInstaller } from '../api/schema/schema-installer';
+import { METRICS_PATH, metricsTokenMiddleware } from '../api/metrics/metrics-controller';
 
 export default defineHook(({ init, action, filter, schedule }, context) => {
 	const runtime = () => useRuntime(context);
@@ -38,6 +39,8 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 	// Inbound endpoints run ahead of Directus's body parser and auth: they need the exact bytes.
 	init('middlewares.before', ({ app }) => {
 		app.use(INBOUND_PATH, runtime().inbound.middleware);
+		// The metrics token is not a Directus token: checked before Directus's auth would refuse it.
+		app.use(METRICS_PATH, metricsTokenMiddleware(runtime().metrics, runtime().settings.metricsToken));
 	});
 
 

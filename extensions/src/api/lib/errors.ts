@@ -44,3 +44,10 @@ export const OutboxUnavailableError = createError(
 	'The change was not saved: its webhook deliveries could not be recorded. Try again in a moment',
 	503,
 );
+
+/** 401 for /webhooks/metrics without credentials: an admin's, or the metrics token. */
+export const MetricsCredentialsError = createError(
+	'INVALID_CREDENTIALS',
+	'Metrics need an admin, or the token set in WEBHOOKS_METRICS_TOKEN as "Authorization: Bearer <token>"',
+	401,
+);

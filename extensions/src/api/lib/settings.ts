@@ -23,6 +23,8 @@ export interface Settings {
 	maxEndpointsPerUser: number;
 	/** Directus's PUBLIC_URL: inbound endpoint URLs are built from it. */
 	publicUrl: string | undefined;
+	/** A bearer token that may read /webhooks/metrics without a Directus user; unset: admins only. */
+	metricsToken: string | undefined;
 }
 
 type Env = Record<string, unknown>;
@@ -70,5 +72,6 @@ export function readSettings(env: Env): Settings {
 		maxWebhooksPerUser: positiveInteger(env, 'WEBHOOKS_MAX_PER_USER', 25),
 		maxEndpointsPerUser: positiveInteger(env, 'WEBHOOKS_MAX_ENDPOINTS_PER_USER', 5),
 		publicUrl: text(env, 'PUBLIC_URL'),
+		metricsToken: text(env, 'WEBHOOKS_METRICS_TOKEN'),
 	};
 }

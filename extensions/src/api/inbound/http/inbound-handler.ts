@@ -17,6 +17,7 @@ import { readBody } from './body-reader';
 import { unexpired } from '../config/endpoint-secrets';
 import type { EndpointRegistry, RegisteredEndpoint } from '../config/endpoint-registry';
 import type { Logger } from '../../lib/logger';
+import type { InboundMetrics } from '../../metrics/metrics';
 import { unmetExpectations } from './expectations';
 import type { RateDecision, RateLimiter } from './rate-limiter';
 import type { RequestRecorder } from '../storage/request-recorder';
@@ -33,6 +34,7 @@ export interface InboundHandlerOptions {
 	bodyTimeoutMs: number;
 	publicUrl: string | undefined;
 	logger: Pick<Logger, 'debug' | 'error'>;
+	metrics?: InboundMetrics;
 }
 
 interface Refusal {
@@ -85,6 +87,7 @@ export class InboundHandler {
 		const endpoint = suffix === null ? undefined : this.options.registry.find(suffix);
 		if (endpoint === undefined) return this.send(res, { status: 404, code: 'ROUTE_NOT_FOUND', message: 'No incoming endpoint at this URL', close: true });
 		if (!endpoint.active) {
+			this.options.metrics?.inbound(endpoint.id, 'refused', 'paused');
 			return this.send(res, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'This endpoint is paused', headers: { 'retry-after': PAUSED_RETRY_AFTER_SECONDS }, close: true });
 		}
 		const method = req.method.toUpperCase();
@@ -112,6 +115,9 @@ export class InboundHandler {
 		const hold = this.options.budget.hold();
 		try {
 			await this.receive(req, res, endpoint, request, early, hold, rate);
+		} catch (error) {
+			this.options.metrics?.inbound(endpoint.id, 'error');
+			throw error;
 		} finally {
 			hold.release();
 		}
@@ -134,6 +140,7 @@ export class InboundHandler {
 		const read = await readBody(req, maxBytes, this.options.bodyTimeoutMs, hold);
 		if (!read.ok) {
 			if (read.reason === 'too_large') return this.refuse(res, endpoint, 'too_large', { message: `The body is larger than ${maxBytes} bytes`, close: true });
+			if (read.reason === 'timeout' || read.reason === 'busy') this.options.metrics?.inbound(endpoint.id, 'refused', read.reason);
 			if (read.reason === 'timeout') return this.send(res, { status: 408, code: 'REQUEST_TIMEOUT', message: 'The body did not arrive in time', close: true });
 			if (read.reason === 'busy') {
 				return this.send(res, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Too many request bodies are being received at once; retry later', headers: { 'retry-after': BUSY_RETRY_AFTER_SECONDS }, close: true });
@@ -175,12 +182,12 @@ export class InboundHandler {
 		let answer = keep && !endpoint.responseReadsId ? renderAnswer(endpoint, context) : null;
 		if (answer !== null) stored.row.response = answer;
 		const recorded = await this.options.recorder.record(endpoint, stored.row);
-		if (recorded.duplicate) return this.answer(res, this.replayAnswer(endpoint, recorded.item.response), true);
+		if (recorded.duplicate) return this.answer(res, endpoint, this.replayAnswer(endpoint, recorded.item.response), true);
 		if (answer === null) {
 			answer = renderAnswer(endpoint, { ...context, item: recorded.item });
 			if (keep) await this.options.recorder.keepAnswer(endpoint, recorded.item.id, answer);
 		}
-		this.answer(res, answer, false);
+		this.answer(res, endpoint, answer, false);
 	}
 
 	/**
@@ -205,7 +212,8 @@ export class InboundHandler {
 		return { id: endpoint.id, name: endpoint.name, suffix: endpoint.suffix, url: endpointUrl(this.options.publicUrl, endpoint.suffix) };
 	}
 
-	private answer(res: Response, answer: Answer, duplicate: boolean): void {
+	private answer(res: Response, endpoint: RegisteredEndpoint, answer: Answer, duplicate: boolean): void {
+		this.options.metrics?.inbound(endpoint.id, duplicate ? 'duplicate' : 'stored');
 		res.status(answer.status);
 		for (const [name, value] of INBOUND_SECURITY_HEADERS) res.setHeader(name, value);
 		for (const { header, value } of answer.headers) res.setHeader(header, value);
@@ -230,11 +238,15 @@ export class InboundHandler {
 			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
 		}
 		this.options.logger.debug({ endpoint: endpoint.id, reason: verdict.reason }, '[webhooks] inbound request refused');
-		if (verdict.status === 403) return this.send(res, { status: 403, code: 'FORBIDDEN', message: verdict.reason, close: bodyUnread });
+		if (verdict.status === 403) {
+			this.options.metrics?.inbound(endpoint.id, 'refused', 'auth');
+			return this.send(res, { status: 403, code: 'FORBIDDEN', message: verdict.reason, close: bodyUnread });
+		}
 		return this.refuse(res, endpoint, 'auth', { message: verdict.reason, close: bodyUnread });
 	}
 
 	private refuse(res: Response, endpoint: RegisteredEndpoint, kind: FailureKind, refusal: Omit<Refusal, 'status' | 'code'>): void {
+		this.options.metrics?.inbound(endpoint.id, 'refused', kind);
 		this.send(res, { ...refusal, status: endpoint.failureStatuses[kind], code: CODES[kind] });
 	}
 

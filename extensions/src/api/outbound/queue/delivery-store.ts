@@ -29,6 +29,15 @@ export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at'> {
 
 export type AttemptRecord = Omit<Attempt, 'id'>;
 
+/** Unfinished deliveries across every instance; see queueDepth. */
+export interface QueueDepth {
+	pending: number;
+	sending: number;
+	due: number;
+	/** How long the longest-waiting due delivery has been due; 0 when none is. */
+	oldestDueAgeMs: number;
+}
+
 export interface Outcome {
 	delivery: ClaimedDelivery;
 	attempt: AttemptRecord;
@@ -289,6 +298,29 @@ export class DeliveryStore {
 		await this.knex(DELIVERIES_COLLECTION)
 			.where({ webhook, status: 'pending' })
 			.update({ status: 'skipped', last_error: reason, finished_at: now, next_attempt_at: null, debounce_key: null, missed: true });
+	}
+
+	/**
+	 * The queue as a whole, for metrics: one aggregate over the unfinished rows (status is indexed).
+	 * Due means claimable now, as in claim: pending and due, or leased by an instance whose lease ended.
+	 */
+	async queueDepth(now = Date.now()): Promise<QueueDepth> {
+		const due = "next_attempt_at <= ? and (status = 'pending' or lease_until < ?)";
+		const row = await this.knex(DELIVERIES_COLLECTION)
+			.whereIn('status', ['pending', 'sending'])
+			.first(
+				this.knex.raw("sum(case when status = 'pending' then 1 else 0 end) as pending"),
+				this.knex.raw("sum(case when status = 'sending' then 1 else 0 end) as sending"),
+				this.knex.raw(`sum(case when ${due} then 1 else 0 end) as due`, [now, now]),
+				this.knex.raw(`min(case when ${due} then next_attempt_at end) as oldest_due`, [now, now]),
+			);
+		const oldestDue = toNumber(row?.oldest_due);
+		return {
+			pending: toNumber(row?.pending) ?? 0,
+			sending: toNumber(row?.sending) ?? 0,
+			due: toNumber(row?.due) ?? 0,
+			oldestDueAgeMs: oldestDue === null ? 0 : Math.max(0, now - oldestDue),
+		};
 	}
 
 	/** Retention: drops finished deliveries (and their attempts) older than `before`. */

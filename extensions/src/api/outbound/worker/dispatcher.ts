@@ -11,6 +11,7 @@ import { SkipDelivery, type MessageBuilder } from './message-builder';
 import { parseRetryAfter, retryDelay } from './retry-schedule';
 import { SSRF_ERROR_CODE } from '../transport/ssrf-guard';
 import type { Logger } from '../../lib/logger';
+import type { DeliveryMetrics } from '../../metrics/metrics';
 import type { RegisteredWebhook, WebhookRegistry } from '../config/webhook-registry';
 
 export interface DispatcherOptions {
@@ -51,6 +52,7 @@ export class Dispatcher {
 	private readonly health: WebhookHealth;
 	private readonly options: DispatcherOptions;
 	private readonly logger: Pick<Logger, 'warn' | 'error'>;
+	private readonly metrics: DeliveryMetrics | undefined;
 
 	private readonly waiting = new Map<number, ClaimedDelivery[]>();
 	private readonly inFlight = new Map<number, number>();
@@ -74,6 +76,7 @@ export class Dispatcher {
 		health: WebhookHealth;
 		options: DispatcherOptions;
 		logger: Pick<Logger, 'warn' | 'error'>;
+		metrics?: DeliveryMetrics;
 	}) {
 		this.store = parts.store;
 		this.registry = parts.registry;
@@ -82,6 +85,7 @@ export class Dispatcher {
 		this.health = parts.health;
 		this.options = parts.options;
 		this.logger = parts.logger;
+		this.metrics = parts.metrics;
 		this.holds = new HoldLimits({ perWebhook: parts.options.perWebhook, minFactor: HOLD_FACTOR, windowMs: HOLD_WINDOW_MS });
 		this.outcomes = new BatchWriter({
 			maxBatch: RECORD_BATCH,
@@ -269,6 +273,7 @@ export class Dispatcher {
 			maxResponseBytes: this.options.maxResponseBytes,
 		});
 		this.holds.observe(webhook.id, result.durationMs);
+		this.metrics?.attempt(webhook.id, result.durationMs);
 		const attempt = {
 			...base,
 			duration_ms: Math.round(result.durationMs),
@@ -306,6 +311,7 @@ export class Dispatcher {
 
 	private push(outcome: Outcome): void {
 		this.outcomes.add(outcome);
+		this.metrics?.outcome(outcome);
 	}
 
 	private flushOutcomes(): Promise<void> {
