@@ -6,7 +6,7 @@ import { INBOUND_PATH, STORAGE_PREFIX } from './collections';
 export const ENDPOINT_METHODS = ['POST', 'GET', 'PUT', 'PATCH', 'DELETE'] as const;
 export const ENDPOINT_STATUSES = ['active', 'inactive'] as const;
 /** How a caller proves who it is; the named providers fix their own header and signature format. */
-export const AUTH_PRESETS = ['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac'] as const;
+export const AUTH_PRESETS = ['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac', 'meta', 'zoom', 'microsoft_graph'] as const;
 /** Only success codes: the caller is told the request was accepted, never why it was not. */
 export const RESPONSE_STATUSES = [200, 201, 202, 204] as const;
 export const HMAC_ALGORITHMS = ['sha1', 'sha256', 'sha512'] as const;
@@ -16,7 +16,11 @@ export const FAILURE_KINDS = ['auth', 'validation', 'too_large', 'method', 'rate
 /** Field types a body path can be mapped into (Directus field types). */
 export const MAPPING_TYPES = ['string', 'text', 'integer', 'bigInteger', 'float', 'boolean', 'json', 'timestamp'] as const;
 /** Presets whose secret the provider issues: it has to be pasted in. The others get one generated. */
-export const PROVIDER_SECRET_PRESETS = ['stripe', 'shopify', 'slack'] as const;
+export const PROVIDER_SECRET_PRESETS = ['stripe', 'shopify', 'slack', 'meta', 'zoom'] as const;
+/** The longest provider challenge echoed back by a handshake; anything longer is refused, not echoed. */
+export const MAX_CHALLENGE_LENGTH = 1024;
+/** The longest Meta verify token (Meta's own form takes far less). */
+export const MAX_VERIFY_TOKEN_LENGTH = 256;
 
 export type EndpointMethod = (typeof ENDPOINT_METHODS)[number];
 export type EndpointStatus = (typeof ENDPOINT_STATUSES)[number];
@@ -67,8 +71,16 @@ export interface HmacConfig {
 	deliveryIdHeader?: string;
 }
 
-/** Presets other than api_key and hmac take no options (an empty object). */
-export type AuthConfig = ApiKeyConfig | HmacConfig | Record<string, never>;
+/**
+ * Meta (WhatsApp, Instagram, Messenger): the verify token typed into the app dashboard, answered in
+ * the GET subscription handshake. Stored sealed like the secrets (which hold the app secret).
+ */
+export interface MetaConfig {
+	verifyToken: string;
+}
+
+/** Presets other than api_key, hmac and meta take no options (an empty object). */
+export type AuthConfig = ApiKeyConfig | HmacConfig | MetaConfig | Record<string, never>;
 
 export interface ResponseHeader {
 	header: string;

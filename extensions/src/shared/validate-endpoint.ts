@@ -5,7 +5,7 @@ import * as v from 'valibot';
 import {
 	AUTH_PRESETS, DEFAULT_FAILURE_STATUSES, ENDPOINT_METHODS, ENDPOINT_READONLY_FIELDS, ENDPOINT_STATUSES, ENDPOINT_WRITABLE_FIELDS, FAILURE_KINDS,
 	HMAC_ALGORITHMS, HMAC_ENCODINGS, MAPPING_TYPES, MAX_BODY_BYTES_LIMIT, MAX_COLLECTION_NAME, MAX_MAPPINGS, MAX_RATE_LIMIT_PER_MINUTE,
-	MAX_RESPONSE_BODY_BYTES, MAX_SECRETS, MAX_SECRET_LENGTH, MAX_TOLERANCE_SECONDS, PROVIDER_SECRET_PRESETS, RESPONSE_STATUSES, STORAGE_FIELDS,
+	MAX_RESPONSE_BODY_BYTES, MAX_SECRETS, MAX_SECRET_LENGTH, MAX_TOLERANCE_SECONDS, MAX_VERIFY_TOKEN_LENGTH, PROVIDER_SECRET_PRESETS, RESPONSE_STATUSES, STORAGE_FIELDS,
 	type AuthPreset, type EndpointInput,
 } from './inbound-endpoint';
 import { isPassiveResponseType, refusedResponseHeader } from './inbound-response';
@@ -211,9 +211,24 @@ const hmacConfig = v.pipe(
 	v.transform((config) => Object.fromEntries(Object.entries(config).filter(([, value]) => value != null))),
 );
 
+// The server seals the token on write and reads return the sealed form, which the app may send back unchanged.
+const SEALED_PREFIX = 'wh1:';
+const MAX_SEALED_TOKEN = 1024;
+const VERIFY_TOKEN_RULE = `must be printable text of 1 to ${MAX_VERIFY_TOKEN_LENGTH} characters (no spaces): the verify token typed into Meta's dashboard`;
+
+const metaConfig = closedObject({
+	verifyToken: firstProblem(v.pipe(
+		v.custom((value) => value !== undefined && value !== null, 'is required: the verify token typed into Meta\'s dashboard'),
+		v.string(VERIFY_TOKEN_RULE),
+		v.check((token) => /^[\x21-\x7e]+$/.test(token) && token !== MASK, VERIFY_TOKEN_RULE),
+		v.check((token) => token.length <= (token.startsWith(SEALED_PREFIX) ? MAX_SEALED_TOKEN : MAX_VERIFY_TOKEN_LENGTH), VERIFY_TOKEN_RULE),
+	)),
+}, optionsOf('meta', ['verifyToken']));
+
 function authConfigOf(preset: AuthPreset): v.GenericSchema {
 	if (preset === 'api_key') return apiKeyConfig;
 	if (preset === 'hmac') return hmacConfig;
+	if (preset === 'meta') return metaConfig;
 	return noOptions;
 }
 
@@ -246,7 +261,7 @@ function endpointSchema(input: Record<string, unknown>, options: ValidateEndpoin
 	// The preset the config belongs to: the one sent, the stored one, or on create the default.
 	const preset = sent ?? (authGiven ? undefined : options.currentAuth ?? (creating ? 'none' : undefined));
 	// Switching to a preset that needs options: the stored ones belong to another preset.
-	const needsConfig = (sent === 'api_key' || sent === 'hmac') && (creating || sent !== options.currentAuth);
+	const needsConfig = (sent === 'api_key' || sent === 'hmac' || sent === 'meta') && (creating || sent !== options.currentAuth);
 	const providerSecret = creating && isProviderSecretPreset(preset) ? `is required when auth is ${preset}: paste the signing secret the provider shows` : null;
 
 	const field = <TSchema extends v.GenericSchema>(key: string, schema: TSchema) =>

@@ -12,8 +12,8 @@ const PREFIX = 'directus_webhooks_';
 // Receivers answer in milliseconds to seconds; WEBHOOKS_TIMEOUT is 15 s by default.
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60];
 
-/** What became of an inbound request: `refused` and `error` carry a reason. */
-export type InboundOutcome = 'stored' | 'duplicate' | 'refused' | 'error';
+/** What became of an inbound request: `refused` and `error` carry a reason; a `handshake` is answered, not stored. */
+export type InboundOutcome = 'stored' | 'duplicate' | 'refused' | 'error' | 'handshake';
 
 /** What the dispatcher reports: every outcome it records, and every HTTP attempt it made. */
 export interface DeliveryMetrics {

@@ -73,6 +73,7 @@ export class EndpointConfig {
 		if (errors.length > 0) throw new EndpointValidationError({ errors });
 		// MySQL/MariaDB text columns (csv) have no defaults: fill ours in so the row is whole everywhere.
 		const payload: Payload = { methods: [...ENDPOINT_DEFAULTS.methods], ...value, collection };
+		this.sealVerifyToken(payload);
 		if (sealed !== null) payload.secrets = sealed;
 		else if (Array.isArray(value.secrets)) payload.secrets = this.seal(value.secrets as string[]);
 		else {
@@ -103,6 +104,7 @@ export class EndpointConfig {
 		}
 		if (errors.length > 0) throw new EndpointValidationError({ errors });
 		const payload: Payload = { ...value };
+		this.sealVerifyToken(payload);
 		if (sealed !== null) payload.secrets = sealed;
 		else if (Array.isArray(value.secrets)) payload.secrets = this.seal(value.secrets as string[]);
 		return payload;
@@ -113,6 +115,14 @@ export class EndpointConfig {
 		const until = now + this.secretOverlapMs;
 		const previous = openSecrets(this.box, currentSealed).map((secret) => ({ value: secret.value, expires: Math.min(secret.expires ?? until, until) }));
 		return sealSecrets(this.box, [{ value: fresh, expires: null }, ...previous.filter((secret) => secret.expires > now)])!;
+	}
+
+	/** Meta's verify token is kept sealed in auth_config like the secrets; a sealed one sent back is kept as is. */
+	private sealVerifyToken(payload: Payload): void {
+		const config = payload.auth_config as Record<string, unknown> | undefined;
+		if (config && typeof config.verifyToken === 'string' && !SecretBox.isSealed(config.verifyToken)) {
+			payload.auth_config = { ...config, verifyToken: this.box.seal(config.verifyToken) };
+		}
 	}
 
 	private seal(secrets: string[]): string | null {

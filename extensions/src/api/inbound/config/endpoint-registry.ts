@@ -46,6 +46,8 @@ export interface RegisteredEndpoint {
 	secrets: StoredSecret[];
 	/** False when the stored secrets could not be decrypted: the endpoint then refuses everyone. */
 	secretsReadable: boolean;
+	/** Meta's verify token, opened; undefined when not configured or unreadable (the handshake is then refused). */
+	verifyToken?: string;
 }
 
 export class EndpointRegistry extends PolledRegistry {
@@ -118,6 +120,7 @@ export class EndpointRegistry extends PolledRegistry {
 		const defaults = ENDPOINT_DEFAULTS;
 		const responseBody = typeof row.response_body === 'string' && row.response_body !== '' ? row.response_body : null;
 		const fieldMappings = toJson<FieldMapping[]>(row.field_mappings, []) ?? [];
+		const { verifyToken: sealedToken, ...authConfig } = toJson<Record<string, unknown>>(row.auth_config, {}) ?? {};
 		return {
 			id: Number(row.id),
 			name: String(row.name ?? ''),
@@ -126,7 +129,8 @@ export class EndpointRegistry extends PolledRegistry {
 			methods: toCsv(row.methods).map((method) => method.toUpperCase()) as EndpointMethod[],
 			active: row.status === 'active',
 			auth: (row.auth as AuthPreset | null) ?? defaults.auth,
-			authConfig: toJson<AuthConfig>(row.auth_config, {}) ?? {},
+			// The sealed token stays out of the config verifiers read.
+			authConfig: authConfig as AuthConfig,
 			toleranceSeconds: toNumber(row.tolerance_seconds) ?? defaults.tolerance_seconds,
 			dedupeHeader: typeof row.dedupe_header === 'string' && row.dedupe_header !== '' ? row.dedupe_header.toLowerCase() : null,
 			responseStatus: toNumber(row.response_status) ?? defaults.response_status,
@@ -145,6 +149,17 @@ export class EndpointRegistry extends PolledRegistry {
 			expectedBody: toJson<Record<string, unknown> | null>(row.expected_body, null),
 			secrets,
 			secretsReadable,
+			verifyToken: this.openVerifyToken(row.id, sealedToken),
 		};
+	}
+
+	private openVerifyToken(id: unknown, sealed: unknown): string | undefined {
+		if (typeof sealed !== 'string' || sealed === '') return undefined;
+		try {
+			return this.box.open(sealed);
+		} catch {
+			this.warnOnce(`${String(id)} verify token`, id, `[webhooks] the verify token of inbound endpoint ${String(id)} cannot be decrypted (was SECRET changed?)`);
+			return undefined;
+		}
 	}
 }

@@ -1,7 +1,8 @@
 // Serves inbound endpoints at INBOUND_PATH. Mounted before Directus's own middlewares (so the
 // body is still unread and its exact bytes can be verified) and checks, in order: endpoint,
 // status, method, rate limit, header and query credentials, size and the global byte budget,
-// signatures, expected data; then stores and answers.
+// signatures, expected data; then stores and answers. Provider handshakes (handshake.ts) are
+// answered on the way, after their own checks, and never stored.
 // Rate limits count per source address (req.ip, which follows IP_TRUST_PROXY): verified requests
 // in the endpoint's bucket for that address, refused ones in a bucket of their own, so nobody's
 // wrong keys use up the real sender's budget.
@@ -12,6 +13,7 @@ import type { BodyBudget, BudgetHold } from './body-budget';
 import { endpointUrl, type FailureKind } from '../../../shared/inbound-endpoint';
 import { INBOUND_SECURITY_HEADERS } from '../../../shared/inbound-response';
 import { keptAnswer, renderAnswer, type Answer } from './answer';
+import { bodyHandshake, queryHandshake, type HandshakeAnswer } from './handshake';
 import { parseQueryString } from './body-parser';
 import { readBody } from './body-reader';
 import { unexpired } from '../config/endpoint-secrets';
@@ -91,7 +93,12 @@ export class InboundHandler {
 			return this.send(res, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'This endpoint is paused', headers: { 'retry-after': PAUSED_RETRY_AFTER_SECONDS }, close: true });
 		}
 		const method = req.method.toUpperCase();
-		if (!(endpoint.methods as string[]).includes(method)) {
+		const headers = singleValued(req.headers);
+		const query = parseQueryString(queryOf(req.originalUrl ?? req.url));
+		const request = { method, headers, query: query as Record<string, string | string[]>, rawBody: NO_BODY };
+		// A provider's subscription handshake passes whatever methods the endpoint lists for its events.
+		const handshake = queryHandshake(endpoint.auth, request, endpoint.verifyToken);
+		if (handshake === null && !(endpoint.methods as string[]).includes(method)) {
 			const allow = endpoint.methods.join(', ');
 			return this.refuse(res, endpoint, 'method', { message: `Method ${method} is not allowed here; use ${allow}`, headers: { allow }, close: true });
 		}
@@ -100,9 +107,10 @@ export class InboundHandler {
 			const decision = this.options.limiter.peek(rate.verifiedBucket, rate.limit);
 			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
 		}
-		const headers = singleValued(req.headers);
-		const query = parseQueryString(queryOf(req.originalUrl ?? req.url));
-		const request = { method, headers, query: query as Record<string, string | string[]>, rawBody: NO_BODY };
+		if (handshake !== null) {
+			if (!handshake.ok) return this.refuseUnverified(res, endpoint, handshake, true, rate);
+			return this.handshake(res, endpoint, handshake.answer, true);
+		}
 		// A key or password in a header or the query is checked before the body is read: a wrong one
 		// costs nothing but the headers (the connection closes on the unread body).
 		const early = HEADER_CREDENTIALS.has(endpoint.auth) ? this.verify(endpoint, request) : null;
@@ -154,6 +162,8 @@ export class InboundHandler {
 			const decision = this.options.limiter.take(rate.verifiedBucket, rate.limit);
 			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
 		}
+		const handshake = bodyHandshake(endpoint.auth, { ...request, rawBody: read.body }, unexpired(endpoint.secrets, Date.now()));
+		if (handshake !== null) return this.handshake(res, endpoint, handshake, false);
 		const dedupe = endpoint.dedupeHeader === null ? null : headers[endpoint.dedupeHeader] ?? null;
 		const stored = storedRequest({
 			endpointId: endpoint.id,
@@ -224,6 +234,18 @@ export class InboundHandler {
 			return;
 		}
 		res.setHeader('content-type', answer.content_type);
+		res.end(answer.body);
+	}
+
+	/** A provider handshake's answer: never stored, counted apart from stored requests. */
+	private handshake(res: Response, endpoint: RegisteredEndpoint, answer: HandshakeAnswer, bodyUnread: boolean): void {
+		this.options.metrics?.inbound(endpoint.id, 'handshake');
+		this.options.logger.debug({ endpoint: endpoint.id }, '[webhooks] inbound handshake answered');
+		res.status(200);
+		for (const [name, value] of INBOUND_SECURITY_HEADERS) res.setHeader(name, value);
+		res.setHeader('content-type', answer.contentType);
+		res.setHeader('cache-control', 'no-store');
+		if (bodyUnread) res.setHeader('connection', 'close');
 		res.end(answer.body);
 	}
 

@@ -1,21 +1,9 @@
 // GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>`.
 import type { Verifier } from './types';
-import { anyHmacMatches } from './hmac';
-import { usableSecrets } from './usable-secrets';
-import { accept, missingHeader, notConfigured, reject, signatureMismatch } from './verdict';
-
-const PREFIX = 'sha256=';
+import { verifyHubSignature } from './hub-signature';
 
 export const github: Verifier<unknown> = {
 	verify(request, _config, secrets) {
-		const keys = usableSecrets(secrets);
-		if (keys.length === 0) return notConfigured();
-		const header = request.headers['x-hub-signature-256'];
-		if (!header) return missingHeader('X-Hub-Signature-256');
-		if (!header.startsWith(PREFIX)) return reject('malformed X-Hub-Signature-256 header');
-		// Hex is case-insensitive; node produces lower case.
-		const received = header.slice(PREFIX.length).toLowerCase();
-		if (!anyHmacMatches([received], keys, 'sha256', [request.rawBody], 'hex')) return signatureMismatch();
-		return accept(request.headers['x-github-delivery'] ?? null);
+		return verifyHubSignature(request, secrets, request.headers['x-github-delivery'] ?? null);
 	},
 };

@@ -6,12 +6,15 @@ import { apiKey } from './api-key';
 import { basicAuth } from './basic-auth';
 import { genericHmac } from './generic-hmac';
 import { github } from './github';
+import { meta } from './meta';
+import { microsoftGraph } from './microsoft-graph';
 import { none } from './none';
 import { shopify } from './shopify';
 import { slack } from './slack';
 import { standardWebhooks } from './standard-webhooks';
 import { stripe } from './stripe';
 import type { Verifier } from './types';
+import { zoom } from './zoom';
 
 export { AUTH_PRESETS };
 export type { AuthPreset };
@@ -27,4 +30,7 @@ export const VERIFIERS: Readonly<Record<AuthPreset, Verifier<object>>> = {
 	shopify,
 	slack,
 	hmac: genericHmac,
+	meta,
+	zoom,
+	microsoft_graph: microsoftGraph,
 };
