@@ -63,7 +63,7 @@ export class Metrics implements DeliveryMetrics, InboundMetrics {
 		});
 		this.requests = new Counter({
 			name: `${PREFIX}inbound_requests_total`,
-			help: 'Inbound requests this instance answered, by endpoint id and outcome (stored, duplicate, refused with a reason, error)',
+			help: 'Inbound requests this instance answered, by endpoint id and outcome (stored, duplicate, refused with a reason, error, handshake)',
 			labelNames: ['endpoint', 'outcome', 'reason'],
 			registers,
 		});
