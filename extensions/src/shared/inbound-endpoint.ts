@@ -118,6 +118,8 @@ export interface InboundEndpoint {
 	/** Status per refusal reason, overriding DEFAULT_FAILURE_STATUSES. */
 	failure_statuses: Partial<Record<FailureKind, number>>;
 	field_mappings: FieldMapping[];
+	/** Caller addresses allowed (IPv4/IPv6 addresses and CIDR ranges), as Directus computes them (IP_TRUST_PROXY); empty: anyone. */
+	ip_allow_list: string[];
 	expected_headers: string[];
 	expected_query: string[];
 	/** A sample body; its top-level keys are what strict mode requires. */
@@ -130,7 +132,7 @@ export const ENDPOINT_WRITABLE_FIELDS = [
 	'name', 'suffix', 'methods', 'status', 'auth', 'auth_config', 'tolerance_seconds', 'dedupe_header',
 	'response_status', 'response_headers', 'response_body', 'response_content_type', 'max_body_bytes',
 	'rate_limit_per_minute', 'strict', 'expected_headers', 'expected_query', 'expected_body',
-	'collection', 'secrets', 'failure_statuses', 'field_mappings',
+	'collection', 'secrets', 'failure_statuses', 'field_mappings', 'ip_allow_list',
 ] as const;
 export const ENDPOINT_READONLY_FIELDS = ['id', 'url', 'date_created', 'date_updated'] as const;
 
@@ -160,12 +162,14 @@ export const ENDPOINT_DEFAULTS = {
 	expected_body: null,
 	failure_statuses: {},
 	field_mappings: [],
+	ip_allow_list: [],
 	secrets: null,
 } as const satisfies Omit<InboundEndpoint, 'id' | 'name' | 'suffix' | 'url' | 'collection' | 'date_created' | 'date_updated'>;
 
 export const MAX_SECRETS = 10;
 export const MAX_SECRET_LENGTH = 1024;
 export const MAX_MAPPINGS = 50;
+export const MAX_IP_ALLOW_ENTRIES = 100;
 /** MySQL caps table names at 64 characters. */
 export const MAX_COLLECTION_NAME = 64;
 

@@ -5,10 +5,11 @@ import * as v from 'valibot';
 import {
 	AUTH_PRESETS, DEFAULT_FAILURE_STATUSES, ENDPOINT_METHODS, ENDPOINT_READONLY_FIELDS, ENDPOINT_STATUSES, ENDPOINT_WRITABLE_FIELDS, FAILURE_KINDS,
 	HMAC_ALGORITHMS, HMAC_ENCODINGS, MAPPING_TYPES, MAX_BODY_BYTES_LIMIT, MAX_COLLECTION_NAME, MAX_MAPPINGS, MAX_RATE_LIMIT_PER_MINUTE,
-	MAX_RESPONSE_BODY_BYTES, MAX_SECRETS, MAX_SECRET_LENGTH, MAX_TOLERANCE_SECONDS, MAX_VERIFY_TOKEN_LENGTH, PROVIDER_SECRET_PRESETS, RESPONSE_STATUSES, STORAGE_FIELDS,
+	MAX_RESPONSE_BODY_BYTES, MAX_IP_ALLOW_ENTRIES, MAX_SECRETS, MAX_SECRET_LENGTH, MAX_TOLERANCE_SECONDS, MAX_VERIFY_TOKEN_LENGTH, PROVIDER_SECRET_PRESETS, RESPONSE_STATUSES, STORAGE_FIELDS,
 	type AuthPreset, type EndpointInput,
 } from './inbound-endpoint';
 import { isPassiveResponseType, refusedResponseHeader } from './inbound-response';
+import { parseIpRange } from './ip-range';
 import { FORBIDDEN_SEGMENTS, pathSegments } from './json-path';
 import {
 	HEADER_INJECTION, HEADER_VALUE_CHARS, MAX_LISTED, MAX_NAME, boundedText, closedObject, csvList, displayName, entryList, enumList, firstProblem, flag,
@@ -172,6 +173,16 @@ const failureStatuses = v.nullable(closedObject(
 	{ notObject: `must be an object such as ${JSON.stringify(DEFAULT_FAILURE_STATUSES)}`, unknownKey: `is not a failure kind (use ${FAILURE_KINDS.join(', ')})` },
 ), {});
 
+const IP_RULE = 'must be an IPv4 or IPv6 address or a CIDR range, such as 203.0.113.7, 198.51.100.0/24 or 2001:db8::/32';
+
+/** Caller addresses allowed; each bad entry is named by its index. */
+const ipAllowList = v.pipe(
+	v.nullable(csvList('must be a list of IP addresses or CIDR ranges'), []),
+	v.maxLength(MAX_IP_ALLOW_ENTRIES, `must list at most ${MAX_IP_ALLOW_ENTRIES} addresses or ranges`),
+	v.array(v.pipe(v.string(IP_RULE), v.check((entry) => parseIpRange(entry) !== null, (issue) => `${quote(String(issue.input).slice(0, 64))} ${IP_RULE}`))),
+	v.transform((entries) => [...new Set(entries.map((entry) => entry.trim()))]),
+);
+
 // ---- auth_config, by preset ----
 
 const noOptions = v.nullable(closedObject({}, { notObject: 'must be an object or null', unknownKey: 'this auth preset takes no options' }), {});
@@ -293,6 +304,7 @@ function endpointSchema(input: Record<string, unknown>, options: ValidateEndpoin
 		secrets: providerSecret !== null && !options.sealedSecrets ? v.nonOptional(secrets(preset, providerSecret), providerSecret) : v.optional(secrets(preset, providerSecret)),
 		failure_statuses: field('failure_statuses', failureStatuses),
 		field_mappings: field('field_mappings', entryList(mapping, { notList: 'must be a list of { path, field, type }', max: MAX_MAPPINGS }, 'field')),
+		ip_allow_list: field('ip_allow_list', ipAllowList),
 	} satisfies Record<(typeof ENDPOINT_WRITABLE_FIELDS)[number], v.GenericSchema>;
 	return v.pipe(
 		v.object(entries),

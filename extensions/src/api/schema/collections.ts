@@ -475,6 +475,7 @@ const endpoints: CollectionDefinition = {
 			],
 			{ sort: 22, note: 'Copy values from requests into typed fields of the storage collection' },
 		),
+		field('ip_allow_list', 'csv', { special: ['cast-csv'], interface: 'tags', width: 'full', sort: 23, note: 'Only these addresses or CIDR ranges may call (as Directus sees them, IP_TRUST_PROXY); empty: anyone' }),
 		...timestamps(),
 		// Counts against WEBHOOKS_MAX_ENDPOINTS_PER_USER; Directus fills it on create.
 		field('user_created', 'uuid', { special: ['user-created'], interface: 'input', readonly: true, width: 'half', note: 'Owner: the user who created the endpoint' }),

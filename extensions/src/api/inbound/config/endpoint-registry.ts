@@ -12,6 +12,7 @@ import type { Logger } from '../../lib/logger';
 import { toBool, toCsv, toJson, toNumber } from '../../db/rows';
 import type { SecretBox } from '../../lib/secret-box';
 import { openSecrets, type StoredSecret } from './endpoint-secrets';
+import { ipAllowList, type IpAllowList } from '../http/ip-allow-list';
 import { readsPath } from '../../../shared/template';
 import { storesResponse } from '../storage/storage-collection';
 
@@ -46,6 +47,8 @@ export interface RegisteredEndpoint {
 	secrets: StoredSecret[];
 	/** False when the stored secrets could not be decrypted: the endpoint then refuses everyone. */
 	secretsReadable: boolean;
+	/** Null: any caller address. */
+	ipAllowList: IpAllowList | null;
 	/** Meta's verify token, opened; undefined when not configured or unreadable (the handshake is then refused). */
 	verifyToken?: string;
 }
@@ -149,6 +152,7 @@ export class EndpointRegistry extends PolledRegistry {
 			expectedBody: toJson<Record<string, unknown> | null>(row.expected_body, null),
 			secrets,
 			secretsReadable,
+			ipAllowList: ipAllowList(toCsv(row.ip_allow_list)),
 			verifyToken: this.openVerifyToken(row.id, sealedToken),
 		};
 	}

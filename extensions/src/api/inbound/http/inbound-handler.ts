@@ -1,6 +1,6 @@
 // Serves inbound endpoints at INBOUND_PATH. Mounted before Directus's own middlewares (so the
 // body is still unread and its exact bytes can be verified) and checks, in order: endpoint,
-// status, method, rate limit, header and query credentials, size and the global byte budget,
+// status, caller address (the IP allow list, on req.ip), method, rate limit, header and query credentials, size and the global byte budget,
 // signatures, expected data; then stores and answers. Provider handshakes (handshake.ts) are
 // answered on the way, after their own checks, and never stored.
 // Rate limits count per source address (req.ip, which follows IP_TRUST_PROXY): verified requests
@@ -91,6 +91,10 @@ export class InboundHandler {
 		if (!endpoint.active) {
 			this.options.metrics?.inbound(endpoint.id, 'refused', 'paused');
 			return this.send(res, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'This endpoint is paused', headers: { 'retry-after': PAUSED_RETRY_AFTER_SECONDS }, close: true });
+		}
+		// Before anything else, handshakes included: an address outside the list learns nothing more.
+		if (endpoint.ipAllowList !== null && !endpoint.ipAllowList.allows(req.ip)) {
+			return this.refuse(res, endpoint, 'auth', { message: 'This address may not call this endpoint', close: true });
 		}
 		const method = req.method.toUpperCase();
 		const headers = singleValued(req.headers);

@@ -1,0 +1,114 @@
+// Who may call an endpoint, beyond signatures: the per-endpoint IP allow list, judged on the client
+// address as Directus computes it (IP_TRUST_PROXY), for IPv4, IPv6 and CIDR ranges.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ApiClient } from '../harness/client.ts';
+import { DirectusProcess } from '../harness/directus.ts';
+import { artifactsDir } from '../harness/stack.ts';
+
+const info = inject('directus');
+const api = new ApiClient(info.url, info.token);
+const created: { client: ApiClient; id: number }[] = [];
+
+interface Endpoint {
+	id: number;
+	url: string;
+	suffix: string;
+	collection: string;
+	secret?: string;
+}
+
+async function createEndpoint(client: ApiClient, overrides: Record<string, unknown>): Promise<Endpoint> {
+	const tag = randomBytes(4).toString('hex');
+	const response = await client.post('/webhooks/endpoints', { name: `verification ${tag}`, suffix: `verification/${tag}`, ...overrides });
+	expect(response.status, JSON.stringify(response.body)).toBe(200);
+	created.push({ client, id: response.body.data.id });
+	return response.body.data as Endpoint;
+}
+
+async function call(url: string, headers: Record<string, string> = {}, body = '{}') {
+	const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+	return { status: response.status, text: await response.text() };
+}
+
+async function storedCount(client: ApiClient, endpoint: Endpoint): Promise<number> {
+	const response = await client.get(`/items/${endpoint.collection}?aggregate[count]=*`);
+	expect(response.status, JSON.stringify(response.body)).toBe(200);
+	return Number(response.body.data[0].count);
+}
+
+afterEach(async () => {
+	for (const { client, id } of created.splice(0)) await client.delete(`/webhooks/endpoints/${id}?drop_collection=true`);
+});
+
+describe('IP allow list (Directus not trusting a proxy: the socket address counts)', () => {
+	it('stores requests from an allowed IPv4 range, refuses others with the auth status, and ignores X-Forwarded-For', async () => {
+		const open = await createEndpoint(api, { ip_allow_list: ['127.0.0.0/8'] });
+		expect((await call(open.url)).status).toBe(200);
+		const closed = await createEndpoint(api, { ip_allow_list: ['10.0.0.0/8', '2001:db8::/32'], failure_statuses: { auth: 404 } });
+		const refused = await call(closed.url);
+		expect(refused.status).toBe(404);
+		expect(refused.text).toContain('This address may not call this endpoint');
+		// Directus does not trust the proxy here: a forged header changes nothing.
+		expect((await call(closed.url, { 'x-forwarded-for': '10.1.2.3' })).status).toBe(404);
+		expect(await storedCount(api, closed)).toBe(0);
+		expect(await storedCount(api, open)).toBe(1);
+	});
+
+	it('is checked before credentials and handshakes: a refused address learns nothing more', async () => {
+		const endpoint = await createEndpoint(api, { auth: 'microsoft_graph', ip_allow_list: ['192.0.2.1'] });
+		const answer = await fetch(`${endpoint.url}?validationToken=probe`, { method: 'POST' });
+		expect(answer.status).toBe(401);
+		expect(await answer.text()).not.toContain('probe');
+	});
+
+	it('refuses bad entries with a 400 naming each of them', async () => {
+		const response = await api.post('/webhooks/endpoints', {
+			name: 'bad list', suffix: `verification/${randomBytes(4).toString('hex')}`,
+			ip_allow_list: ['10.0.0.1', '10.0.0.256', 'example.com', '10.0.0.0/33', '2001:db8::/129', 'fe80::1%eth0', '::1'],
+		});
+		expect(response.status).toBe(400);
+		const fields = (response.body.errors[0].extensions.errors as { field: string }[]).map((error) => error.field).sort();
+		expect(fields).toEqual(['ip_allow_list[1]', 'ip_allow_list[2]', 'ip_allow_list[3]', 'ip_allow_list[4]', 'ip_allow_list[5]']);
+	});
+});
+
+describe('IP allow list behind a trusted proxy, on IPv6 and IPv4 (a second instance: IP_TRUST_PROXY=true, listening on ::)', () => {
+	let second: DirectusProcess;
+	let client: ApiClient;
+
+	beforeAll(async () => {
+		const dataDir = artifactsDir(`${info.kind}-ip-proxy`);
+		// Just started, the sibling's event loop is busy: Directus's pressure limiter would answer 503.
+		second = await DirectusProcess.create({ dataDir, env: { ...info.env, IP_TRUST_PROXY: 'true', HOST: '::', PRESSURE_LIMITER_ENABLED: 'false' }, logFile: join(dataDir, 'directus.log') });
+		await second.start();
+		client = new ApiClient(second.url, info.token);
+	}, 120_000);
+
+	afterAll(async () => {
+		for (const { client: owner, id } of created.splice(0)) await owner.delete(`/webhooks/endpoints/${id}?drop_collection=true`);
+		await second?.stop();
+	});
+
+	const urlOf = (endpoint: Endpoint, host: string) => `http://${host}:${second.port}/webhooks/in/${endpoint.suffix}`;
+
+	it('matches IPv6 addresses and ranges, over a real IPv6 connection and from X-Forwarded-For', async () => {
+		const endpoint = await createEndpoint(client, { ip_allow_list: ['::1', '2001:db8:abcd::/48'] });
+		expect((await call(urlOf(endpoint, '[::1]'))).status).toBe(200);
+		expect((await call(urlOf(endpoint, '[::1]'), { 'x-forwarded-for': '2001:db8:abcd:12::7' })).status).toBe(200);
+		expect((await call(urlOf(endpoint, '[::1]'), { 'x-forwarded-for': '2001:db8:abce::7' })).status).toBe(401);
+		// An IPv4 caller (seen as ::ffff:127.0.0.1 on a dual-stack socket) is not ::1.
+		expect((await call(urlOf(endpoint, '127.0.0.1'))).status).toBe(401);
+		expect(await storedCount(client, endpoint)).toBe(2);
+	});
+
+	it('matches IPv4 ranges, including IPv4 callers on a dual-stack socket', async () => {
+		const endpoint = await createEndpoint(client, { ip_allow_list: ['127.0.0.1', '198.51.100.0/24'] });
+		expect((await call(urlOf(endpoint, '127.0.0.1'))).status).toBe(200);
+		expect((await call(urlOf(endpoint, '127.0.0.1'), { 'x-forwarded-for': '198.51.100.200' })).status).toBe(200);
+		expect((await call(urlOf(endpoint, '127.0.0.1'), { 'x-forwarded-for': '198.51.101.1' })).status).toBe(401);
+		expect((await call(urlOf(endpoint, '[::1]'))).status).toBe(401);
+		expect(await storedCount(client, endpoint)).toBe(2);
+	});
+});
