@@ -1,6 +1,8 @@
-// Who may call an endpoint, beyond signatures: the per-endpoint IP allow list, judged on the client
-// address as Directus computes it (IP_TRUST_PROXY), for IPv4, IPv6 and CIDR ranges.
-import { randomBytes } from 'node:crypto';
+// Who may call an endpoint: the per-endpoint IP allow list, judged on the client address as
+// Directus computes it (IP_TRUST_PROXY), for IPv4, IPv6 and CIDR ranges; Twilio signatures over the
+// public URL, made with Twilio's own library.
+import { createHash, randomBytes } from 'node:crypto';
+import twilioLibrary from 'twilio';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
@@ -74,14 +76,45 @@ describe('IP allow list (Directus not trusting a proxy: the socket address count
 	});
 });
 
-describe('IP allow list behind a trusted proxy, on IPv6 and IPv4 (a second instance: IP_TRUST_PROXY=true, listening on ::)', () => {
+const FORM = 'application/x-www-form-urlencoded';
+// Twilio's documented example parameters.
+const SMS = { MessageSid: 'SM1234567890ABCDE', AccountSid: 'AC123', From: '+12349013030', To: '+18005551212', Body: 'Grüße ✓' };
+
+describe('twilio', () => {
+	it('stores form POSTs signed over the public URL (PUBLIC_URL) and the parameters, and refuses a wrong token or a changed parameter', async () => {
+		const authToken = randomBytes(16).toString('hex');
+		const endpoint = await createEndpoint(api, { auth: 'twilio', secrets: [authToken] });
+		const url = `${endpoint.url}?tenant=a%20b`;
+		const body = new URLSearchParams(SMS).toString();
+		const signature = (key: string) => twilioLibrary.getExpectedTwilioSignature(key, url, SMS);
+		expect((await call(url, { 'content-type': FORM, 'x-twilio-signature': signature(authToken) }, body)).status).toBe(200);
+		expect((await call(url, { 'content-type': FORM, 'x-twilio-signature': signature('wrong') }, body)).status).toBe(401);
+		expect((await call(url, { 'content-type': FORM, 'x-twilio-signature': signature(authToken) }, body.replace('AC123', 'AC124'))).status).toBe(401);
+		expect((await call(endpoint.url, { 'content-type': FORM }, body)).status).toBe(401);
+		expect(await storedCount(api, endpoint)).toBe(1);
+	});
+
+	it('stores JSON bodies signed through bodySHA256, and refuses a body that does not match it', async () => {
+		const authToken = randomBytes(16).toString('hex');
+		const endpoint = await createEndpoint(api, { auth: 'twilio', secrets: [authToken] });
+		const body = JSON.stringify({ EventType: 'onMessageAdded', Body: 'hi' });
+		const url = `${endpoint.url}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+		const signature = twilioLibrary.getExpectedTwilioSignature(authToken, url, {});
+		expect(twilioLibrary.validateRequestWithBody(authToken, signature, url, body)).toBe(true);
+		expect((await call(url, { 'x-twilio-signature': signature }, body)).status).toBe(200);
+		expect((await call(url, { 'x-twilio-signature': signature }, body.replace('hi', 'ho'))).status).toBe(401);
+		expect(await storedCount(api, endpoint)).toBe(1);
+	});
+});
+
+describe('behind a trusted proxy, on IPv6 and IPv4 (a second instance: IP_TRUST_PROXY=true, listening on ::, no absolute PUBLIC_URL)', () => {
 	let second: DirectusProcess;
 	let client: ApiClient;
 
 	beforeAll(async () => {
 		const dataDir = artifactsDir(`${info.kind}-ip-proxy`);
 		// Just started, the sibling's event loop is busy: Directus's pressure limiter would answer 503.
-		second = await DirectusProcess.create({ dataDir, env: { ...info.env, IP_TRUST_PROXY: 'true', HOST: '::', PRESSURE_LIMITER_ENABLED: 'false' }, logFile: join(dataDir, 'directus.log') });
+		second = await DirectusProcess.create({ dataDir, env: { ...info.env, IP_TRUST_PROXY: 'true', HOST: '::', PRESSURE_LIMITER_ENABLED: 'false', PUBLIC_URL: '/' }, logFile: join(dataDir, 'directus.log') });
 		await second.start();
 		client = new ApiClient(second.url, info.token);
 	}, 120_000);
@@ -110,5 +143,17 @@ describe('IP allow list behind a trusted proxy, on IPv6 and IPv4 (a second insta
 		expect((await call(urlOf(endpoint, '127.0.0.1'), { 'x-forwarded-for': '198.51.101.1' })).status).toBe(401);
 		expect((await call(urlOf(endpoint, '[::1]'))).status).toBe(401);
 		expect(await storedCount(client, endpoint)).toBe(2);
+	});
+
+	it('checks Twilio signatures over the URL the proxy was asked for (X-Forwarded-Proto/-Host)', async () => {
+		const authToken = randomBytes(16).toString('hex');
+		const endpoint = await createEndpoint(client, { auth: 'twilio', secrets: [authToken] });
+		const publicUrl = `https://hooks.example.com/webhooks/in/${endpoint.suffix}`;
+		const body = new URLSearchParams(SMS).toString();
+		const headers = { 'content-type': FORM, 'x-twilio-signature': twilioLibrary.getExpectedTwilioSignature(authToken, publicUrl, SMS) };
+		expect((await call(urlOf(endpoint, '127.0.0.1'), { ...headers, 'x-forwarded-proto': 'https', 'x-forwarded-host': 'hooks.example.com' }, body)).status).toBe(200);
+		// The URL Directus was really called on is not the one Twilio signed.
+		expect((await call(urlOf(endpoint, '127.0.0.1'), headers, body)).status).toBe(401);
+		expect(await storedCount(client, endpoint)).toBe(1);
 	});
 });

@@ -65,7 +65,7 @@ describe('safeEqual', () => {
 
 describe('index', () => {
 	it('has a verifier for every preset, and only those', () => {
-		expect([...AUTH_PRESETS]).toEqual(['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac', 'meta', 'zoom', 'microsoft_graph']);
+		expect([...AUTH_PRESETS]).toEqual(['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac', 'meta', 'zoom', 'microsoft_graph', 'twilio']);
 		expect(AUTH_PRESETS).toBe(SHARED_AUTH_PRESETS);
 		expect(Object.keys(VERIFIERS).sort()).toEqual([...AUTH_PRESETS].sort());
 		expect(VERIFIERS.github).toBe(github);
@@ -94,6 +94,7 @@ describe('presets refuse to run without a secret', () => {
 		['meta', {}],
 		['zoom', {}],
 		['microsoft_graph', {}],
+		['twilio', {}],
 	] as const;
 	for (const [preset, config] of cases) {
 		it(`${preset}: 403 with no secret or only empty ones`, () => {

@@ -6,7 +6,7 @@ import { INBOUND_PATH, STORAGE_PREFIX } from './collections';
 export const ENDPOINT_METHODS = ['POST', 'GET', 'PUT', 'PATCH', 'DELETE'] as const;
 export const ENDPOINT_STATUSES = ['active', 'inactive'] as const;
 /** How a caller proves who it is; the named providers fix their own header and signature format. */
-export const AUTH_PRESETS = ['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac', 'meta', 'zoom', 'microsoft_graph'] as const;
+export const AUTH_PRESETS = ['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac', 'meta', 'zoom', 'microsoft_graph', 'twilio'] as const;
 /** Only success codes: the caller is told the request was accepted, never why it was not. */
 export const RESPONSE_STATUSES = [200, 201, 202, 204] as const;
 export const HMAC_ALGORITHMS = ['sha1', 'sha256', 'sha512'] as const;
@@ -16,7 +16,7 @@ export const FAILURE_KINDS = ['auth', 'validation', 'too_large', 'method', 'rate
 /** Field types a body path can be mapped into (Directus field types). */
 export const MAPPING_TYPES = ['string', 'text', 'integer', 'bigInteger', 'float', 'boolean', 'json', 'timestamp'] as const;
 /** Presets whose secret the provider issues: it has to be pasted in. The others get one generated. */
-export const PROVIDER_SECRET_PRESETS = ['stripe', 'shopify', 'slack', 'meta', 'zoom'] as const;
+export const PROVIDER_SECRET_PRESETS = ['stripe', 'shopify', 'slack', 'meta', 'zoom', 'twilio'] as const;
 /** The longest provider challenge echoed back by a handshake; anything longer is refused, not echoed. */
 export const MAX_CHALLENGE_LENGTH = 1024;
 /** The longest Meta verify token (Meta's own form takes far less). */

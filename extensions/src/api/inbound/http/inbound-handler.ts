@@ -14,6 +14,7 @@ import { endpointUrl, type FailureKind } from '../../../shared/inbound-endpoint'
 import { INBOUND_SECURITY_HEADERS } from '../../../shared/inbound-response';
 import { keptAnswer, renderAnswer, type Answer } from './answer';
 import { bodyHandshake, queryHandshake, type HandshakeAnswer } from './handshake';
+import { requestedUrl } from './public-url';
 import { parseQueryString } from './body-parser';
 import { readBody } from './body-reader';
 import { unexpired } from '../config/endpoint-secrets';
@@ -99,7 +100,7 @@ export class InboundHandler {
 		const method = req.method.toUpperCase();
 		const headers = singleValued(req.headers);
 		const query = parseQueryString(queryOf(req.originalUrl ?? req.url));
-		const request = { method, headers, query: query as Record<string, string | string[]>, rawBody: NO_BODY };
+		const request = { method, headers, query: query as Record<string, string | string[]>, rawBody: NO_BODY, url: requestedUrl(req, this.options.publicUrl) };
 		// A provider's subscription handshake passes whatever methods the endpoint lists for its events.
 		const handshake = queryHandshake(endpoint.auth, request, endpoint.verifyToken);
 		if (handshake === null && !(endpoint.methods as string[]).includes(method)) {
@@ -140,7 +141,7 @@ export class InboundHandler {
 		req: Request,
 		res: Response,
 		endpoint: RegisteredEndpoint,
-		request: { method: string; headers: Record<string, string | undefined>; query: Record<string, string | string[]>; rawBody: Buffer },
+		request: { method: string; headers: Record<string, string | undefined>; query: Record<string, string | string[]>; rawBody: Buffer; url: string },
 		early: Verdict | null,
 		hold: BudgetHold,
 		rate: Rate | null,

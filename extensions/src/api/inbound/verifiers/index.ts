@@ -13,6 +13,7 @@ import { shopify } from './shopify';
 import { slack } from './slack';
 import { standardWebhooks } from './standard-webhooks';
 import { stripe } from './stripe';
+import { twilio } from './twilio';
 import type { Verifier } from './types';
 import { zoom } from './zoom';
 
@@ -33,4 +34,5 @@ export const VERIFIERS: Readonly<Record<AuthPreset, Verifier<object>>> = {
 	meta,
 	zoom,
 	microsoft_graph: microsoftGraph,
+	twilio,
 };

@@ -8,6 +8,8 @@ export interface InboundRequest {
 	query: Record<string, string | string[] | undefined>;
 	/** Exactly the bytes received; signatures are computed over these, never over re-serialised JSON. */
 	rawBody: Buffer;
+	/** The full URL as the caller requested it (http/public-url.ts), for schemes that sign it (Twilio). */
+	url?: string;
 }
 
 /**
