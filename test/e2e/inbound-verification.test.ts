@@ -1,7 +1,11 @@
 // Who may call an endpoint: the per-endpoint IP allow list, judged on the client address as
 // Directus computes it (IP_TRUST_PROXY), for IPv4, IPv6 and CIDR ranges; Twilio signatures over the
-// public URL, made with Twilio's own library.
+// public URL, made with Twilio's own library; bearer JWTs made with jose (HS256, RS256 with a PEM
+// key, ES256 from a JWKS URL fetched through the SSRF guard).
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import twilioLibrary from 'twilio';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -104,6 +108,104 @@ describe('twilio', () => {
 		expect((await call(url, { 'x-twilio-signature': signature }, body)).status).toBe(200);
 		expect((await call(url, { 'x-twilio-signature': signature }, body.replace('hi', 'ho'))).status).toBe(401);
 		expect(await storedCount(api, endpoint)).toBe(1);
+	});
+});
+
+/** A token as issuers make them: iss, aud and a one-minute exp unless overridden. */
+async function token(key: CryptoKey | Uint8Array, alg: string, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+	return new SignJWT({ sub: 'caller', ...claims })
+		.setProtectedHeader({ alg, ...header })
+		.setIssuer('https://issuer.example')
+		.setAudience('directus-hooks')
+		.setIssuedAt()
+		.setExpirationTime(typeof claims.exp === 'number' ? claims.exp : '1m')
+		.sign(key);
+}
+
+const bearer = (jwt: string) => ({ authorization: `Bearer ${jwt}` });
+
+describe('jwt', () => {
+	let jwks: Server;
+	let jwksUrl = '';
+	let jwksHits = 0;
+	let esKeys: Awaited<ReturnType<typeof generateKeyPair>>;
+
+	beforeAll(async () => {
+		esKeys = await generateKeyPair('ES256');
+		const published = { keys: [{ ...(await exportJWK(esKeys.publicKey)), kid: 'es-1', alg: 'ES256', use: 'sig' }] };
+		jwks = createServer((_req, res) => {
+			jwksHits += 1;
+			res.setHeader('content-type', 'application/json');
+			res.end(JSON.stringify(published));
+		});
+		await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+		const address = jwks.address();
+		jwksUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/.well-known/jwks.json`;
+	});
+
+	afterAll(() => new Promise<void>((resolve) => jwks.close(() => resolve())));
+
+	it('HS256 with the endpoint secret: checks the signature, exp, iss and aud, and the algorithm allow list', async () => {
+		const endpoint = await createEndpoint(api, { auth: 'jwt', auth_config: { algorithms: ['HS256'], issuer: 'https://issuer.example', audience: 'directus-hooks' } });
+		const secret = new TextEncoder().encode(endpoint.secret!);
+		expect((await call(endpoint.url, bearer(await token(secret, 'HS256')))).status).toBe(200);
+		expect((await call(endpoint.url, bearer(await token(new TextEncoder().encode('wrong'), 'HS256')))).status).toBe(401);
+		expect((await call(endpoint.url, bearer(await token(secret, 'HS256', { exp: Math.floor(Date.now() / 1000) - 120 })))).status).toBe(401);
+		expect((await call(endpoint.url, bearer(await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://issuer.example').setAudience('directus-hooks').sign(secret)))).status).toBe(401);
+		const otherAudience = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://issuer.example').setAudience('someone-else').setExpirationTime('1m').sign(secret);
+		expect((await call(endpoint.url, bearer(otherAudience))).text).toContain("aud claim is not accepted");
+		// Not allowed: another HMAC size, and unsigned tokens.
+		expect((await call(endpoint.url, bearer(await token(secret, 'HS512')))).status).toBe(401);
+		const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 60, iss: 'https://issuer.example', aud: 'directus-hooks' })).toString('base64url')}.`;
+		expect((await call(endpoint.url, bearer(unsigned))).status).toBe(401);
+		expect((await call(endpoint.url)).status).toBe(401);
+		const [row] = (await api.get(`/items/${endpoint.collection}`)).body.data;
+		expect(row.headers.authorization).toBe('[redacted]');
+		expect(await storedCount(api, endpoint)).toBe(1);
+	});
+
+	it('RS256 with a PEM public key; a token signed with that public key as an HMAC secret is refused', async () => {
+		const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+		const pem = await exportSPKI(publicKey);
+		const endpoint = await createEndpoint(api, { auth: 'jwt', auth_config: { algorithms: ['RS256'], publicKey: pem } });
+		expect((await call(endpoint.url, bearer(await token(privateKey, 'RS256')))).status).toBe(200);
+		const other = await generateKeyPair('RS256');
+		expect((await call(endpoint.url, bearer(await token(other.privateKey, 'RS256')))).status).toBe(401);
+		// The classic algorithm confusion: HS256 keyed with the (public) PEM text.
+		expect((await call(endpoint.url, bearer(await token(new TextEncoder().encode(pem), 'HS256')))).status).toBe(401);
+		expect(await storedCount(api, endpoint)).toBe(1);
+	});
+
+	it('ES256 from a JWKS URL: fetched once and cached, unknown keys refused', async () => {
+		const endpoint = await createEndpoint(api, { auth: 'jwt', auth_config: { algorithms: ['ES256'], jwksUrl } });
+		const before = jwksHits;
+		for (let index = 0; index < 3; index++) expect((await call(endpoint.url, bearer(await token(esKeys.privateKey, 'ES256', {}, { kid: 'es-1' })))).status).toBe(200);
+		expect(jwksHits - before).toBe(1);
+		const stranger = await generateKeyPair('ES256');
+		expect((await call(endpoint.url, bearer(await token(stranger.privateKey, 'ES256', {}, { kid: 'es-1' })))).status).toBe(401);
+		expect(await storedCount(api, endpoint)).toBe(3);
+	});
+
+	it('a JWKS URL the SSRF guard refuses gives the caller a clear 401 and the log a warning, never a 5xx', async () => {
+		const endpoint = await createEndpoint(api, { auth: 'jwt', auth_config: { algorithms: ['ES256'], jwksUrl: 'http://169.254.169.254/latest/jwks.json' } });
+		const answer = await call(endpoint.url, bearer(await token(esKeys.privateKey, 'ES256', {}, { kid: 'es-1' })));
+		expect(answer.status).toBe(401);
+		expect(answer.text).toContain('the signing keys could not be fetched or read');
+		expect(readFileSync(info.logFile, 'utf8')).toContain('a JWKS URL of an inbound endpoint could not be fetched');
+		expect(await storedCount(api, endpoint)).toBe(0);
+	});
+
+	it('refuses bad jwt options with a 400 naming each', async () => {
+		const response = await api.post('/webhooks/endpoints', {
+			name: 'bad jwt', suffix: `verification/${randomBytes(4).toString('hex')}`, auth: 'jwt',
+			auth_config: { algorithms: ['none', 'RS256'], jwksUrl: 'ftp://x', issuer: '' },
+		});
+		expect(response.status).toBe(400);
+		const fields = (response.body.errors[0].extensions.errors as { field: string }[]).map((error) => error.field);
+		expect(fields).toEqual(expect.arrayContaining(['auth_config.algorithms', 'auth_config.jwksUrl']));
+		const keyless = await api.post('/webhooks/endpoints', { name: 'keyless', suffix: `verification/${randomBytes(4).toString('hex')}`, auth: 'jwt', auth_config: { algorithms: ['RS256'] } });
+		expect(keyless.status).toBe(400);
+		expect(JSON.stringify(keyless.body)).toContain('set exactly one of publicKey or jwksUrl');
 	});
 });
 

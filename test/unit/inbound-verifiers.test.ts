@@ -65,7 +65,7 @@ describe('safeEqual', () => {
 
 describe('index', () => {
 	it('has a verifier for every preset, and only those', () => {
-		expect([...AUTH_PRESETS]).toEqual(['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac', 'meta', 'zoom', 'microsoft_graph', 'twilio']);
+		expect([...AUTH_PRESETS]).toEqual(['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac', 'meta', 'zoom', 'microsoft_graph', 'twilio', 'jwt']);
 		expect(AUTH_PRESETS).toBe(SHARED_AUTH_PRESETS);
 		expect(Object.keys(VERIFIERS).sort()).toEqual([...AUTH_PRESETS].sort());
 		expect(VERIFIERS.github).toBe(github);
@@ -95,12 +95,13 @@ describe('presets refuse to run without a secret', () => {
 		['zoom', {}],
 		['microsoft_graph', {}],
 		['twilio', {}],
+		['jwt', {}],
 	] as const;
 	for (const [preset, config] of cases) {
-		it(`${preset}: 403 with no secret or only empty ones`, () => {
+		it(`${preset}: 403 with no secret or only empty ones`, async () => {
 			const headers = { 'x-api-key': '', authorization: 'Basic Og==', 'x-sig': '' };
-			expectRejected(VERIFIERS[preset].verify(request(headers), config, [], NOW), 'endpoint authentication is not configured', 403);
-			expectRejected(VERIFIERS[preset].verify(request(headers), config, [''], NOW), 'endpoint authentication is not configured', 403);
+			expectRejected(await VERIFIERS[preset].verify(request(headers), config, [], NOW), 'endpoint authentication is not configured', 403);
+			expectRejected(await VERIFIERS[preset].verify(request(headers), config, [''], NOW), 'endpoint authentication is not configured', 403);
 		});
 	}
 });

@@ -28,6 +28,7 @@ import { OwnerScope } from './outbound/worker/owner-scope';
 import { DelegateCheck } from './outbound/config/delegate-check';
 import { SendThread } from './outbound/transport/send-thread';
 import { SsrfGuard } from './outbound/transport/ssrf-guard';
+import { JwksSource } from './inbound/http/jwks-source';
 import { WebhookConfig } from './outbound/config/webhook-config';
 import { WebhookHealthTracker } from './outbound/worker/webhook-health';
 import { WebhookRegistry } from './outbound/config/webhook-registry';
@@ -150,6 +151,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 			publicUrl: settings.publicUrl,
 			logger,
 			metrics,
+			verifierServices: { jwks: new JwksSource(SsrfGuard.fromEnv(env), logger) },
 		}),
 		async shutdown() {
 			registry.stopPolling();

@@ -6,7 +6,7 @@ import { INBOUND_PATH, STORAGE_PREFIX } from './collections';
 export const ENDPOINT_METHODS = ['POST', 'GET', 'PUT', 'PATCH', 'DELETE'] as const;
 export const ENDPOINT_STATUSES = ['active', 'inactive'] as const;
 /** How a caller proves who it is; the named providers fix their own header and signature format. */
-export const AUTH_PRESETS = ['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac', 'meta', 'zoom', 'microsoft_graph', 'twilio'] as const;
+export const AUTH_PRESETS = ['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac', 'meta', 'zoom', 'microsoft_graph', 'twilio', 'jwt'] as const;
 /** Only success codes: the caller is told the request was accepted, never why it was not. */
 export const RESPONSE_STATUSES = [200, 201, 202, 204] as const;
 export const HMAC_ALGORITHMS = ['sha1', 'sha256', 'sha512'] as const;
@@ -79,8 +79,23 @@ export interface MetaConfig {
 	verifyToken: string;
 }
 
-/** Presets other than api_key, hmac and meta take no options (an empty object). */
-export type AuthConfig = ApiKeyConfig | HmacConfig | MetaConfig | Record<string, never>;
+/** JWT signature algorithms a jwt endpoint may allow (never `none`). HS* use the endpoint's secrets. */
+export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** A bearer JWT: HS* checked with the secrets, the others with a PEM public key or a JWKS URL. */
+export interface JwtConfig {
+	algorithms: JwtAlgorithm[];
+	issuer?: string;
+	audience?: string;
+	/** SPKI PEM (`-----BEGIN PUBLIC KEY-----`). */
+	publicKey?: string;
+	/** Fetched through the SSRF guard and cached. */
+	jwksUrl?: string;
+}
+
+/** Presets other than api_key, hmac, meta and jwt take no options (an empty object). */
+export type AuthConfig = ApiKeyConfig | HmacConfig | MetaConfig | JwtConfig | Record<string, never>;
 
 export interface ResponseHeader {
 	header: string;

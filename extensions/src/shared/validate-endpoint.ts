@@ -4,7 +4,7 @@
 import * as v from 'valibot';
 import {
 	AUTH_PRESETS, DEFAULT_FAILURE_STATUSES, ENDPOINT_METHODS, ENDPOINT_READONLY_FIELDS, ENDPOINT_STATUSES, ENDPOINT_WRITABLE_FIELDS, FAILURE_KINDS,
-	HMAC_ALGORITHMS, HMAC_ENCODINGS, MAPPING_TYPES, MAX_BODY_BYTES_LIMIT, MAX_COLLECTION_NAME, MAX_MAPPINGS, MAX_RATE_LIMIT_PER_MINUTE,
+	HMAC_ALGORITHMS, HMAC_ENCODINGS, JWT_ALGORITHMS, MAPPING_TYPES, MAX_BODY_BYTES_LIMIT, MAX_COLLECTION_NAME, MAX_MAPPINGS, MAX_RATE_LIMIT_PER_MINUTE,
 	MAX_RESPONSE_BODY_BYTES, MAX_IP_ALLOW_ENTRIES, MAX_SECRETS, MAX_SECRET_LENGTH, MAX_TOLERANCE_SECONDS, MAX_VERIFY_TOKEN_LENGTH, PROVIDER_SECRET_PRESETS, RESPONSE_STATUSES, STORAGE_FIELDS,
 	type AuthPreset, type EndpointInput,
 } from './inbound-endpoint';
@@ -236,7 +236,42 @@ const metaConfig = closedObject({
 	)),
 }, optionsOf('meta', ['verifyToken']));
 
+const JWT_OPTIONS = ['algorithms', 'issuer', 'audience', 'publicKey', 'jwksUrl'] as const;
+const MAX_CLAIM = 512;
+const MAX_PUBLIC_KEY = 16 * 1024;
+const MAX_URL = 2048;
+const PEM_PUBLIC_KEY = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----\s*$/;
+const isSymmetric = (algorithm: string) => algorithm.startsWith('HS');
+
+const jwtConfig = v.pipe(
+	closedObject({
+		algorithms: firstProblem(v.pipe(v.custom((value) => value !== undefined && value !== null, `is required: the accepted algorithms (${JWT_ALGORITHMS.join(', ')})`), enumList(JWT_ALGORITHMS, 'algorithm'))),
+		issuer: orNone(nonEmptyText(MAX_CLAIM, `must be the expected iss, at most ${MAX_CLAIM} characters`)),
+		audience: orNone(nonEmptyText(MAX_CLAIM, `must be the expected aud, at most ${MAX_CLAIM} characters`)),
+		publicKey: orNone(firstProblem(v.pipe(
+			v.string('must be a PEM public key (-----BEGIN PUBLIC KEY-----)'),
+			v.maxLength(MAX_PUBLIC_KEY, `must be at most ${MAX_PUBLIC_KEY} characters`),
+			v.regex(PEM_PUBLIC_KEY, 'must be a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)'),
+		))),
+		jwksUrl: orNone(firstProblem(v.pipe(
+			v.string('must be an http(s) URL'),
+			v.maxLength(MAX_URL, `must be at most ${MAX_URL} characters`),
+			v.check((url) => /^https?:\/\/[^\s]+$/i.test(url) && URL.canParse(url), 'must be an http(s) URL'),
+		))),
+	}, optionsOf('jwt', JWT_OPTIONS)),
+	v.forward(
+		v.partialCheck([['algorithms'], ['publicKey'], ['jwksUrl']], (config) => {
+			const asymmetric = (config.algorithms ?? []).some((algorithm) => !isSymmetric(algorithm));
+			const keys = (config.publicKey != null ? 1 : 0) + (config.jwksUrl != null ? 1 : 0);
+			return asymmetric ? keys === 1 : keys === 0;
+		}, 'set exactly one of publicKey or jwksUrl for RS, PS and ES algorithms, and neither with HS algorithms only (they use the secrets)'),
+		['algorithms'],
+	),
+	v.transform((config) => Object.fromEntries(Object.entries(config).filter(([, value]) => value != null))),
+);
+
 function authConfigOf(preset: AuthPreset): v.GenericSchema {
+	if (preset === 'jwt') return jwtConfig;
 	if (preset === 'api_key') return apiKeyConfig;
 	if (preset === 'hmac') return hmacConfig;
 	if (preset === 'meta') return metaConfig;
@@ -272,7 +307,7 @@ function endpointSchema(input: Record<string, unknown>, options: ValidateEndpoin
 	// The preset the config belongs to: the one sent, the stored one, or on create the default.
 	const preset = sent ?? (authGiven ? undefined : options.currentAuth ?? (creating ? 'none' : undefined));
 	// Switching to a preset that needs options: the stored ones belong to another preset.
-	const needsConfig = (sent === 'api_key' || sent === 'hmac' || sent === 'meta') && (creating || sent !== options.currentAuth);
+	const needsConfig = (sent === 'api_key' || sent === 'hmac' || sent === 'meta' || sent === 'jwt') && (creating || sent !== options.currentAuth);
 	const providerSecret = creating && isProviderSecretPreset(preset) ? `is required when auth is ${preset}: paste the signing secret the provider shows` : null;
 
 	const field = <TSchema extends v.GenericSchema>(key: string, schema: TSchema) =>

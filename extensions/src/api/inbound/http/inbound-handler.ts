@@ -25,7 +25,7 @@ import { unmetExpectations } from './expectations';
 import type { RateDecision, RateLimiter } from './rate-limiter';
 import type { RequestRecorder } from '../storage/request-recorder';
 import { storedRequest } from '../storage/stored-request';
-import { VERIFIERS, type Verdict } from '../verifiers';
+import { VERIFIERS, type Verdict, type VerifierServices } from '../verifiers';
 import { notConfigured } from '../verifiers/verdict';
 
 export interface InboundHandlerOptions {
@@ -38,6 +38,8 @@ export interface InboundHandlerOptions {
 	publicUrl: string | undefined;
 	logger: Pick<Logger, 'debug' | 'error'>;
 	metrics?: InboundMetrics;
+	/** What verifiers may need besides the request (JWKS keys for jwt). */
+	verifierServices?: VerifierServices;
 }
 
 interface Refusal {
@@ -55,7 +57,7 @@ const PAUSED_RETRY_AFTER_SECONDS = '300';
 // Bodies in flight finish within WEBHOOKS_INBOUND_BODY_TIMEOUT: a few seconds frees room.
 const BUSY_RETRY_AFTER_SECONDS = '5';
 // Presets whose credentials are in the headers or the query, not computed over the body.
-const HEADER_CREDENTIALS = new Set(['api_key', 'basic']);
+const HEADER_CREDENTIALS = new Set(['api_key', 'basic', 'jwt']);
 const NO_BODY = Buffer.alloc(0);
 const CODES: Record<FailureKind, string> = {
 	auth: 'INVALID_CREDENTIALS',
@@ -118,7 +120,7 @@ export class InboundHandler {
 		}
 		// A key or password in a header or the query is checked before the body is read: a wrong one
 		// costs nothing but the headers (the connection closes on the unread body).
-		const early = HEADER_CREDENTIALS.has(endpoint.auth) ? this.verify(endpoint, request) : null;
+		const early = HEADER_CREDENTIALS.has(endpoint.auth) ? await this.verify(endpoint, request) : null;
 		if (early !== null && !early.ok) return this.refuseUnverified(res, endpoint, early, true, rate);
 		// A body that would be checked against a signature is not read for an address whose refusals are used up.
 		if (rate !== null && early === null && endpoint.auth !== 'none') {
@@ -161,7 +163,7 @@ export class InboundHandler {
 			res.destroy();
 			return;
 		}
-		const verdict = early ?? this.verify(endpoint, { ...request, rawBody: read.body });
+		const verdict = early ?? (await this.verify(endpoint, { ...request, rawBody: read.body }));
 		if (!verdict.ok) return this.refuseUnverified(res, endpoint, verdict, false, rate);
 		if (rate !== null) {
 			const decision = this.options.limiter.take(rate.verifiedBucket, rate.limit);
@@ -215,12 +217,12 @@ export class InboundHandler {
 		return endpoint.auth === 'none' ? { ...answer, content_type: null, body: null } : answer;
 	}
 
-	private verify(endpoint: RegisteredEndpoint, request: Parameters<typeof VERIFIERS.none.verify>[0]): Verdict {
+	private async verify(endpoint: RegisteredEndpoint, request: Parameters<typeof VERIFIERS.none.verify>[0]): Promise<Verdict> {
 		if (endpoint.auth !== 'none' && !endpoint.secretsReadable) return notConfigured();
 		// The endpoint's tolerance applies unless the generic preset sets its own.
 		const config = { toleranceSeconds: endpoint.toleranceSeconds, ...endpoint.authConfig };
 		const now = Date.now();
-		return VERIFIERS[endpoint.auth].verify(request, config, unexpired(endpoint.secrets, now), now);
+		return VERIFIERS[endpoint.auth].verify(request, config, unexpired(endpoint.secrets, now), now, this.options.verifierServices);
 	}
 
 	private describe(endpoint: RegisteredEndpoint) {
@@ -307,6 +309,7 @@ function credentialsOf(endpoint: RegisteredEndpoint): { headers: string[]; query
 	const named = (value: unknown) => (typeof value === 'string' && value !== '' ? [value.toLowerCase()] : []);
 	if (endpoint.auth === 'api_key') return { headers: named(config.header), query: typeof config.query === 'string' ? [config.query] : [] };
 	if (endpoint.auth === 'hmac') return { headers: named(config.header), query: [] };
+	if (endpoint.auth === 'jwt') return { headers: ['authorization'], query: [] };
 	return { headers: [], query: [] };
 }
 

@@ -6,6 +6,7 @@ import { apiKey } from './api-key';
 import { basicAuth } from './basic-auth';
 import { genericHmac } from './generic-hmac';
 import { github } from './github';
+import { jwt } from './jwt';
 import { meta } from './meta';
 import { microsoftGraph } from './microsoft-graph';
 import { none } from './none';
@@ -14,14 +15,14 @@ import { slack } from './slack';
 import { standardWebhooks } from './standard-webhooks';
 import { stripe } from './stripe';
 import { twilio } from './twilio';
-import type { Verifier } from './types';
+import type { AsyncVerifier, Verifier } from './types';
 import { zoom } from './zoom';
 
 export { AUTH_PRESETS };
 export type { AuthPreset };
-export type { InboundRequest, Verdict, Verifier } from './types';
+export type { AsyncVerifier, InboundRequest, Verdict, Verifier, VerifierServices } from './types';
 
-export const VERIFIERS: Readonly<Record<AuthPreset, Verifier<object>>> = {
+export const VERIFIERS: Readonly<Record<AuthPreset, Verifier<object> | AsyncVerifier<object>>> = {
 	none,
 	api_key: apiKey,
 	basic: basicAuth,
@@ -35,4 +36,5 @@ export const VERIFIERS: Readonly<Record<AuthPreset, Verifier<object>>> = {
 	zoom,
 	microsoft_graph: microsoftGraph,
 	twilio,
+	jwt: jwt as AsyncVerifier<object>,
 };

@@ -1,5 +1,6 @@
 // The contract every inbound authentication preset implements. Verifiers never throw for bad
 // input: the request and the stored configuration are both untrusted, so every failure is a verdict.
+import type { JWTVerifyGetKey } from 'jose';
 
 export interface InboundRequest {
 	method: string;
@@ -27,4 +28,15 @@ export interface Verifier<C> {
 	 * `now` is in milliseconds like `Date.now()`, its default; tests pass a fixed clock.
 	 */
 	verify(request: InboundRequest, config: C, secrets: string[], now?: number): Verdict;
+}
+
+/** What a verifier may need from the running extension besides the request (only jwt does). */
+export interface VerifierServices {
+	/** Key lookups for JWKS URLs, fetched through the SSRF guard and cached. */
+	jwks?: { keysAt(url: string): JWTVerifyGetKey };
+}
+
+/** A verifier that has to wait (fetching keys): the handler awaits every verdict. */
+export interface AsyncVerifier<C> {
+	verify(request: InboundRequest, config: C, secrets: string[], now?: number, services?: VerifierServices): Promise<Verdict>;
 }
