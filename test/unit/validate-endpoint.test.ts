@@ -108,7 +108,7 @@ describe('validateEndpoint: valid input', () => {
 	});
 
 	it('exports the presets and defaults', () => {
-		expect(AUTH_PRESETS).toEqual(['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac']);
+		expect(AUTH_PRESETS).toEqual(['none', 'api_key', 'basic', 'standard_webhooks', 'github', 'stripe', 'shopify', 'slack', 'hmac', 'meta', 'zoom', 'microsoft_graph', 'twilio', 'jwt']);
 		expect(ENDPOINT_DEFAULTS).toMatchObject({ methods: ['POST'], status: 'active', auth: 'none', tolerance_seconds: 300, response_status: 200, max_body_bytes: 1_048_576, rate_limit_per_minute: null, strict: false });
 	});
 
@@ -211,7 +211,37 @@ describe('validateEndpoint: methods and status', () => {
 
 describe('validateEndpoint: auth', () => {
 	it('rejects an unknown preset without a second error for its config', () => {
-		expect(errorsOf({ ...valid(), auth: 'jwt', auth_config: { header: 'x' } })).toEqual([{ field: 'auth', reason: 'must be one of none, api_key, basic, standard_webhooks, github, stripe, shopify, slack, hmac' }]);
+		expect(errorsOf({ ...valid(), auth: 'oauth', auth_config: { header: 'x' } })).toEqual([{ field: 'auth', reason: 'must be one of none, api_key, basic, standard_webhooks, github, stripe, shopify, slack, hmac, meta, zoom, microsoft_graph, twilio, jwt' }]);
+	});
+
+	it('meta needs a printable verify token besides the app secret', () => {
+		expect(valueOf({ ...valid(), auth: 'meta', secrets: ['app'], auth_config: { verifyToken: 'meatyhamhock' } }).auth_config).toEqual({ verifyToken: 'meatyhamhock' });
+		expect(errorsOf({ ...valid(), auth: 'meta', secrets: ['app'] }).map((error) => error.field)).toEqual(['auth_config']);
+		for (const verifyToken of ['', 'has space', 'x'.repeat(257), 42]) {
+			expect(errorsOf({ ...valid(), auth: 'meta', secrets: ['app'], auth_config: { verifyToken } }).map((error) => error.field)).toEqual(['auth_config.verifyToken']);
+		}
+	});
+
+	it('jwt takes an algorithm allow list (never none) and exactly one key source for asymmetric algorithms', () => {
+		expect(valueOf({ ...valid(), auth: 'jwt', auth_config: { algorithms: ['HS256'], issuer: 'https://issuer', audience: null } }).auth_config).toEqual({ algorithms: ['HS256'], issuer: 'https://issuer' });
+		expect(valueOf({ ...valid(), auth: 'jwt', auth_config: { algorithms: ['ES256'], jwksUrl: 'https://issuer/.well-known/jwks.json' } }).auth_config).toEqual({ algorithms: ['ES256'], jwksUrl: 'https://issuer/.well-known/jwks.json' });
+		expect(errorsOf({ ...valid(), auth: 'jwt', auth_config: { algorithms: ['none'] } }).map((error) => error.field)).toEqual(['auth_config.algorithms']);
+		expect(errorsOf({ ...valid(), auth: 'jwt', auth_config: { algorithms: ['RS256'] } })[0]!.reason).toContain('set exactly one of publicKey or jwksUrl');
+		expect(errorsOf({ ...valid(), auth: 'jwt', auth_config: { algorithms: ['HS256'], jwksUrl: 'https://x' } })[0]!.reason).toContain('neither with HS algorithms only');
+		expect(errorsOf({ ...valid(), auth: 'jwt', auth_config: { algorithms: ['RS256'], publicKey: 'not a key', jwksUrl: 'javascript:alert(1)' } }).map((error) => error.field).sort()).toEqual(['auth_config.jwksUrl', 'auth_config.publicKey']);
+	});
+});
+
+describe('validateEndpoint: ip_allow_list', () => {
+	it('takes IPv4 and IPv6 addresses and CIDR ranges, as a list or csv text', () => {
+		expect(valueOf({ ...valid(), ip_allow_list: ['203.0.113.7', '198.51.100.0/24', '2001:db8::/32', '::1', '::ffff:10.0.0.1'] }).ip_allow_list).toEqual(['203.0.113.7', '198.51.100.0/24', '2001:db8::/32', '::1', '::ffff:10.0.0.1']);
+		expect(valueOf({ ...valid(), ip_allow_list: '10.0.0.0/8, 10.0.0.0/8' }).ip_allow_list).toEqual(['10.0.0.0/8']);
+		expect(valueOf({ ...valid(), ip_allow_list: null }).ip_allow_list).toEqual([]);
+	});
+
+	it('names each bad entry by its index', () => {
+		const errors = errorsOf({ ...valid(), ip_allow_list: ['10.0.0.1', '256.0.0.1', 'host.example', '10.0.0.0/33', '::1/129', 'fe80::1%eth0', '1.2.3.4/8/1', '01:02:03'] });
+		expect(errors.map((error) => error.field)).toEqual(['ip_allow_list[1]', 'ip_allow_list[2]', 'ip_allow_list[3]', 'ip_allow_list[4]', 'ip_allow_list[5]', 'ip_allow_list[6]', 'ip_allow_list[7]']);
 	});
 
 	it('takes the api key from a header or the query', () => {
