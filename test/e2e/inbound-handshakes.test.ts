@@ -143,7 +143,7 @@ describe('inbound handshakes: Zoom', () => {
 });
 
 describe('inbound handshakes: Microsoft Graph', () => {
-	it('echoes validationToken as text/plain, and stores notifications only with a matching clientState', async () => {
+	it('echoes validationToken as text/plain, and stores notifications only with a matching clientState, never the clientState itself', async () => {
 		const endpoint = await createEndpoint({ auth: 'microsoft_graph' });
 		// The generated secret is the clientState to give Graph when subscribing.
 		expect(typeof endpoint.secret).toBe('string');
@@ -158,7 +158,11 @@ describe('inbound handshakes: Microsoft Graph', () => {
 		const notification = (clientState: string) => JSON.stringify({ value: [{ subscriptionId: '7f105c7d-2dc5-4530-97cd-4e7ae6534c07', subscriptionExpirationDateTime: '2026-12-31T00:00:00Z', changeType: 'created', resource: 'Users/x/Messages/y', clientState, tenantId: 't' }] });
 		expect((await call(endpoint.url, { body: notification(endpoint.secret!), headers: { 'content-type': 'application/json' } })).status).toBe(200);
 		expect((await call(endpoint.url, { body: notification('forged'), headers: { 'content-type': 'application/json' } })).status).toBe(401);
-		expect((await stored(endpoint)).map((row) => row.body.value[0].changeType)).toEqual(['created']);
+		const rows = await stored(endpoint);
+		expect(rows.map((row) => row.body.value[0].changeType)).toEqual(['created']);
+		// The clientState is the endpoint's secret: readers of the stored requests never see it.
+		expect(rows[0]!.body.value[0].clientState).toBe('[redacted]');
+		expect(JSON.stringify(rows)).not.toContain(endpoint.secret!);
 		expect(await counted(endpoint, 'handshake')).toBe(1);
 	});
 });

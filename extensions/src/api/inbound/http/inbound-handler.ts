@@ -181,7 +181,8 @@ export class InboundHandler {
 			rawBody: read.body,
 			ip: req.ip ?? null,
 			verified: endpoint.auth !== 'none',
-			keepRaw: !['none', 'api_key', 'basic'].includes(endpoint.auth),
+			// Graph's body holds the secret itself (clientState), and nothing signs it.
+			keepRaw: !['none', 'api_key', 'basic', 'microsoft_graph'].includes(endpoint.auth),
 			deliveryId: dedupe || verdict.deliveryId,
 			mappings: endpoint.fieldMappings,
 			receivedAt: new Date(),
@@ -303,13 +304,14 @@ function rateOf(endpoint: RegisteredEndpoint, req: Request): Rate | null {
 	return { limit: endpoint.rateLimitPerMinute, verifiedBucket: `${endpoint.id} ${source}`, refusedBucket: `${endpoint.id} ${source} refused` };
 }
 
-/** The header or query parameter an endpoint's callers send their key or signature in. */
-function credentialsOf(endpoint: RegisteredEndpoint): { headers: string[]; query: string[] } {
+/** The header, query parameter or body properties an endpoint's callers send their key or signature in. */
+function credentialsOf(endpoint: RegisteredEndpoint): { headers: string[]; query: string[]; bodyKeys?: string[] } {
 	const config = endpoint.authConfig as { header?: unknown; query?: unknown };
 	const named = (value: unknown) => (typeof value === 'string' && value !== '' ? [value.toLowerCase()] : []);
 	if (endpoint.auth === 'api_key') return { headers: named(config.header), query: typeof config.query === 'string' ? [config.query] : [] };
 	if (endpoint.auth === 'hmac') return { headers: named(config.header), query: [] };
 	if (endpoint.auth === 'jwt') return { headers: ['authorization'], query: [] };
+	if (endpoint.auth === 'microsoft_graph') return { headers: [], query: [], bodyKeys: ['clientState'] };
 	return { headers: [], query: [] };
 }
 

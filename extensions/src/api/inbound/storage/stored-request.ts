@@ -21,8 +21,11 @@ export interface RequestParts {
 	receivedAt: Date;
 	/** JSON nested deeper is kept as text (what the database's JSON type holds); MAX_JSON_DEPTH when not given. */
 	maxJsonDepth?: number;
-	/** Where this endpoint's callers put credentials (an API key header or query parameter): never stored. */
-	credentials?: { headers: readonly string[]; query: readonly string[] };
+	/**
+	 * Where this endpoint's callers put credentials (an API key header or query parameter, Graph's
+	 * clientState properties in the body): never stored, nor shown to response templates.
+	 */
+	credentials?: { headers: readonly string[]; query: readonly string[]; bodyKeys?: readonly string[] };
 }
 
 export interface StoredRequest {
@@ -38,6 +41,8 @@ const MAX_DELIVERY_ID = 255;
 export function storedRequest(parts: RequestParts): StoredRequest {
 	const contentType = headerText(parts.headers['content-type']);
 	const parsed = parseBody(parts.rawBody, contentType, parts.maxJsonDepth);
+	const bodyKeys = parts.credentials?.bodyKeys ?? [];
+	if (bodyKeys.length > 0) parsed.body = redactKeys(parsed.body, bodyKeys);
 	// Objects and arrays go to the JSON field; text, and JSON that is a bare value, stay text.
 	// PostgreSQL text cannot hold NUL, so text with one is kept as bytes (the binary marker).
 	let body: unknown = parsed.body;
@@ -85,6 +90,13 @@ export function storedRequest(parts: RequestParts): StoredRequest {
 function redactQuery(query: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
 	if (!names.some((name) => Object.hasOwn(query, name))) return query;
 	return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, names.includes(name) ? REDACTED : value]));
+}
+
+/** A copy with every property of these names replaced, at any depth. */
+function redactKeys(value: unknown, names: readonly string[]): unknown {
+	if (Array.isArray(value)) return value.map((entry) => redactKeys(entry, names));
+	if (value === null || typeof value !== 'object') return value;
+	return Object.fromEntries(Object.entries(value).map(([name, entry]) => [name, names.includes(name) ? REDACTED : redactKeys(entry, names)]));
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {
