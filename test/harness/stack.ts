@@ -60,6 +60,8 @@ export function instanceEnv(token: string, extra: Record<string, string> = {}): 
 		WEBHOOKS_DISABLE_AFTER: '6s',
 		// The scrape token metrics.test sends; each instance gets its own.
 		WEBHOOKS_METRICS_TOKEN: randomBytes(24).toString('hex'),
+		// Directus 11 trusts proxies by default, 12 does not: the same on both (inbound-verification.test starts a trusting sibling).
+		IP_TRUST_PROXY: 'false',
 		...extra,
 	};
 }
