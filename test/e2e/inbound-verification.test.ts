@@ -191,7 +191,9 @@ describe('jwt', () => {
 		const answer = await call(endpoint.url, bearer(await token(esKeys.privateKey, 'ES256', {}, { kid: 'es-1' })));
 		expect(answer.status).toBe(401);
 		expect(answer.text).toContain('the signing keys could not be fetched or read');
-		expect(readFileSync(info.logFile, 'utf8')).toContain('a JWKS URL of an inbound endpoint could not be fetched');
+		const warning = readFileSync(info.logFile, 'utf8').split('\n').find((line) => line.includes('a JWKS URL of an inbound endpoint could not be fetched'));
+		// Refused by the guard before any connection, not merely unreachable.
+		expect(warning).toContain('refused: 169.254.169.254');
 		expect(await storedCount(api, endpoint)).toBe(0);
 	});
 

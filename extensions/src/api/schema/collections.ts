@@ -433,7 +433,7 @@ const endpoints: CollectionDefinition = {
 			{ interface: 'select-dropdown', options: { choices: AUTH_PRESETS.map((value) => ({ text: value, value })) }, width: 'half', sort: 6, note: 'How callers are verified' },
 			{ is_nullable: false, default_value: ENDPOINT_DEFAULTS.auth, max_length: 32 },
 		),
-		jsonCode('auth_config', { sort: 7, note: 'Options of the auth preset (api_key: header or query; hmac: header, algorithm, encoding, ...)' }),
+		jsonCode('auth_config', { sort: 7, note: 'Options of the auth preset (api_key: header or query; hmac: header, algorithm, encoding, ...; meta: verifyToken; jwt: algorithms, issuer, audience, publicKey or jwksUrl)' }),
 		field('secrets', 'text', {
 			special: ['conceal'],
 			interface: 'input-hash',
