@@ -10,6 +10,7 @@ import { EndpointRegistry } from './inbound/config/endpoint-registry';
 import { InboundHandler } from './inbound/http/inbound-handler';
 import { RateLimiter } from './inbound/http/rate-limiter';
 import { RequestRecorder } from './inbound/storage/request-recorder';
+import { BlockingFlows } from './inbound/storage/blocking-flows';
 import { DeliveryStore } from './outbound/queue/delivery-store';
 import { DeliveryRecovery } from './outbound/queue/delivery-recovery';
 import { Dispatcher } from './outbound/worker/dispatcher';
@@ -110,7 +111,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const promotions = new Promotions();
 	const matches = new PreviousMatch(scope);
 	const endpoints = new EndpointRegistry(knex, box, logger);
-	const recorder = new RequestRecorder(context);
+	const recorder = new RequestRecorder(context, new BlockingFlows(knex, logger));
 	const delegates = new DelegateCheck(context.services);
 	const capture = new EventCapture(registry, outbox, previous, access, promotions, matches);
 	return {

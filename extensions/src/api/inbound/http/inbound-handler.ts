@@ -20,7 +20,7 @@ import type { Logger } from '../../lib/logger';
 import type { InboundMetrics } from '../../metrics/metrics';
 import { unmetExpectations } from './expectations';
 import type { RateDecision, RateLimiter } from './rate-limiter';
-import type { RequestRecorder } from '../storage/request-recorder';
+import { FlowRejection, type Recorded, type RequestRecorder } from '../storage/request-recorder';
 import { storedRequest } from '../storage/stored-request';
 import { VERIFIERS, type Verdict } from '../verifiers';
 import { notConfigured } from '../verifiers/verdict';
@@ -60,6 +60,7 @@ const CODES: Record<FailureKind, string> = {
 	too_large: 'CONTENT_TOO_LARGE',
 	method: 'METHOD_NOT_ALLOWED',
 	rate_limited: 'REQUESTS_EXCEEDED',
+	rejected: 'REJECTED',
 };
 
 export class InboundHandler {
@@ -181,9 +182,17 @@ export class InboundHandler {
 		const context = { request: stored.request, item: stored.row, endpoint: this.describe(endpoint) };
 		let answer = keep && !endpoint.responseReadsId ? renderAnswer(endpoint, context) : null;
 		if (answer !== null) stored.row.response = answer;
-		const recorded = await this.options.recorder.record(endpoint, stored.row);
+		let recorded: Recorded;
+		try {
+			recorded = await this.options.recorder.record(endpoint, stored.row);
+		} catch (error) {
+			// The Flow's own words, in Directus's error shape; nothing was stored.
+			if (error instanceof FlowRejection) return this.refuse(res, endpoint, 'rejected', { message: error.message });
+			throw error;
+		}
 		if (recorded.duplicate) return this.answer(res, endpoint, this.replayAnswer(endpoint, recorded.item.response), true);
-		if (answer === null) {
+		// A blocking Flow may have changed the row: the answer shows it as stored.
+		if (answer === null || recorded.readBack) {
 			answer = renderAnswer(endpoint, { ...context, item: recorded.item });
 			if (keep) await this.options.recorder.keepAnswer(endpoint, recorded.item.id, answer);
 		}
