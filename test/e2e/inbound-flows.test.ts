@@ -3,16 +3,21 @@
 // stored. When it rejects, the caller gets 422 (or the endpoint's `rejected` status) with the Flow's
 // message in Directus's error shape and nothing is stored; when it changes the row, the stored row
 // and the answer show the change. Other endpoints, and the same one after the Flow is switched
-// off, keep storing as before.
+// off, keep storing as before. A stored request can be replayed (stored again, marked replay_of)
+// so its Flows run again, by whoever may create such rows themselves.
 import { randomBytes } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { hasChromium, signedInPage } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
-import { ok } from '../harness/delegate.ts';
+import { createDelegate, ok, type Delegate } from '../harness/delegate.ts';
 import { sleep } from '../harness/wait.ts';
 
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
 const endpoints: number[] = [];
+const DELEGATE_TOKEN = randomBytes(24).toString('hex');
+let delegate: Delegate;
 const flows: string[] = [];
 // Blocking Flows are looked up every 2 s: a new or switched-off one applies within that.
 const FLOWS_SEEN_MS = 2_500;
@@ -51,13 +56,14 @@ async function post(url: string, body: unknown) {
 const stored = async (collection: string) => ok(api.get(`/items/${collection}?limit=-1&sort=id&fields=id,status,body`)) as Promise<{ id: number; status: string; body: { amount: number } }[]>;
 
 beforeAll(async () => {
-	// Directus reads the Flow's script with isolated-vm, which the harness builds for its Node.
-	await ok(api.get('/server/ping'));
+	delegate = await createDelegate(api, 'inbound-flows', DELEGATE_TOKEN);
+	await delegate.grant('webhooks_endpoints', 'read');
 });
 
 afterAll(async () => {
 	for (const flow of flows) await api.delete(`/flows/${flow}`);
 	for (const endpoint of endpoints) await api.delete(`/webhooks/endpoints/${endpoint}?drop_collection=true`);
+	await delegate.remove();
 });
 
 describe('answers decided by a blocking Flow', () => {
@@ -101,4 +107,64 @@ describe('answers decided by a blocking Flow', () => {
 		expect((await post(endpoint.url, { amount: 999 })).status).toBe(200);
 		expect((await stored(endpoint.collection)).map((row) => [row.status, row.body.amount])).toEqual([['received', 999]]);
 	});
+});
+
+describe('replay', () => {
+	it('stores a copy marked replay_of, so the collection\'s Flows run on it again', async () => {
+		const endpoint = await createEndpoint();
+		expect((await post(endpoint.url, { amount: 7 })).status).toBe(200);
+		const [original] = await stored(endpoint.collection);
+		expect(original!.status).toBe('received');
+		await blockingFlow(endpoint.collection);
+
+		const copy = await ok(api.post(`/webhooks/endpoints/${endpoint.id}/requests/${original!.id}/replay`));
+		expect(copy).toMatchObject({ replay_of: original!.id, endpoint: endpoint.id, body: { amount: 7 }, status: 'processed' });
+		expect(copy.id).not.toBe(original!.id);
+		expect((await stored(endpoint.collection)).map((row) => [row.id, row.status])).toEqual([[original!.id, 'received'], [copy.id, 'processed']]);
+	});
+
+	it('a role that may read the requests but not create them cannot replay one; the public neither; an unknown id is refused', async () => {
+		const endpoint = await createEndpoint();
+		const other = await createEndpoint();
+		expect((await post(endpoint.url, { amount: 1 })).status).toBe(200);
+		expect((await post(other.url, { amount: 2 })).status).toBe(200);
+		const [request] = await stored(endpoint.collection);
+		const [foreign] = await stored(other.collection);
+		await delegate.grant(endpoint.collection, 'read');
+		const asDelegate = api.withToken(DELEGATE_TOKEN);
+		expect((await asDelegate.post(`/webhooks/endpoints/${endpoint.id}/requests/${request!.id}/replay`)).status).toBe(403);
+		expect((await api.withToken(null).post(`/webhooks/endpoints/${endpoint.id}/requests/${request!.id}/replay`)).status).toBe(403);
+		// An id that is no stored request of this endpoint: refused like any unreadable item, never a 5xx.
+		expect((await api.post(`/webhooks/endpoints/${endpoint.id}/requests/${foreign!.id + 1000}/replay`)).status).toBe(403);
+		expect((await api.post(`/webhooks/endpoints/${endpoint.id}/requests/abc/replay`)).status).toBe(403);
+		expect(await stored(endpoint.collection)).toHaveLength(1);
+		expect(await stored(other.collection)).toHaveLength(1);
+	});
+});
+
+describe.skipIf(!hasChromium)('replay in the app', () => {
+	let browser: Browser;
+	let page: Page;
+	let errors: string[];
+
+	beforeAll(async () => {
+		({ browser, page, errors } = await signedInPage(info.url));
+	});
+
+	afterAll(() => browser?.close());
+
+	it('the request drawer\'s Replay stores the request again and shows the copy', async () => {
+		const endpoint = await createEndpoint({ name: 'Replayed in the app' });
+		expect((await post(endpoint.url, { amount: 3 })).status).toBe(200);
+		const [original] = await stored(endpoint.collection);
+		await page.goto(`${info.url}/admin/webhooks/incoming/${endpoint.id}`);
+		await page.getByText('Replayed in the app').first().waitFor();
+		await page.locator('.hydrating').waitFor({ state: 'hidden' });
+		await page.locator('[data-test="requests"] tbody tr, [data-test="requests"] .table-row').first().click();
+		await page.locator('[data-test="replay-request"]').click();
+		await page.locator('[data-test="replay-of"]').getByText(`A replay of request #${original!.id}`).waitFor();
+		const rows = await stored(endpoint.collection);
+		expect(rows.map((row) => row.body.amount)).toEqual([3, 3]);
+		expect(errors).toEqual([]);
+	}, 120_000);
 });

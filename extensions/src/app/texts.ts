@@ -121,6 +121,9 @@ export const TEXTS = {
 	inactiveToSend: 'Set the webhook active first: it does not send while inactive.',
 	nextTryIn: (when: string) => `next try ${when}`,
 	dueNow: 'due now',
+	replayRequest: 'Replay: store it again so its Flows run again',
+	replayed: 'Stored again',
+	replayOf: (id: number | string) => `A replay of request #${id}`,
 } as const;
 
 export type TextKey = keyof typeof TEXTS;
