@@ -11,6 +11,7 @@ import { InboundHandler } from './inbound/http/inbound-handler';
 import { RateLimiter } from './inbound/http/rate-limiter';
 import { RequestRecorder } from './inbound/storage/request-recorder';
 import { BlockingFlows } from './inbound/storage/blocking-flows';
+import { RefusedLog } from './inbound/refusals/refused-log';
 import { DeliveryStore } from './outbound/queue/delivery-store';
 import { DeliveryRecovery } from './outbound/queue/delivery-recovery';
 import { Dispatcher } from './outbound/worker/dispatcher';
@@ -54,6 +55,7 @@ export interface Runtime {
 	endpointChanges: EndpointChanges;
 	inbound: InboundHandler;
 	recorder: RequestRecorder;
+	refusals: RefusedLog;
 	/** Prometheus metrics: this instance's counters, the database's queue. */
 	metrics: Metrics;
 	/** Writes what is buffered and stops the worker; deliveries still in flight then are retried later. */
@@ -112,6 +114,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 	const matches = new PreviousMatch(scope);
 	const endpoints = new EndpointRegistry(knex, box, logger);
 	const recorder = new RequestRecorder(context, new BlockingFlows(knex, logger));
+	const refusals = new RefusedLog(knex, logger, settings.refusedLogSize);
 	const delegates = new DelegateCheck(context.services);
 	const capture = new EventCapture(registry, outbox, previous, access, promotions, matches);
 	return {
@@ -140,6 +143,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 			what: 'incoming endpoints',
 		}),
 		recorder,
+		refusals,
 		metrics,
 		endpointChanges: new EndpointChanges(context, endpoints),
 		inbound: new InboundHandler({
@@ -151,11 +155,12 @@ function createRuntime(context: ExtensionContext): Runtime {
 			publicUrl: settings.publicUrl,
 			logger,
 			metrics,
+			refusals,
 		}),
 		async shutdown() {
 			registry.stopPolling();
 			endpoints.stopPolling();
-			await outbox.close();
+			await Promise.all([outbox.close(), refusals.flush()]);
 			await Promise.race([dispatcher.stop(), new Promise((done) => setTimeout(done, SHUTDOWN_GRACE_MS).unref())]);
 			sender.close();
 		},

@@ -46,6 +46,13 @@ export const TEXTS = {
 	pending: 'Pending',
 	skipped: 'Skipped',
 	inbound: 'Inbound requests',
+	refused: 'Refused',
+	refusedTitle: 'Refused calls',
+	noRefusals: 'Nothing refused',
+	refusedLastHour: (count: number, reason: string | null, top: number) =>
+		count === 0 ? 'Nothing refused in the last hour.' : `Refused: ${count.toLocaleString()} in the last hour${reason ? ` — ${top === count ? '' : `mostly `}${reason}` : ''}`,
+	columnReason: 'Reason',
+	columnSource: 'Source',
 	never: 'never',
 	saved: 'Saved',
 	deleted: 'Deleted',

@@ -8,7 +8,8 @@ import { endpointUrl, STORED_REQUEST_STATUSES, type AuthPreset, type FieldMappin
 import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
 import { EndpointValidationError } from '../../lib/errors';
 import type { Runtime } from '../../runtime';
-import { toJson } from '../../db/rows';
+import { toJson, toNumber } from '../../db/rows';
+import type { RefusedEntry, RefusedSummary } from '../refusals/refused-log';
 import { generateEndpointSecret } from './endpoint-secrets';
 import { dropStorage, ensureStorage, type StorageTarget } from '../storage/storage-collection';
 import { storedRequest } from '../storage/stored-request';
@@ -24,6 +25,8 @@ export interface EndpointsServiceOptions {
 }
 
 const RECENT_REQUESTS = 50;
+const MAX_REFUSED = 1000;
+const HOUR_MS = 3_600_000;
 
 export class EndpointsService {
 	private readonly options: EndpointsServiceOptions;
@@ -179,6 +182,18 @@ export class EndpointsService {
 		const { id: _id, delivery_id: _deliveryId, response: _response, ...copy } = original;
 		const key = await this.items(target.collection, schema).createOne({ ...copy, status: STORED_REQUEST_STATUSES[0], received_at: new Date().toISOString(), replay_of: requestId });
 		return this.items(target.collection, schema).readOne(key);
+	}
+
+	/**
+	 * The endpoint's refused calls, newest first (`limit`, at most 1,000), and how many of the last
+	 * hour and why, for whoever may read the endpoint itself.
+	 */
+	async refused(id: number, query: Query): Promise<{ data: RefusedEntry[]; meta: { last_hour: RefusedSummary } }> {
+		await this.read(id, { fields: ['id'] });
+		const { refusals } = this.options.runtime;
+		const limit = Math.min(MAX_REFUSED, Math.max(1, Math.floor(toNumber(query.limit) ?? RECENT_REQUESTS)));
+		const [data, [lastHour]] = await Promise.all([refusals.list(id, { limit }), refusals.summary([id], Date.now() - HOUR_MS)]);
+		return { data, meta: { last_hour: lastHour! } };
 	}
 
 	/** Recent stored requests, read with the caller's permissions on the storage collection. */

@@ -18,6 +18,7 @@ import { unexpired } from '../config/endpoint-secrets';
 import type { EndpointRegistry, RegisteredEndpoint } from '../config/endpoint-registry';
 import type { Logger } from '../../lib/logger';
 import type { InboundMetrics } from '../../metrics/metrics';
+import type { RefusedLog } from '../refusals/refused-log';
 import { unmetExpectations } from './expectations';
 import type { RateDecision, RateLimiter } from './rate-limiter';
 import { FlowRejection, type Recorded, type RequestRecorder } from '../storage/request-recorder';
@@ -35,6 +36,7 @@ export interface InboundHandlerOptions {
 	publicUrl: string | undefined;
 	logger: Pick<Logger, 'debug' | 'error'>;
 	metrics?: InboundMetrics;
+	refusals?: RefusedLog;
 }
 
 interface Refusal {
@@ -88,8 +90,7 @@ export class InboundHandler {
 		const endpoint = suffix === null ? undefined : this.options.registry.find(suffix);
 		if (endpoint === undefined) return this.send(res, { status: 404, code: 'ROUTE_NOT_FOUND', message: 'No incoming endpoint at this URL', close: true });
 		if (!endpoint.active) {
-			this.options.metrics?.inbound(endpoint.id, 'refused', 'paused');
-			return this.send(res, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'This endpoint is paused', headers: { 'retry-after': PAUSED_RETRY_AFTER_SECONDS }, close: true });
+			return this.sendRefused(res, endpoint, 'paused', { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'This endpoint is paused', headers: { 'retry-after': PAUSED_RETRY_AFTER_SECONDS }, close: true });
 		}
 		const method = req.method.toUpperCase();
 		if (!(endpoint.methods as string[]).includes(method)) {
@@ -141,10 +142,9 @@ export class InboundHandler {
 		const read = await readBody(req, maxBytes, this.options.bodyTimeoutMs, hold);
 		if (!read.ok) {
 			if (read.reason === 'too_large') return this.refuse(res, endpoint, 'too_large', { message: `The body is larger than ${maxBytes} bytes`, close: true });
-			if (read.reason === 'timeout' || read.reason === 'busy') this.options.metrics?.inbound(endpoint.id, 'refused', read.reason);
-			if (read.reason === 'timeout') return this.send(res, { status: 408, code: 'REQUEST_TIMEOUT', message: 'The body did not arrive in time', close: true });
+			if (read.reason === 'timeout') return this.sendRefused(res, endpoint, 'timeout', { status: 408, code: 'REQUEST_TIMEOUT', message: 'The body did not arrive in time', close: true });
 			if (read.reason === 'busy') {
-				return this.send(res, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Too many request bodies are being received at once; retry later', headers: { 'retry-after': BUSY_RETRY_AFTER_SECONDS }, close: true });
+				return this.sendRefused(res, endpoint, 'busy', { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Too many request bodies are being received at once; retry later', headers: { 'retry-after': BUSY_RETRY_AFTER_SECONDS }, close: true });
 			}
 			res.destroy();
 			return;
@@ -247,16 +247,31 @@ export class InboundHandler {
 			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
 		}
 		this.options.logger.debug({ endpoint: endpoint.id, reason: verdict.reason }, '[webhooks] inbound request refused');
-		if (verdict.status === 403) {
-			this.options.metrics?.inbound(endpoint.id, 'refused', 'auth');
-			return this.send(res, { status: 403, code: 'FORBIDDEN', message: verdict.reason, close: bodyUnread });
-		}
+		if (verdict.status === 403) return this.sendRefused(res, endpoint, 'auth', { status: 403, code: 'FORBIDDEN', message: verdict.reason, close: bodyUnread });
 		return this.refuse(res, endpoint, 'auth', { message: verdict.reason, close: bodyUnread });
 	}
 
 	private refuse(res: Response, endpoint: RegisteredEndpoint, kind: FailureKind, refusal: Omit<Refusal, 'status' | 'code'>): void {
+		this.sendRefused(res, endpoint, kind, { ...refusal, status: endpoint.failureStatuses[kind], code: CODES[kind] });
+	}
+
+	/** A known endpoint's refusal: counted, logged (never its body) and sent. */
+	private sendRefused(res: Response, endpoint: RegisteredEndpoint, kind: string, refusal: Refusal): void {
 		this.options.metrics?.inbound(endpoint.id, 'refused', kind);
-		this.send(res, { ...refusal, status: endpoint.failureStatuses[kind], code: CODES[kind] });
+		const { req } = res;
+		const declared = Number(req.headers['content-length']);
+		this.options.refusals?.add({
+			endpoint: endpoint.id,
+			kind,
+			status: refusal.status,
+			reason: refusal.message,
+			ip: req.ip ?? null,
+			method: req.method,
+			bytes: Number.isSafeInteger(declared) ? declared : null,
+			headers: req.headers,
+			secretHeaders: credentialsOf(endpoint).headers,
+		});
+		this.send(res, refusal);
 	}
 
 	private send(res: Response, refusal: Refusal): void {
