@@ -4,7 +4,9 @@
 // admins may choose alerts.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
+import { createCluster, type Cluster } from '../harness/cluster.ts';
 import { createDelegate, ok, receivedAt, type Delegate } from '../harness/delegate.ts';
+import { connect } from '../harness/databases.ts';
 import { deliveryStatuses } from '../harness/outbox.ts';
 import { Receiver } from '../harness/receiver.ts';
 import { verify } from '../harness/signature.ts';
@@ -80,7 +82,7 @@ describe('webhook alerts', () => {
 		await ok(api.post(`/items/${COLLECTION}`, { n: 1 }));
 		const exhausted = await until(async () => about(alertsAt('/alerts', alertHook.secret), hook.id), (list) => list.some((alert) => alert.event === 'delivery.exhausted'));
 		// The outcome is recorded in a batch, a moment after the alert is queued.
-		const [delivery] = await until(async () => ok(api.get(`/webhooks/${hook.id}/deliveries`)), (list: { status: string }[]) => list[0]?.status === 'failed');
+		const [delivery] = await until(async () => ok(api.get(`/webhooks/${hook.id}/deliveries`)), (list: { id: number; status: string }[]) => list[0]?.status === 'failed');
 
 		down.delete('/t1');
 		await ok(api.post(`/items/${COLLECTION}`, { n: 2 }));
@@ -200,5 +202,64 @@ describe('webhook alerts', () => {
 			expect((await api.get(`/webhooks?filter[name][_eq]=steal alerts`)).body.data).toEqual([]);
 			expect(receivedAt(receiver, '/stolen')).toEqual([]);
 		});
+	});
+});
+
+describe.skipIf(info.kind === 'sqlite')(`webhook alerts from two instances on one ${info.kind} database`, () => {
+	let cluster: Cluster;
+	let a: ApiClient;
+	let b: ApiClient;
+	const ITEMS = 20;
+
+	beforeAll(async () => {
+		cluster = await createCluster(info.kind as 'postgres' | 'mariadb', info.env, { label: `${info.kind}-alerts-cluster`, env: ENV });
+		await cluster.start();
+		[a, b] = cluster.instances.map((instance) => new ApiClient(instance.url, info.token)) as [ApiClient, ApiClient];
+		await a.createCollection(COLLECTION, { n: 'integer' });
+	});
+
+	afterAll(async () => {
+		await cluster?.stop();
+	});
+
+	const write = (client: ApiClient, from: number) => ok(client.post(`/items/${COLLECTION}`, Array.from({ length: ITEMS }, (_, index) => ({ n: from + index }))));
+
+	it('raises failing, an exhausted notice and recovered once, though both instances send and fail at once', { timeout: 90_000 }, async () => {
+		down.add('/c1');
+		const chat = await ok(a.post('/webhooks', { name: 'cluster alerts', url: receiver.url('/cluster-alerts'), actions: ['alert'], collections: ['webhooks_outgoing'] }));
+		const hook = await ok(a.post('/webhooks', { name: 'cluster target', url: receiver.url('/c1'), actions: ['create'], collections: [COLLECTION] }));
+		// Longer than the config poll: both instances know both webhooks.
+		await sleep(2500);
+		// Which instances hold the failing deliveries' leases, sampled while they are sent.
+		const db = connect(cluster.target);
+		const senders = new Set<string>();
+		let sampling = true;
+		const sampler = (async () => {
+			while (sampling) {
+				const rows: { lease_owner: string }[] = await db('webhooks_deliveries').distinct('lease_owner').where({ webhook: hook.id }).whereNotNull('lease_owner');
+				for (const row of rows) senders.add(row.lease_owner);
+				await sleep(20);
+			}
+		})();
+		try {
+			await Promise.all([write(a, 0), write(b, ITEMS)]);
+			await until(async () => deliveryStatuses(cluster.target, hook.id), (statuses) => statuses.failed === 2 * ITEMS, 30_000);
+		} finally {
+			sampling = false;
+			await sampler;
+			await db.destroy();
+		}
+		expect(senders.size).toBe(2);
+		down.delete('/c1');
+		await Promise.all([write(a, 100), write(b, 100 + ITEMS)]);
+		await until(async () => deliveryStatuses(cluster.target, hook.id), (statuses) => statuses.succeeded === 2 * ITEMS, 30_000);
+		await sleep(SETTLE_MS);
+
+		const events = about(alertsAt('/cluster-alerts', chat.secret), hook.id).map((alert) => alert.event);
+		expect(events.filter((event) => event === 'webhook.failing')).toHaveLength(1);
+		expect(events.filter((event) => event === 'webhook.recovered')).toHaveLength(1);
+		expect(events.filter((event) => event === 'delivery.exhausted')).toHaveLength(2 * ITEMS);
+		const subjects = (await ok(a.get(`/notifications?filter[item][_eq]=${hook.id}&filter[collection][_eq]=webhooks_outgoing&sort=id&limit=-1`))).map((notification: { subject: string }) => notification.subject);
+		expect(subjects).toEqual(['Webhook "cluster target" is failing', 'Webhook "cluster target": a delivery ran out of retries', 'Webhook "cluster target" recovered']);
 	});
 });
