@@ -167,6 +167,23 @@ describe('webhook alerts', () => {
 		await ok(api.patch(`/webhooks/${broken.id}`, { status: 'inactive' }));
 	});
 
+	it('fills an alert webhook\'s template with the webhook the alert is about', { timeout: 30_000 }, async () => {
+		down.add('/t4');
+		const chat = await createWebhook({
+			name: 'chat',
+			url: receiver.url('/chat'),
+			actions: ['alert'],
+			collections: ['webhooks_outgoing'],
+			preset: 'slack',
+			body_template: JSON.stringify({ text: '{{ event }}: {{ webhook.name }} ({{ error }})' }),
+		});
+		await createWebhook({ name: 'billing export', url: receiver.url('/t4') });
+		await ok(api.post(`/items/${COLLECTION}`, { n: 2000 }));
+		const [message] = await until(async () => receivedAt(receiver, '/chat'), (list) => list.length > 0);
+		expect(verify(chat.secret, message!)).toEqual({ text: 'webhook.failing: billing export (the receiver answered 500)' });
+		await ok(api.patch(`/webhooks/${chat.id}`, { status: 'inactive' }));
+	});
+
 	describe('a delegated (non-admin) role', () => {
 		let delegate: Delegate;
 		let client: ApiClient;
