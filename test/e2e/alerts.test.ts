@@ -167,7 +167,7 @@ describe('webhook alerts', () => {
 		await ok(api.patch(`/webhooks/${broken.id}`, { status: 'inactive' }));
 	});
 
-	it('fills an alert webhook\'s template with the webhook the alert is about', { timeout: 30_000 }, async () => {
+	it('fills an alert webhook\'s template with the webhook the alert is about, and sends alerts only while it is active', { timeout: 30_000 }, async () => {
 		down.add('/t4');
 		const chat = await createWebhook({
 			name: 'chat',
@@ -177,11 +177,16 @@ describe('webhook alerts', () => {
 			preset: 'slack',
 			body_template: JSON.stringify({ text: '{{ event }}: {{ webhook.name }} ({{ error }})' }),
 		});
-		await createWebhook({ name: 'billing export', url: receiver.url('/t4') });
+		const source = await createWebhook({ name: 'billing export', url: receiver.url('/t4') });
 		await ok(api.post(`/items/${COLLECTION}`, { n: 2000 }));
 		const [message] = await until(async () => receivedAt(receiver, '/chat'), (list) => list.length > 0);
 		expect(verify(chat.secret, message!)).toEqual({ text: 'webhook.failing: billing export (the receiver answered 500)' });
+
+		// Inactive, it records no alert to send later (record_while_inactive is for item events).
 		await ok(api.patch(`/webhooks/${chat.id}`, { status: 'inactive' }));
+		await until(async () => about(alertsAt('/alerts', alertHook.secret), source.id), (list) => list.some((alert) => alert.event === 'delivery.exhausted'));
+		await sleep(SETTLE_MS);
+		expect(await deliveryStatuses(stack.target, chat.id)).toEqual({ succeeded: 1 });
 	});
 
 	describe('a delegated (non-admin) role', () => {

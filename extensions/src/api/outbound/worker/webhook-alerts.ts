@@ -45,7 +45,8 @@ export class WebhookAlerts {
 	}
 
 	async raise(alert: Alert): Promise<void> {
-		const targets = isAlertWebhook(alert.webhook) ? [] : this.registry.match(OUTGOING_COLLECTION, ALERT_ACTION).filter((target) => target.id !== alert.webhook.id);
+		// Active ones only: an inactive webhook's record of what it missed is for item events (an old alert is no news).
+		const targets = isAlertWebhook(alert.webhook) ? [] : this.registry.match(OUTGOING_COLLECTION, ALERT_ACTION).filter((target) => target.active && target.id !== alert.webhook.id);
 		if (targets.length > 0) {
 			const data = alertBody(alert);
 			this.outbox.add(targets.map((target) => ({ webhook: target.id, message_id: messageId(), event: alert.event, collection: null, item_key: null, event_data: data })));
