@@ -224,6 +224,21 @@ describe('webhook alerts', () => {
 			expect((await api.get(`/webhooks?filter[name][_eq]=steal alerts`)).body.data).toEqual([]);
 			expect(receivedAt(receiver, '/stolen')).toEqual([]);
 		});
+
+		it('gets no alert through a webhook of theirs that an admin turned into an alert webhook', { timeout: 30_000 }, async () => {
+			const theirs = await ok(client.post('/webhooks', { name: 'theirs', url: receiver.url('/theirs'), actions: ['create'], collections: [COLLECTION] }));
+			// An admin may choose alerts; the delegate still owns the webhook (its creator).
+			await ok(api.patch(`/webhooks/${theirs.id}`, { actions: ['alert'], collections: ['webhooks_outgoing'] }));
+			down.add('/t5');
+			const source = await createWebhook({ name: 'secret project sync', url: receiver.url('/t5') });
+			await ok(api.post(`/items/${COLLECTION}`, { n: 3000 }));
+			await until(async () => about(alertsAt('/alerts', alertHook.secret), source.id), (list) => list.some((alert) => alert.event === 'webhook.failing'));
+			const [skipped] = await until(async () => ok(api.get(`/webhooks/${theirs.id}/deliveries`)), (list: { status: string }[]) => list[0]?.status === 'skipped');
+			expect(skipped).toMatchObject({ event: 'webhook.failing', last_error: 'webhook alerts go only to webhooks that admins own' });
+			await sleep(SETTLE_MS);
+			expect(receivedAt(receiver, '/theirs')).toEqual([]);
+			await ok(api.patch(`/webhooks/${source.id}`, { status: 'inactive' }));
+		});
 	});
 });
 
