@@ -365,17 +365,22 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		expect(page.url()).toMatch(/\/admin\/webhooks\/outgoing$/);
 	});
 
-	it('picks what a webhook waits for in words: "File uploaded" and then "New user registered" fill the actions, collections and filter it is saved with', async () => {
+	/** Opens the create drawer with a name and URL filled in; returns a picker of its "When" choice. */
+	async function newWebhookDrawer(name: string, url: string): Promise<(label: string) => Promise<void>> {
 		await visit('/admin/webhooks/outgoing', 'Outgoing');
 		await page.locator('[data-test="create-webhook"]').click();
-		await field('Name').locator('input').fill('Sign-ups to the CRM');
-		await field('URL').locator('input').fill(receiver.url('/sign-ups'));
-		const when = drawer().locator('[data-test="trigger-picker"]');
-		const pick = async (label: string) => {
-			await when.locator('.v-select, .v-input').first().click();
+		await field('Name').locator('input').fill(name);
+		await field('URL').locator('input').fill(url);
+		return async (label: string) => {
+			await drawer().locator('[data-test="trigger-picker"]').locator('.v-select, .v-input').first().click();
 			await page.locator('.v-menu-content .v-list-item', { hasText: label }).first().click();
 			await page.locator('.v-menu-content').waitFor({ state: 'hidden' });
 		};
+	}
+
+	it('picks what a webhook waits for in words: "File uploaded" and then "New user registered" fill the actions, collections and filter it is saved with', async () => {
+		const pick = await newWebhookDrawer('Sign-ups to the CRM', receiver.url('/sign-ups'));
+		const when = drawer().locator('[data-test="trigger-picker"]');
 		// The actions read as words, the new ones included.
 		for (const label of Object.values(ACTION_LABELS)) await field('Actions').getByText(label, { exact: true }).waitFor();
 		// A select shows its choice as the value of its input.
@@ -402,14 +407,8 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 	});
 
 	it('picks "Webhook alerts" as what a webhook waits for, and saves it with the alert action on the outgoing webhooks', async () => {
-		await visit('/admin/webhooks/outgoing', 'Outgoing');
-		await page.locator('[data-test="create-webhook"]').click();
-		await field('Name').locator('input').fill('Alerts to chat');
-		await field('URL').locator('input').fill(receiver.url('/alerts-chat'));
-		const when = drawer().locator('[data-test="trigger-picker"]');
-		await when.locator('.v-select, .v-input').first().click();
-		await page.locator('.v-menu-content .v-list-item', { hasText: TRIGGERS['webhook-alerts'].label }).first().click();
-		await page.locator('.v-menu-content').waitFor({ state: 'hidden' });
+		const pick = await newWebhookDrawer('Alerts to chat', receiver.url('/alerts-chat'));
+		await pick(TRIGGERS['webhook-alerts'].label);
 		await expect.poll(() => field('Actions').locator('.v-checkbox', { hasText: ACTION_LABELS.alert }).first().getAttribute('class')).toContain('checked');
 		// The collection is named in words, though it is no source of item events.
 		await expect.poll(() => field('Collections').locator('input').first().inputValue()).toContain(TEXTS.alertsSource);
