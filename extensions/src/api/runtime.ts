@@ -32,6 +32,7 @@ import { SendThread } from './outbound/transport/send-thread';
 import { SsrfGuard } from './outbound/transport/ssrf-guard';
 import { WebhookConfig } from './outbound/config/webhook-config';
 import { WebhookHealthTracker } from './outbound/worker/webhook-health';
+import { WebhookAlerts } from './outbound/worker/webhook-alerts';
 import { WebhookRegistry } from './outbound/config/webhook-registry';
 import { SecretBox, encryptionKeyFromEnv } from './lib/secret-box';
 import { readSettings, type Settings } from './lib/settings';
@@ -82,11 +83,13 @@ function createRuntime(context: ExtensionContext): Runtime {
 	// Deliveries and the reads before writes share the owners' cache.
 	const scope = new OwnerScope(context, new OwnerAccountability(knex));
 	const sender = new SendThread({ guard: SsrfGuard.listsFromEnv(env), maxSockets: settings.concurrency }, logger);
+	// Wakes the dispatcher declared below: called only once rows are written.
+	const outbox = new Outbox(store, logger, () => dispatcher.wake());
 	const health = new WebhookHealthTracker({
 		knex,
 		registry,
 		store,
-		notifier: new AdminNotifier(context),
+		alerts: new WebhookAlerts({ registry, outbox, notifier: new AdminNotifier(context), logger }),
 		disableAfterMs: settings.disableAfterMs,
 		logger,
 	});
@@ -107,7 +110,6 @@ function createRuntime(context: ExtensionContext): Runtime {
 			maxResponseBytes: settings.maxResponseBytes,
 		},
 	});
-	const outbox = new Outbox(store, logger, () => dispatcher.wake());
 	const previous = new PreviousValues();
 	const access = new PriorAccess(scope);
 	const promotions = new Promotions();

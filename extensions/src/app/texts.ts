@@ -95,6 +95,7 @@ export const TEXTS = {
 	presetNote: 'Fills the method, content type, body template and debounce; everything it fills can be edited.',
 	trigger: 'When',
 	triggerOwn: 'Your own choice of actions and collections (below)',
+	alertsSource: 'Outgoing webhooks (their alerts)',
 	triggerNote: 'Fills the actions, collections and (for new users) the filter below; everything it fills can be edited.',
 	sendNow: 'Send now',
 	deployNow: 'Deploy now',
