@@ -13,6 +13,7 @@ import { Receiver } from '../harness/receiver.ts';
 import { PRESETS } from '../../extensions/src/shared/webhook-presets.ts';
 import { NEW_USER_FILTER, TRIGGERS } from '../../extensions/src/shared/webhook-triggers.ts';
 import { ACTION_LABELS } from '../../extensions/src/shared/webhook-actions.ts';
+import { TEXTS } from '../../extensions/src/app/texts.ts';
 
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
@@ -364,17 +365,22 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		expect(page.url()).toMatch(/\/admin\/webhooks\/outgoing$/);
 	});
 
-	it('picks what a webhook waits for in words: "File uploaded" and then "New user registered" fill the actions, collections and filter it is saved with', async () => {
+	/** Opens the create drawer with a name and URL filled in; returns a picker of its "When" choice. */
+	async function newWebhookDrawer(name: string, url: string): Promise<(label: string) => Promise<void>> {
 		await visit('/admin/webhooks/outgoing', 'Outgoing');
 		await page.locator('[data-test="create-webhook"]').click();
-		await field('Name').locator('input').fill('Sign-ups to the CRM');
-		await field('URL').locator('input').fill(receiver.url('/sign-ups'));
-		const when = drawer().locator('[data-test="trigger-picker"]');
-		const pick = async (label: string) => {
-			await when.locator('.v-select, .v-input').first().click();
+		await field('Name').locator('input').fill(name);
+		await field('URL').locator('input').fill(url);
+		return async (label: string) => {
+			await drawer().locator('[data-test="trigger-picker"]').locator('.v-select, .v-input').first().click();
 			await page.locator('.v-menu-content .v-list-item', { hasText: label }).first().click();
 			await page.locator('.v-menu-content').waitFor({ state: 'hidden' });
 		};
+	}
+
+	it('picks what a webhook waits for in words: "File uploaded" and then "New user registered" fill the actions, collections and filter it is saved with', async () => {
+		const pick = await newWebhookDrawer('Sign-ups to the CRM', receiver.url('/sign-ups'));
+		const when = drawer().locator('[data-test="trigger-picker"]');
 		// The actions read as words, the new ones included.
 		for (const label of Object.values(ACTION_LABELS)) await field('Actions').getByText(label, { exact: true }).waitFor();
 		// A select shows its choice as the value of its input.
@@ -398,6 +404,22 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await page.waitForURL(/\/admin\/webhooks\/outgoing\/\d+/);
 		const created = (await api.get(`/webhooks/${page.url().split('/').pop()}`)).body.data;
 		expect(created).toMatchObject({ name: 'Sign-ups to the CRM', actions: ['create'], collections: ['directus_users'], filter: NEW_USER_FILTER });
+	});
+
+	it('picks "Webhook alerts" as what a webhook waits for, and saves it with the alert action on the outgoing webhooks', async () => {
+		const pick = await newWebhookDrawer('Alerts to chat', receiver.url('/alerts-chat'));
+		await pick(TRIGGERS['webhook-alerts'].label);
+		await expect.poll(() => field('Actions').locator('.v-checkbox', { hasText: ACTION_LABELS.alert }).first().getAttribute('class')).toContain('checked');
+		// The collection is named in words, though it is no source of item events.
+		await expect.poll(() => field('Collections').locator('input').first().inputValue()).toContain(TEXTS.alertsSource);
+
+		await page.locator('[data-test="save"]').click();
+		await page.locator('[data-test="secret"]').waitFor({ timeout: 15_000 });
+		await page.locator('[data-test="secret-done"]').click();
+		await page.waitForURL(/\/admin\/webhooks\/outgoing\/\d+/);
+		const created = (await api.get(`/webhooks/${page.url().split('/').pop()}`)).body.data;
+		expect(created).toMatchObject({ name: 'Alerts to chat', actions: ['alert'], collections: ['webhooks_outgoing'] });
+		await api.patch(`/webhooks/${created.id}`, { status: 'inactive' });
 	});
 
 	it('fills both filters from "When a field changes from … to …": a status going from draft to published', async () => {

@@ -4,6 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
+import { until } from '../harness/wait.ts';
 
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
@@ -75,6 +76,10 @@ describe('inbound handshakes: Slack', () => {
 		expect(await stored(endpoint)).toEqual([]);
 		expect(await counted(endpoint, 'handshake')).toBe(1);
 		expect(await counted(endpoint, 'refused', 'auth')).toBe(1);
+		// The refused-call log shows the answered handshake beside the refusal; it counts only the refusal.
+		const log = await until(async () => (await api.get(`/webhooks/endpoints/${endpoint.id}/refused`)).body, (body) => body.data?.length === 2);
+		expect(log.data.map((entry: { kind: string; status: number }) => [entry.kind, entry.status])).toEqual([['auth', 401], ['handshake', 200]]);
+		expect(log.meta.last_hour.count).toBe(1);
 	});
 });
 

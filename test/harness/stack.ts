@@ -58,6 +58,8 @@ export function instanceEnv(token: string, extra: Record<string, string> = {}): 
 		WEBHOOKS_POLL_INTERVAL: '200ms',
 		// Long enough for the retry test's short outage, short enough to test auto-disable.
 		WEBHOOKS_DISABLE_AFTER: '6s',
+		// Small, so a test fills it: the refused-request log keeps this many per endpoint.
+		WEBHOOKS_REFUSED_LOG_SIZE: '50',
 		// The scrape token metrics.test sends; each instance gets its own.
 		WEBHOOKS_METRICS_TOKEN: randomBytes(24).toString('hex'),
 		// Directus 11 trusts proxies by default, 12 does not: the same on both (inbound-verification.test starts a trusting sibling).

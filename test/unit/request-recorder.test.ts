@@ -78,7 +78,7 @@ function recorder(writeMs: number) {
 		getSchema: async () => ({ collections: { inbound_test: { fields: { response: {} } } }, relations: [] }),
 	};
 	const target = { name: 'test', suffix: 'test', collection: 'inbound_test', fieldMappings: [] };
-	const instance = new RequestRecorder(context as never);
+	const instance = new RequestRecorder(context as never, { on: () => false } as never);
 	return { groups, stored, record: (n: number) => instance.record(target, { n }) };
 }
 

@@ -582,7 +582,7 @@ describe('validateEndpoint: failure_statuses', () => {
 
 	it.each([[[]], ['{"auth":403}'], [403], [true]])('rejects failure_statuses %j that is not an object', (failure_statuses) => {
 		expect(errorsOf({ ...valid(), failure_statuses })).toEqual([
-			{ field: 'failure_statuses', reason: 'must be an object such as {"auth":401,"validation":422,"too_large":413,"method":405,"rate_limited":429}' },
+			{ field: 'failure_statuses', reason: 'must be an object such as {"auth":401,"validation":422,"too_large":413,"method":405,"rate_limited":429,"rejected":422}' },
 		]);
 	});
 
@@ -593,8 +593,8 @@ describe('validateEndpoint: failure_statuses', () => {
 	it('rejects unknown kinds by path, with every other error', () => {
 		expect(errorsOf({ ...valid(), failure_statuses: { auth: 500, server: 400, Auth: 401, too_large: 413 } })).toEqual([
 			{ field: 'failure_statuses.auth', reason: 'must be a 4xx status code (400 to 499)' },
-			{ field: 'failure_statuses.server', reason: 'is not a failure kind (use auth, validation, too_large, method, rate_limited)' },
-			{ field: 'failure_statuses.Auth', reason: 'is not a failure kind (use auth, validation, too_large, method, rate_limited)' },
+			{ field: 'failure_statuses.server', reason: 'is not a failure kind (use auth, validation, too_large, method, rate_limited, rejected)' },
+			{ field: 'failure_statuses.Auth', reason: 'is not a failure kind (use auth, validation, too_large, method, rate_limited, rejected)' },
 		]);
 	});
 

@@ -552,3 +552,40 @@ describe('validateWebhook: actions that happen only to some collections', () => 
 		expect(validateWebhook({ actions: ['upload'] }, { mode: 'update', collections: withFiles }).ok).toBe(true);
 	});
 });
+
+describe('validateWebhook: webhook alerts as a source', () => {
+	const create = (input: Record<string, unknown>) => validateWebhook({ ...valid(), ...input }, { mode: 'create', collections: COLLECTIONS });
+	const errors = (input: Record<string, unknown>) => {
+		const result = create(input);
+		return result.ok ? [] : result.errors;
+	};
+
+	it('accepts the alert action alone on webhooks_outgoing', () => {
+		expect(create({ actions: ['alert'], collections: ['webhooks_outgoing'] }).ok).toBe(true);
+	});
+
+	it('refuses webhooks_outgoing as a source of item events, naming collections', () => {
+		expect(errors({ actions: ['create'], collections: ['webhooks_outgoing'] })).toEqual([
+			{ field: 'collections', reason: '"webhooks_outgoing" belongs to this extension and cannot be a webhook source, except of webhook alerts (actions ["alert"])' },
+		]);
+	});
+
+	it('refuses alert mixed with other actions or other collections, naming actions', () => {
+		const reason = '"alert" (webhook alerts) goes alone, with collections ["webhooks_outgoing"] only';
+		expect(errors({ actions: ['alert', 'create'], collections: ['webhooks_outgoing'] })).toEqual([{ field: 'actions', reason }]);
+		expect(errors({ actions: ['alert'], collections: ['articles'] })).toEqual([{ field: 'actions', reason }]);
+		expect(errors({ actions: ['alert'], collections: ['webhooks_outgoing', 'articles'] })).toEqual([{ field: 'actions', reason }]);
+	});
+
+	it('still refuses the delivery log as a source whatever the actions', () => {
+		const found = errors({ actions: ['alert'], collections: ['webhooks_deliveries'] });
+		expect(found.find((error) => error.field === 'collections')?.reason).toBe('"webhooks_deliveries" belongs to this extension and cannot be a webhook source');
+		expect(found.map((error) => error.field).sort()).toEqual(['actions', 'collections']);
+	});
+
+	it('checks a change of collections against the stored actions', () => {
+		const stored = { body_template: null, content_type: 'application/json', debounce_seconds: 0, debounce_max_seconds: null, actions: ['create'], collections: ['articles'] };
+		const moved = validateWebhook({ collections: ['webhooks_outgoing'] }, { mode: 'update', collections: COLLECTIONS, stored });
+		expect(moved.ok ? [] : moved.errors.map((error) => error.field)).toEqual(['collections']);
+	});
+});

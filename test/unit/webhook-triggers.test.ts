@@ -9,6 +9,11 @@ describe('webhook triggers', () => {
 		expect(triggerFields('user-registered', {})).toEqual({ actions: ['create'], collections: ['directus_users'], filter: NEW_USER_FILTER });
 	});
 
+	it('fills webhook alerts with the alert action on the outgoing webhooks, which an item choice drops again', () => {
+		expect(triggerFields('webhook-alerts', { collections: ['articles'] })).toEqual({ actions: ['alert'], collections: ['webhooks_outgoing'], filter: null });
+		expect(triggerFields('item-created', { collections: ['webhooks_outgoing'] })).toEqual({ actions: ['create'], collections: [], filter: null });
+	});
+
 	it('keeps the admin\'s own collections for an item choice, dropping those a file or user choice put there', () => {
 		expect(triggerFields('item-published', { collections: ['articles', 'directus_files'], filter: NEW_USER_FILTER })).toEqual({ actions: ['promote'], collections: ['articles'], filter: null });
 	});

@@ -10,6 +10,8 @@ import { EndpointRegistry } from './inbound/config/endpoint-registry';
 import { InboundHandler } from './inbound/http/inbound-handler';
 import { RateLimiter } from './inbound/http/rate-limiter';
 import { RequestRecorder } from './inbound/storage/request-recorder';
+import { BlockingFlows } from './inbound/storage/blocking-flows';
+import { RefusedLog } from './inbound/refusals/refused-log';
 import { DeliveryStore } from './outbound/queue/delivery-store';
 import { DeliveryRecovery } from './outbound/queue/delivery-recovery';
 import { Dispatcher } from './outbound/worker/dispatcher';
@@ -31,6 +33,7 @@ import { SsrfGuard } from './outbound/transport/ssrf-guard';
 import { JwksSource } from './inbound/http/jwks-source';
 import { WebhookConfig } from './outbound/config/webhook-config';
 import { WebhookHealthTracker } from './outbound/worker/webhook-health';
+import { WebhookAlerts } from './outbound/worker/webhook-alerts';
 import { WebhookRegistry } from './outbound/config/webhook-registry';
 import { SecretBox, encryptionKeyFromEnv } from './lib/secret-box';
 import { readSettings, type Settings } from './lib/settings';
@@ -54,6 +57,7 @@ export interface Runtime {
 	endpointChanges: EndpointChanges;
 	inbound: InboundHandler;
 	recorder: RequestRecorder;
+	refusals: RefusedLog;
 	/** Prometheus metrics: this instance's counters, the database's queue. */
 	metrics: Metrics;
 	/** Writes what is buffered and stops the worker; deliveries still in flight then are retried later. */
@@ -80,11 +84,13 @@ function createRuntime(context: ExtensionContext): Runtime {
 	// Deliveries and the reads before writes share the owners' cache.
 	const scope = new OwnerScope(context, new OwnerAccountability(knex));
 	const sender = new SendThread({ guard: SsrfGuard.listsFromEnv(env), maxSockets: settings.concurrency }, logger);
+	// Wakes the dispatcher declared below: called only once rows are written.
+	const outbox = new Outbox(store, logger, () => dispatcher.wake());
 	const health = new WebhookHealthTracker({
 		knex,
 		registry,
 		store,
-		notifier: new AdminNotifier(context),
+		alerts: new WebhookAlerts({ registry, outbox, notifier: new AdminNotifier(context), logger }),
 		disableAfterMs: settings.disableAfterMs,
 		logger,
 	});
@@ -105,13 +111,13 @@ function createRuntime(context: ExtensionContext): Runtime {
 			maxResponseBytes: settings.maxResponseBytes,
 		},
 	});
-	const outbox = new Outbox(store, logger, () => dispatcher.wake());
 	const previous = new PreviousValues();
 	const access = new PriorAccess(scope);
 	const promotions = new Promotions();
 	const matches = new PreviousMatch(scope);
 	const endpoints = new EndpointRegistry(knex, box, logger);
-	const recorder = new RequestRecorder(context);
+	const recorder = new RequestRecorder(context, new BlockingFlows(knex, logger));
+	const refusals = new RefusedLog(knex, logger, settings.refusedLogSize);
 	const delegates = new DelegateCheck(context.services);
 	const capture = new EventCapture(registry, outbox, previous, access, promotions, matches);
 	return {
@@ -140,6 +146,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 			what: 'incoming endpoints',
 		}),
 		recorder,
+		refusals,
 		metrics,
 		endpointChanges: new EndpointChanges(context, endpoints),
 		inbound: new InboundHandler({
@@ -152,11 +159,12 @@ function createRuntime(context: ExtensionContext): Runtime {
 			logger,
 			metrics,
 			verifierServices: { jwks: new JwksSource(SsrfGuard.fromEnv(env), logger) },
+			refusals,
 		}),
 		async shutdown() {
 			registry.stopPolling();
 			endpoints.stopPolling();
-			await outbox.close();
+			await Promise.all([outbox.close(), refusals.flush()]);
 			await Promise.race([dispatcher.stop(), new Promise((done) => setTimeout(done, SHUTDOWN_GRACE_MS).unref())]);
 			sender.close();
 		},

@@ -46,6 +46,13 @@ export const TEXTS = {
 	pending: 'Pending',
 	skipped: 'Skipped',
 	inbound: 'Inbound requests',
+	refused: 'Refused',
+	refusedTitle: 'Refused calls',
+	noRefusals: 'Nothing refused',
+	refusedLastHour: (count: number, reason: string | null, top: number) =>
+		count === 0 ? 'Nothing refused in the last hour.' : `Refused: ${count.toLocaleString()} in the last hour${reason ? ` — ${top === count ? '' : `mostly `}${reason}` : ''}`,
+	columnReason: 'Reason',
+	columnSource: 'Source',
 	never: 'never',
 	saved: 'Saved',
 	deleted: 'Deleted',
@@ -88,6 +95,7 @@ export const TEXTS = {
 	presetNote: 'Fills the method, content type, body template and debounce; everything it fills can be edited.',
 	trigger: 'When',
 	triggerOwn: 'Your own choice of actions and collections (below)',
+	alertsSource: 'Outgoing webhooks (their alerts)',
 	triggerNote: 'Fills the actions, collections and (for new users) the filter below; everything it fills can be edited.',
 	sendNow: 'Send now',
 	deployNow: 'Deploy now',
@@ -121,6 +129,9 @@ export const TEXTS = {
 	inactiveToSend: 'Set the webhook active first: it does not send while inactive.',
 	nextTryIn: (when: string) => `next try ${when}`,
 	dueNow: 'due now',
+	replayRequest: 'Replay: store it again so its Flows run again',
+	replayed: 'Stored again',
+	replayOf: (id: number | string) => `A replay of request #${id}`,
 } as const;
 
 export type TextKey = keyof typeof TEXTS;

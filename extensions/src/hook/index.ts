@@ -12,6 +12,7 @@ import type { Accountability } from '../api/context';
 import { useRuntime } from '../api/runtime';
 import { beforeDatabaseCloses } from '../api/db/shutdown';
 import { SchemaInstaller } from '../api/schema/schema-installer';
+import { RefusedLog } from '../api/inbound/refusals/refused-log';
 import { METRICS_PATH, metricsTokenMiddleware } from '../api/metrics/metrics-controller';
 
 export default defineHook(({ init, action, filter, schedule }, context) => {
@@ -24,6 +25,7 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 			if (report.createdCollections.length + report.addedFields.length > 0 || report.moduleBarUpdated) {
 				context.logger.info({ webhooks: report }, '[webhooks] schema installed');
 			}
+			await RefusedLog.ensureTable(context.database);
 			const { registry, endpoints, dispatcher, settings } = runtime();
 			await Promise.all([registry.reload(), endpoints.reload()]);
 			registry.startPolling(settings.configRefreshMs);

@@ -4,7 +4,8 @@
 export const ACTIVITY_OUTCOMES = ['succeeded', 'failed', 'pending', 'skipped'] as const;
 export type ActivityOutcome = (typeof ACTIVITY_OUTCOMES)[number];
 
-export type ActivityBucket = { start: number; inbound: number } & Record<ActivityOutcome, number>;
+/** `refused`: inbound calls refused (handshakes not counted), from the refused-request log. */
+export type ActivityBucket = { start: number; inbound: number; refused: number } & Record<ActivityOutcome, number>;
 
 export interface WebhookSummary {
 	webhook: number;

@@ -12,7 +12,7 @@ export const RESPONSE_STATUSES = [200, 201, 202, 204] as const;
 export const HMAC_ALGORITHMS = ['sha1', 'sha256', 'sha512'] as const;
 export const HMAC_ENCODINGS = ['hex', 'base64'] as const;
 /** Why a request was refused; each has a default status that an endpoint may override. */
-export const FAILURE_KINDS = ['auth', 'validation', 'too_large', 'method', 'rate_limited'] as const;
+export const FAILURE_KINDS = ['auth', 'validation', 'too_large', 'method', 'rate_limited', 'rejected'] as const;
 /** Field types a body path can be mapped into (Directus field types). */
 export const MAPPING_TYPES = ['string', 'text', 'integer', 'bigInteger', 'float', 'boolean', 'json', 'timestamp'] as const;
 /** Presets whose secret the provider issues: it has to be pasted in. The others get one generated. */
@@ -37,6 +37,8 @@ export const DEFAULT_FAILURE_STATUSES: Readonly<Record<FailureKind, number>> = {
 	too_large: 413,
 	method: 405,
 	rate_limited: 429,
+	// A blocking Flow on the storage collection refused the request.
+	rejected: 422,
 };
 
 /** Copies a value found at `path` (under `body`, `headers` or `query`) into a typed field of the storage collection. */
@@ -49,7 +51,7 @@ export interface FieldMapping {
 /** Fields every storage collection has; mappings add their own beside them. */
 export const STORAGE_FIELDS = [
 	'id', 'endpoint', 'status', 'method', 'path', 'query', 'headers', 'body', 'body_text', 'raw_body',
-	'content_type', 'source_ip', 'received_at', 'verified', 'delivery_id', 'parse_error', 'response',
+	'content_type', 'source_ip', 'received_at', 'verified', 'delivery_id', 'parse_error', 'response', 'replay_of',
 ] as const;
 /** Statuses of a stored request: Flows or people may move it on once they have handled it. */
 export const STORED_REQUEST_STATUSES = ['received', 'processed', 'failed'] as const;

@@ -2,6 +2,8 @@
 // template can show nothing more than that body) plus names every event has. One function for the
 // delivery worker and the app's live preview, so the preview shows what the receiver gets.
 
+import { ALERT_EVENTS } from './webhook';
+
 export type TemplateContext = Record<string, unknown>;
 
 export interface EventFacts {
@@ -23,9 +25,14 @@ export function templateContext(facts: EventFacts, content: Record<string, unkno
 		collection: content.collection ?? facts.collection,
 		key: content.key ?? keys[0] ?? null,
 		keys,
-		webhook: facts.webhook,
+		// An alert's body names the webhook it is about: that is the one its template means.
+		webhook: isAlert(content) ? content.webhook : facts.webhook,
 		timestamp: new Date(facts.happenedAt).toISOString(),
 	};
+}
+
+function isAlert(content: Record<string, unknown>): boolean {
+	return (ALERT_EVENTS as readonly unknown[]).includes(content.event) && typeof content.webhook === 'object' && content.webhook !== null;
 }
 
 /** The body of a coalesced (debounced) delivery, without what the window keeps for its checks. */

@@ -2,7 +2,7 @@
 // form errors), so it is pure and browser-safe. Every error names its field path; reasons state
 // limits rather than echoing input, and never echo header values.
 import * as v from 'valibot';
-import { NOT_WEBHOOK_SOURCES } from './collections';
+import { NOT_WEBHOOK_SOURCES, OUTGOING_COLLECTION } from './collections';
 import { SECRET_MAX_BYTES, SECRET_MIN_BYTES, SECRET_PREFIX, isValidSecret } from './signing-secret';
 import { fillPlaceholders, templateModeFor, templateProblem } from './template';
 import {
@@ -13,7 +13,7 @@ import {
 	DEBOUNCE_MAX_FACTOR, MASK, PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_DEFAULTS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS, type WebhookHeader, type WebhookInput,
 } from './webhook';
 import { WEBHOOK_PRESETS } from './webhook-presets';
-import { actionsProblem } from './webhook-actions';
+import { actionsProblem, collectionsProblem } from './webhook-actions';
 
 export type ValidationResult = ConfigResult<WebhookInput>;
 
@@ -119,7 +119,8 @@ const fieldList = v.nullable(firstProblem(v.pipe(
 
 function collections(existing: readonly string[]) {
 	const distinct = (list: string[]) => [...new Set(list)];
-	const own = (list: string[]) => distinct(list.filter((collection) => NOT_WEBHOOK_SOURCES.includes(collection)));
+	// The outgoing webhooks are the source of webhook alerts: checked with the actions (below).
+	const own = (list: string[]) => distinct(list.filter((collection) => NOT_WEBHOOK_SOURCES.includes(collection) && collection !== OUTGOING_COLLECTION));
 	const unknown = (list: string[]) => distinct(list.filter((collection) => !existing.includes(collection) && !NOT_WEBHOOK_SOURCES.includes(collection)));
 	const twice = (list: string[]) => distinct(list.filter((collection, index) => list.indexOf(collection) !== index));
 	const listed = (issue: { input: unknown }) => issue.input as string[];
@@ -218,14 +219,31 @@ function webhookSchema(options: ValidateOptions) {
 			),
 			['actions'],
 		),
+		v.forward(
+			v.partialCheck(
+				[['actions'], ['collections']],
+				(config) => pairProblem(config, stored, collectionsProblem) === null,
+				(issue) => pairProblem(issue.input as Partial<Pick<WebhookInput, 'actions' | 'collections'>>, stored, collectionsProblem)!,
+			),
+			['collections'],
+		),
 	);
 }
 
 /** The actions against the collections, either of them as stored when an update leaves it out. */
 function actionsProblemOf(config: Partial<Pick<WebhookInput, 'actions' | 'collections'>>, stored: Partial<StoredPairs> | undefined): string | null {
+	return pairProblem(config, stored, actionsProblem);
+}
+
+function pairProblem(
+	config: Partial<Pick<WebhookInput, 'actions' | 'collections'>>,
+	stored: Partial<StoredPairs> | undefined,
+	problem: (actions: readonly string[], collections: readonly string[]) => string | null,
+): string | null {
 	const actions = config.actions ?? stored?.actions;
 	const collections = config.collections ?? stored?.collections;
-	return actions && collections ? actionsProblem(actions, collections) : null;
+	if (collections?.includes(OUTGOING_COLLECTION) && !actions) return problem([], collections);
+	return actions && collections ? problem(actions, collections) : null;
 }
 
 export function validateWebhook(input: unknown, options: ValidateOptions): ValidationResult {

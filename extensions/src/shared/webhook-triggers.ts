@@ -2,12 +2,14 @@
 // registered"), each filling the actions, collections and filter that make it happen. Nothing is
 // stored but those fields: a webhook shows the choice its fields match, and any other
 // combination stays possible in the fields themselves.
-import { FILES_COLLECTION, type WebhookAction } from './webhook';
+import { OUTGOING_COLLECTION } from './collections';
+import { ALERT_ACTION, FILES_COLLECTION, type WebhookAction } from './webhook';
 
 export const USERS_COLLECTION = 'directus_users';
 
 export const WEBHOOK_TRIGGERS = [
 	'item-created', 'item-updated', 'item-deleted', 'item-published', 'file-uploaded', 'file-updated', 'file-deleted', 'user-registered',
+	'webhook-alerts',
 ] as const;
 export type WebhookTrigger = (typeof WEBHOOK_TRIGGERS)[number];
 
@@ -38,6 +40,8 @@ export const TRIGGERS: Record<WebhookTrigger, TriggerInfo> = {
 	'file-updated': fixed('File updated', FILES_COLLECTION, 'update'),
 	'file-deleted': fixed('File deleted', FILES_COLLECTION, 'delete'),
 	'user-registered': fixed('New user registered (sign-up or invitation)', USERS_COLLECTION, 'create', NEW_USER_FILTER),
+	// Admins only (the server refuses it to others): alerts name other people's webhooks.
+	'webhook-alerts': fixed('Webhook alerts: a webhook failing, recovered, disabled, or a delivery out of retries (admins only)', OUTGOING_COLLECTION, ALERT_ACTION),
 };
 
 const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((entry) => b.includes(entry));

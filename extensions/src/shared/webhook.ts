@@ -2,8 +2,11 @@
 // options. Shared by the API and the app, so no Node imports here.
 
 export const WEBHOOK_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-/** promote: a content version published into its item (Directus 12); upload: a file's content stored (directus_files). */
-export const WEBHOOK_ACTIONS = ['create', 'update', 'delete', 'promote', 'upload'] as const;
+/**
+ * promote: a content version published into its item (Directus 12); upload: a file's content stored
+ * (directus_files); alert: this extension's alerts about outgoing webhooks (on webhooks_outgoing only).
+ */
+export const WEBHOOK_ACTIONS = ['create', 'update', 'delete', 'promote', 'upload', 'alert'] as const;
 /** The collection whose items are uploaded; `upload` happens nowhere else. */
 export const FILES_COLLECTION = 'directus_files';
 /** The actions whose body names one item as `key` (the others send `keys`, as legacy Directus did). */
@@ -61,6 +64,10 @@ export interface Webhook {
 	disabled_reason: string | null;
 	/** Epoch ms of the first failure of the current run of failures. */
 	failing_since: number | null;
+	/** Epoch ms admins were warned of the coming auto-disable in this run of failures (null: not yet). */
+	warned_at: number | null;
+	/** Epoch ms admins were told of a delivery's exhausted retries in this run of failures (null: not yet). */
+	exhausted_at: number | null;
 	date_created: string | null;
 	date_updated: string | null;
 }
@@ -71,7 +78,7 @@ export const WRITABLE_FIELDS = [
 	'body_template', 'content_type', 'debounce_seconds', 'debounce_max_seconds', 'preset', 'group_nested',
 	'record_while_inactive',
 ] as const;
-export const READONLY_FIELDS = ['id', 'secret', 'secret_unseen', 'disabled_reason', 'failing_since', 'date_created', 'date_updated'] as const;
+export const READONLY_FIELDS = ['id', 'secret', 'secret_unseen', 'disabled_reason', 'failing_since', 'warned_at', 'exhausted_at', 'date_created', 'date_updated'] as const;
 
 export type WebhookInput = Partial<Pick<Webhook, (typeof WRITABLE_FIELDS)[number]>> & { secret?: string };
 
@@ -111,3 +118,11 @@ export const DEBOUNCE_MAX_FACTOR = 10;
 export const MANUAL_EVENT = 'webhook.manual';
 export const BATCH_EVENT = 'webhook.batch';
 export const TEST_EVENT = 'webhook.test';
+
+/**
+ * Webhook alerts: events about the outgoing webhooks themselves (see api/outbound/worker/webhook-alerts).
+ * A webhook receives them with the action `alert` on `webhooks_outgoing`, the only pair either allows.
+ */
+export const ALERT_ACTION = 'alert';
+export const ALERT_EVENTS = ['webhook.failing', 'webhook.recovered', 'webhook.disabled', 'delivery.exhausted'] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];

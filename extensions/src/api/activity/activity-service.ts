@@ -5,6 +5,7 @@ import { DELIVERIES_COLLECTION, ENDPOINTS_COLLECTION, OUTGOING_COLLECTION } from
 import { ACTIVITY_OUTCOMES, type ActivityBucket, type WebhookSummary } from '../../shared/activity';
 import type { Accountability, ExtensionContext, SchemaOverview } from '../context';
 import { toNumber } from '../db/rows';
+import { REFUSED_TABLE } from '../inbound/refusals/refused-log';
 
 export interface ActivityServiceOptions {
 	context: ExtensionContext;
@@ -112,6 +113,7 @@ export class ActivityService {
 			start: Math.round(since + index * bucketMs),
 			...Object.fromEntries(ACTIVITY_OUTCOMES.map((outcome) => [outcome, 0])),
 			inbound: 0,
+			refused: 0,
 		}) as ActivityBucket);
 		const slot = (at: number) => Math.min(bucketCount - 1, Math.floor((at - since) / bucketMs));
 		const knex = this.options.context.database;
@@ -133,6 +135,7 @@ export class ActivityService {
 		if (input.webhook === undefined) {
 			for await (const endpointIds of this.visibleIdPages(ENDPOINTS_COLLECTION, toNumber(input.endpoint))) {
 				const collections: { collection: string }[] = await knex(ENDPOINTS_COLLECTION).select('collection').whereIn('id', endpointIds);
+				for (const row of await refusedSince(knex, endpointIds, since)) buckets[slot(row.at)]!.refused += 1;
 				for (const { collection } of collections) {
 					if (!collection || !this.options.schema.collections[collection]) continue;
 					const rows: { received_at: unknown }[] = await knex(collection).select('received_at').where('received_at', '>=', new Date(since));
@@ -145,6 +148,13 @@ export class ActivityService {
 		}
 		return buckets;
 	}
+}
+
+/** Refusals of these endpoints since `since` (none before the log's table exists). */
+async function refusedSince(knex: ExtensionContext['database'], endpoints: number[], since: number): Promise<{ at: number }[]> {
+	if (!(await knex.schema.hasTable(REFUSED_TABLE))) return [];
+	const rows: { at: unknown }[] = await knex(REFUSED_TABLE).select('at').whereIn('endpoint', endpoints).andWhere('at', '>=', since).andWhereNot('kind', 'handshake');
+	return rows.map((row) => ({ at: toNumber(row.at) ?? since }));
 }
 
 /** Timestamps as drivers return them: Date (PostgreSQL, MariaDB), epoch ms (SQLite) or text. */

@@ -25,6 +25,8 @@ export interface Settings {
 	publicUrl: string | undefined;
 	/** A bearer token that may read /webhooks/metrics without a Directus user; unset: admins only. */
 	metricsToken: string | undefined;
+	/** Refused inbound requests kept per endpoint (the newest). */
+	refusedLogSize: number;
 }
 
 type Env = Record<string, unknown>;
@@ -73,5 +75,6 @@ export function readSettings(env: Env): Settings {
 		maxEndpointsPerUser: positiveInteger(env, 'WEBHOOKS_MAX_ENDPOINTS_PER_USER', 5),
 		publicUrl: text(env, 'PUBLIC_URL'),
 		metricsToken: text(env, 'WEBHOOKS_METRICS_TOKEN'),
+		refusedLogSize: positiveInteger(env, 'WEBHOOKS_REFUSED_LOG_SIZE', 1000),
 	};
 }

@@ -299,6 +299,9 @@ const outgoing: CollectionDefinition = {
 			sort: 20,
 			note: 'Epoch milliseconds of the first failure in the current run of failures',
 		}),
+		// Each alert once per run of failures, across instances (webhook-health): cleared on recovery.
+		field('warned_at', 'bigInteger', { interface: 'input', readonly: true, hidden: true, note: 'Epoch milliseconds admins were warned that the webhook will be disabled' }),
+		field('exhausted_at', 'bigInteger', { interface: 'input', readonly: true, hidden: true, note: 'Epoch milliseconds admins were told a delivery ran out of retries' }),
 		...timestamps(),
 		// Deliveries send only what both may read (admins: everything); Directus fills them on every write.
 		field('user_created', 'uuid', { special: ['user-created'], interface: 'input', readonly: true, width: 'half', note: 'Owner: the user who created the webhook' }),

@@ -38,4 +38,10 @@ export function registerEndpointRoutes(router: Router, context: ExtensionContext
 	router.get('/endpoints/:id/requests', route(async (req, res, service) => {
 		res.json({ data: await service.requests(id(req.params.id), req.sanitizedQuery ?? {}) });
 	}));
+	router.get('/endpoints/:id/refused', route(async (req, res, service) => {
+		res.json(await service.refused(id(req.params.id), req.sanitizedQuery ?? {}));
+	}));
+	router.post('/endpoints/:id/requests/:request/replay', route(async (req, res, service) => {
+		res.json({ data: await service.replay(id(req.params.id), id(req.params.request)) });
+	}));
 }

@@ -4,13 +4,14 @@
 // so the public URL works as soon as the caller has it.
 import { ForbiddenError, InvalidPayloadError } from '@directus/errors';
 import { ENDPOINTS_COLLECTION } from '../../../shared/collections';
-import { endpointUrl, type AuthPreset, type FieldMapping } from '../../../shared/inbound-endpoint';
+import { endpointUrl, STORED_REQUEST_STATUSES, type AuthPreset, type FieldMapping } from '../../../shared/inbound-endpoint';
 import type { Accountability, ExtensionContext, SchemaOverview } from '../../context';
 import { EndpointValidationError } from '../../lib/errors';
 import type { Runtime } from '../../runtime';
-import { toJson } from '../../db/rows';
+import { toJson, toNumber } from '../../db/rows';
+import type { RefusedEntry, RefusedSummary } from '../refusals/refused-log';
 import { generateEndpointSecret } from './endpoint-secrets';
-import { dropStorage, type StorageTarget } from '../storage/storage-collection';
+import { dropStorage, ensureStorage, type StorageTarget } from '../storage/storage-collection';
 import { storedRequest } from '../storage/stored-request';
 
 type Query = Record<string, unknown>;
@@ -24,6 +25,8 @@ export interface EndpointsServiceOptions {
 }
 
 const RECENT_REQUESTS = 50;
+const MAX_REFUSED = 1000;
+const HOUR_MS = 3_600_000;
 
 export class EndpointsService {
 	private readonly options: EndpointsServiceOptions;
@@ -153,6 +156,44 @@ export class EndpointsService {
 		});
 		const recorded = await runtime.recorder.record(endpoint, stored.row);
 		return recorded.item;
+	}
+
+	/**
+	 * Stores a copy of a stored request (`replay_of` names it) so the collection's Flows run again.
+	 * The caller must be able to read the original and create rows in the storage collection
+	 * themselves: a replay lets no one write what their own permissions would not.
+	 */
+	async replay(id: number, requestId: number): Promise<Item> {
+		const endpoint = await this.read(id, { fields: ['id', 'name', 'suffix', 'collection', 'field_mappings'] });
+		const { context } = this.options;
+		const target = storageTarget(endpoint);
+		let schema = await context.getSchema();
+		if (!schema.collections[target.collection]) throw new ForbiddenError();
+		// Storage made before replays existed gets the field now.
+		if (!schema.collections[target.collection]!.fields.replay_of) {
+			await ensureStorage(context, target);
+			schema = await context.getSchema({ database: context.database, bypassCache: true });
+		}
+		await this.items(target.collection, schema).readOne(requestId, { fields: ['id'] });
+		// All of it, as stored (the caller's read may leave fields out): they may create it all or nothing.
+		const original: Item = await new context.services.ItemsService(target.collection, { knex: context.database, schema, accountability: null }).readOne(requestId);
+		if (Number(original.endpoint) !== id) throw new ForbiddenError();
+		// A new row: no delivery id (unique to the original) and no kept answer.
+		const { id: _id, delivery_id: _deliveryId, response: _response, ...copy } = original;
+		const key = await this.items(target.collection, schema).createOne({ ...copy, status: STORED_REQUEST_STATUSES[0], received_at: new Date().toISOString(), replay_of: requestId });
+		return this.items(target.collection, schema).readOne(key);
+	}
+
+	/**
+	 * The endpoint's refused calls, newest first (`limit`, at most 1,000), and how many of the last
+	 * hour and why, for whoever may read the endpoint itself.
+	 */
+	async refused(id: number, query: Query): Promise<{ data: RefusedEntry[]; meta: { last_hour: RefusedSummary } }> {
+		await this.read(id, { fields: ['id'] });
+		const { refusals } = this.options.runtime;
+		const limit = Math.min(MAX_REFUSED, Math.max(1, Math.floor(toNumber(query.limit) ?? RECENT_REQUESTS)));
+		const [data, [lastHour]] = await Promise.all([refusals.list(id, { limit }), refusals.summary([id], Date.now() - HOUR_MS)]);
+		return { data, meta: { last_hour: lastHour! } };
 	}
 
 	/** Recent stored requests, read with the caller's permissions on the storage collection. */

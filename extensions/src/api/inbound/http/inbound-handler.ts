@@ -21,9 +21,10 @@ import { unexpired } from '../config/endpoint-secrets';
 import type { EndpointRegistry, RegisteredEndpoint } from '../config/endpoint-registry';
 import type { Logger } from '../../lib/logger';
 import type { InboundMetrics } from '../../metrics/metrics';
+import type { RefusedLog } from '../refusals/refused-log';
 import { unmetExpectations } from './expectations';
 import type { RateDecision, RateLimiter } from './rate-limiter';
-import type { RequestRecorder } from '../storage/request-recorder';
+import { FlowRejection, type Recorded, type RequestRecorder } from '../storage/request-recorder';
 import { storedRequest } from '../storage/stored-request';
 import { VERIFIERS, type Verdict, type VerifierServices } from '../verifiers';
 import { notConfigured } from '../verifiers/verdict';
@@ -40,6 +41,7 @@ export interface InboundHandlerOptions {
 	metrics?: InboundMetrics;
 	/** What verifiers may need besides the request (JWKS keys for jwt). */
 	verifierServices?: VerifierServices;
+	refusals?: RefusedLog;
 }
 
 interface Refusal {
@@ -65,6 +67,7 @@ const CODES: Record<FailureKind, string> = {
 	too_large: 'CONTENT_TOO_LARGE',
 	method: 'METHOD_NOT_ALLOWED',
 	rate_limited: 'REQUESTS_EXCEEDED',
+	rejected: 'REJECTED',
 };
 
 export class InboundHandler {
@@ -92,8 +95,7 @@ export class InboundHandler {
 		const endpoint = suffix === null ? undefined : this.options.registry.find(suffix);
 		if (endpoint === undefined) return this.send(res, { status: 404, code: 'ROUTE_NOT_FOUND', message: 'No incoming endpoint at this URL', close: true });
 		if (!endpoint.active) {
-			this.options.metrics?.inbound(endpoint.id, 'refused', 'paused');
-			return this.send(res, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'This endpoint is paused', headers: { 'retry-after': PAUSED_RETRY_AFTER_SECONDS }, close: true });
+			return this.sendRefused(res, endpoint, 'paused', { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'This endpoint is paused', headers: { 'retry-after': PAUSED_RETRY_AFTER_SECONDS }, close: true });
 		}
 		// Before anything else, handshakes included: an address outside the list learns nothing more.
 		if (endpoint.ipAllowList !== null && !endpoint.ipAllowList.allows(req.ip)) {
@@ -155,10 +157,9 @@ export class InboundHandler {
 		const read = await readBody(req, maxBytes, this.options.bodyTimeoutMs, hold);
 		if (!read.ok) {
 			if (read.reason === 'too_large') return this.refuse(res, endpoint, 'too_large', { message: `The body is larger than ${maxBytes} bytes`, close: true });
-			if (read.reason === 'timeout' || read.reason === 'busy') this.options.metrics?.inbound(endpoint.id, 'refused', read.reason);
-			if (read.reason === 'timeout') return this.send(res, { status: 408, code: 'REQUEST_TIMEOUT', message: 'The body did not arrive in time', close: true });
+			if (read.reason === 'timeout') return this.sendRefused(res, endpoint, 'timeout', { status: 408, code: 'REQUEST_TIMEOUT', message: 'The body did not arrive in time', close: true });
 			if (read.reason === 'busy') {
-				return this.send(res, { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Too many request bodies are being received at once; retry later', headers: { 'retry-after': BUSY_RETRY_AFTER_SECONDS }, close: true });
+				return this.sendRefused(res, endpoint, 'busy', { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Too many request bodies are being received at once; retry later', headers: { 'retry-after': BUSY_RETRY_AFTER_SECONDS }, close: true });
 			}
 			res.destroy();
 			return;
@@ -199,9 +200,17 @@ export class InboundHandler {
 		const context = { request: stored.request, item: stored.row, endpoint: this.describe(endpoint) };
 		let answer = keep && !endpoint.responseReadsId ? renderAnswer(endpoint, context) : null;
 		if (answer !== null) stored.row.response = answer;
-		const recorded = await this.options.recorder.record(endpoint, stored.row);
+		let recorded: Recorded;
+		try {
+			recorded = await this.options.recorder.record(endpoint, stored.row);
+		} catch (error) {
+			// The Flow's own words, in Directus's error shape; nothing was stored.
+			if (error instanceof FlowRejection) return this.refuse(res, endpoint, 'rejected', { message: error.message });
+			throw error;
+		}
 		if (recorded.duplicate) return this.answer(res, endpoint, this.replayAnswer(endpoint, recorded.item.response), true);
-		if (answer === null) {
+		// A blocking Flow may have changed the row: the answer shows it as stored.
+		if (answer === null || recorded.readBack) {
 			answer = renderAnswer(endpoint, { ...context, item: recorded.item });
 			if (keep) await this.options.recorder.keepAnswer(endpoint, recorded.item.id, answer);
 		}
@@ -245,10 +254,10 @@ export class InboundHandler {
 		res.end(answer.body);
 	}
 
-	/** A provider handshake's answer: never stored, counted apart from stored requests. */
+	/** A provider handshake's answer: never stored; counted and logged apart from stored requests. */
 	private handshake(res: Response, endpoint: RegisteredEndpoint, answer: HandshakeAnswer, bodyUnread: boolean): void {
 		this.options.metrics?.inbound(endpoint.id, 'handshake');
-		this.options.logger.debug({ endpoint: endpoint.id }, '[webhooks] inbound handshake answered');
+		this.logCall(res, endpoint, 'handshake', 200, `${endpoint.auth} handshake answered`);
 		res.status(200);
 		for (const [name, value] of INBOUND_SECURITY_HEADERS) res.setHeader(name, value);
 		res.setHeader('content-type', answer.contentType);
@@ -268,16 +277,36 @@ export class InboundHandler {
 			if (!decision.ok) return this.rateLimited(res, endpoint, decision);
 		}
 		this.options.logger.debug({ endpoint: endpoint.id, reason: verdict.reason }, '[webhooks] inbound request refused');
-		if (verdict.status === 403) {
-			this.options.metrics?.inbound(endpoint.id, 'refused', 'auth');
-			return this.send(res, { status: 403, code: 'FORBIDDEN', message: verdict.reason, close: bodyUnread });
-		}
+		if (verdict.status === 403) return this.sendRefused(res, endpoint, 'auth', { status: 403, code: 'FORBIDDEN', message: verdict.reason, close: bodyUnread });
 		return this.refuse(res, endpoint, 'auth', { message: verdict.reason, close: bodyUnread });
 	}
 
 	private refuse(res: Response, endpoint: RegisteredEndpoint, kind: FailureKind, refusal: Omit<Refusal, 'status' | 'code'>): void {
+		this.sendRefused(res, endpoint, kind, { ...refusal, status: endpoint.failureStatuses[kind], code: CODES[kind] });
+	}
+
+	/** A known endpoint's refusal: counted, logged (never its body) and sent. */
+	private sendRefused(res: Response, endpoint: RegisteredEndpoint, kind: string, refusal: Refusal): void {
 		this.options.metrics?.inbound(endpoint.id, 'refused', kind);
-		this.send(res, { ...refusal, status: endpoint.failureStatuses[kind], code: CODES[kind] });
+		this.logCall(res, endpoint, kind, refusal.status, refusal.message);
+		this.send(res, refusal);
+	}
+
+	/** An entry of the refused-request log (refusals and handshakes), never the body. */
+	private logCall(res: Response, endpoint: RegisteredEndpoint, kind: string, status: number, reason: string): void {
+		const { req } = res;
+		const declared = Number(req.headers['content-length']);
+		this.options.refusals?.add({
+			endpoint: endpoint.id,
+			kind,
+			status,
+			reason,
+			ip: req.ip ?? null,
+			method: req.method,
+			bytes: Number.isSafeInteger(declared) ? declared : null,
+			headers: req.headers,
+			secretHeaders: credentialsOf(endpoint).headers,
+		});
 	}
 
 	private send(res: Response, refusal: Refusal): void {

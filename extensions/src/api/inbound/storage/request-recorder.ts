@@ -6,12 +6,16 @@
 // A group is Directus's own ItemsService.createMany, so each row gets the same processing and
 // events as a row written in the Data Studio; its rows' writes overlap (see pipelined-items).
 // A redelivery is caught by the unique index on delivery_id and answered from the original row.
+// A collection with a blocking Flow on its create event is written one request at a time and the
+// row read back, so the answer shows what the Flow changed; a Flow's rejection is its own error.
 import { isDirectusError } from '@directus/errors';
 import type { ExtensionContext, SchemaOverview } from '../../context';
 import { databaseClient } from '../../db/database-client';
 import { MAX_JSON_DEPTH } from '../http/body-parser';
 import { gatherDelay } from './group-gathering';
 import { pipelinedItemsService } from './pipelined-items';
+import type { BlockingFlows } from './blocking-flows';
+import { flowRejection } from './flow-rejection';
 import { ensureStorage, storageChanges, storesResponse, type StorageTarget } from './storage-collection';
 
 type Row = Record<string, unknown>;
@@ -20,7 +24,12 @@ export interface Recorded {
 	item: Row;
 	/** True when the delivery id was stored before: nothing was written. */
 	duplicate: boolean;
+	/** The row as stored, read back after a blocking Flow may have changed it. */
+	readBack?: true;
 }
+
+/** A blocking Flow refused the request: nothing was stored. */
+export class FlowRejection extends Error {}
 
 interface Pending {
 	row: Row;
@@ -65,8 +74,11 @@ export class RequestRecorder {
 	readonly maxJsonDepth: number;
 	private readonly ItemsService: ReturnType<typeof pipelinedItemsService>;
 
-	constructor(context: ExtensionContext) {
+	private readonly flows: BlockingFlows;
+
+	constructor(context: ExtensionContext, flows: BlockingFlows) {
 		this.context = context;
+		this.flows = flows;
 		this.ItemsService = pipelinedItemsService(context.services.ItemsService);
 		const client = databaseClient(context.database);
 		this.parallelGroups = client === 'sqlite' ? 1 : PARALLEL_GROUPS;
@@ -75,6 +87,9 @@ export class RequestRecorder {
 	}
 
 	record(target: StorageTarget, row: Row): Promise<Recorded> {
+		const blocking = this.flows.on(target.collection);
+		if (blocking instanceof Promise) return blocking.then(() => this.record(target, row));
+		if (blocking) return this.recordAlone(target, row);
 		return new Promise((resolve, reject) => {
 			let queue = this.queues.get(target.collection);
 			if (!queue) {
@@ -152,11 +167,23 @@ export class RequestRecorder {
 		}
 	}
 
+	/** Written on its own (a blocking Flow runs first) and read back as stored. */
+	private async recordAlone(target: StorageTarget, row: Row): Promise<Recorded> {
+		const schema = await this.schemaWith(target);
+		const items = this.items(target.collection, schema);
+		const recorded = await this.writeOne(items, row);
+		if (recorded.duplicate) return recorded;
+		const stored = (await items.readByQuery({ filter: { id: { _eq: recorded.item.id } }, limit: 1 }))[0];
+		return stored ? { item: stored as Row, duplicate: false, readBack: true } : recorded;
+	}
+
 	private async writeOne(items: ReturnType<RequestRecorder['items']>, row: Row): Promise<Recorded> {
 		try {
 			const id = await items.createOne(given(row));
 			return { item: { ...row, id }, duplicate: false };
 		} catch (error) {
+			const rejection = flowRejection(error);
+			if (rejection !== null) throw new FlowRejection(rejection);
 			if (row.delivery_id === null || row.delivery_id === undefined || !isDirectusError(error, 'RECORD_NOT_UNIQUE')) throw error;
 			const [original] = await items.readByQuery({ filter: { delivery_id: { _eq: row.delivery_id } }, limit: 1 });
 			if (!original) throw error;

@@ -46,6 +46,10 @@ export function storageDefinition(target: StorageTarget): CollectionDefinition {
 		field('raw_body', 'text', { interface: 'input-code', readonly: true, hidden: true, sort: 14, note: 'Exact bytes received (UTF-8, or base64: prefix), kept for signed requests' }),
 		field('parse_error', 'text', { interface: 'input', readonly: true, sort: 15, note: 'Why the body could not be read as its content type says' }),
 	];
+	// As `response`: a mapping of that name from before keeps it.
+	if (!target.fieldMappings.some((mapping) => mapping.field === 'replay_of')) {
+		base.push(readonly('replay_of', 'integer', 17, { note: 'A replay: the stored request this row copies, stored again so its Flows run again' }));
+	}
 	// A mapping named `response` from before the field existed keeps the name; then replays answer without a body.
 	if (storesResponse(target)) {
 		base.push(field('response', 'json', { special: ['cast-json'], interface: 'input-code', options: { language: 'json' }, readonly: true, hidden: true, sort: 16, note: 'The answer sent, kept for requests with a delivery id: a redelivery gets it again' }));

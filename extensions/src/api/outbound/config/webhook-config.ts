@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { ATTEMPTS_COLLECTION, DELIVERIES_COLLECTION, OUTGOING_COLLECTION } from '../../../shared/collections';
 import { MASKED_NOT_SECRET, URL_NEEDS_SECRET_VALUES } from '../../../shared/secret-headers';
 import { validateWebhook, type StoredPairs, type ValidateOptions } from '../../../shared/validate-webhook';
-import { MASK, WEBHOOK_DEFAULTS, type FieldError, type WebhookHeader } from '../../../shared/webhook';
+import { ALERT_ACTION, MASK, WEBHOOK_DEFAULTS, type FieldError, type WebhookHeader } from '../../../shared/webhook';
 import { withPreset } from '../../../shared/webhook-presets';
 import type { Accountability, SchemaOverview } from '../../context';
 import { WebhookValidationError } from '../../lib/errors';
@@ -71,7 +71,7 @@ export class WebhookConfig {
 			await this.delegates.assertMayWrite({ knex, schema, accountability }, OUTGOING_COLLECTION, 'update');
 			// What the webhooks will be after the update: stored values with the change applied.
 			const stored: Record<string, unknown>[] = await knex(OUTGOING_COLLECTION)
-				.select('collections', 'fields', 'watch_fields', 'filter', 'previous_filter', 'include_previous', 'item_role')
+				.select('actions', 'collections', 'fields', 'watch_fields', 'filter', 'previous_filter', 'include_previous', 'item_role')
 				.whereIn('id', keys);
 			errors.push(...(await this.delegateProblems(stored.map((row) => ({ ...row, ...payload })), knex, schema, accountability)));
 			// Written directly: the caller may have no field permission on it. Should the write fail
@@ -82,7 +82,7 @@ export class WebhookConfig {
 			const urls: { url: string }[] = await knex(OUTGOING_COLLECTION).select('url').whereIn('id', keys);
 			if (urls.some((row) => row.url !== payload.url)) payload.scope_owner = null;
 		}
-		if (payload.status === 'active') Object.assign(payload, { disabled_reason: null, failing_since: null });
+		if (payload.status === 'active') Object.assign(payload, { disabled_reason: null, failing_since: null, warned_at: null, exhausted_at: null });
 		const rotating = typeof payload.secret === 'string' && !SecretBox.isSealed(payload.secret);
 		const headers = payload.headers as WebhookHeader[] | undefined;
 		const masked = headers?.some((header) => header.value === MASK) ?? false;
@@ -136,6 +136,8 @@ export class WebhookConfig {
 	/** A non-admin's webhooks may only name what they may read themselves (delegate-check). */
 	private async delegateProblems(configs: Record<string, unknown>[], knex: Knex, schema: SchemaOverview, accountability: Accountability): Promise<FieldError[]> {
 		for (const config of configs) {
+			// Alerts name other people's webhooks and their errors: admins' only.
+			if (toCsv(config.actions).includes(ALERT_ACTION)) return [{ field: 'actions', reason: `only an admin may choose "${ALERT_ACTION}" (webhook alerts)` }];
 			const errors = await this.delegates.problems(scopeOf(config), { knex, schema, accountability });
 			if (errors.length > 0) return errors;
 		}

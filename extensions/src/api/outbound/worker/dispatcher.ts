@@ -23,11 +23,19 @@ export interface DispatcherOptions {
 	maxResponseBytes: number;
 }
 
+/** A failed attempt: `final` when it was the delivery's last (no retry follows). */
+export interface Failure {
+	at: number;
+	error: string;
+	delivery: number;
+	final: boolean;
+}
+
 /** What the dispatcher tells the rest of the extension about a webhook's health. */
 export interface WebhookHealth {
 	/** The receiver answered 410 Gone, or failed for longer than allowed. */
 	disable(webhook: RegisteredWebhook, reason: string): Promise<void>;
-	failed(webhook: RegisteredWebhook, at: number): Promise<void>;
+	failed(webhook: RegisteredWebhook, failure: Failure): Promise<void>;
 	succeeded(webhook: RegisteredWebhook): Promise<void>;
 }
 
@@ -306,7 +314,7 @@ export class Dispatcher {
 		const delay = result?.errorCode === SSRF_ERROR_CODE ? null : retryDelay(attempt.attempt, this.options.schedule, retryAfter);
 		const now = Date.now();
 		this.push({ delivery, attempt, error, status: delay === null ? 'failed' : 'pending', nextAttemptAt: delay === null ? null : now + delay });
-		void this.health.failed(webhook, now).catch((failure) => this.logger.warn(failure));
+		void this.health.failed(webhook, { at: now, error, delivery: delivery.id, final: delay === null }).catch((failure) => this.logger.warn(failure));
 	}
 
 	private push(outcome: Outcome): void {

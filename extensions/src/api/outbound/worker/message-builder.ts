@@ -10,7 +10,7 @@ import type { ClaimedDelivery } from '../queue/delivery-store';
 import { redactItem } from '../capture/redact';
 import { webhookHeaders } from '../transport/signing';
 import type { RegisteredWebhook } from '../config/webhook-registry';
-import { BATCH_EVENT, MASK } from '../../../shared/webhook';
+import { ALERT_EVENTS, BATCH_EVENT, MASK } from '../../../shared/webhook';
 import { windowData } from '../queue/debounce-window';
 import { WindowBody } from './window-body';
 import { SkipDelivery } from './delivery-skip';
@@ -46,6 +46,8 @@ export class MessageBuilder {
 	async build(webhook: RegisteredWebhook, delivery: ClaimedDelivery, now = Date.now()): Promise<OutgoingRequest> {
 		// Admin-owned webhooks (no owner recorded, or admins) take the path below unchanged.
 		const readers = webhook.owners.length > 0 ? await this.scope.readersFor(webhook.owners) : [];
+		// Alerts name other people's webhooks: never sent for a non-admin owner (config refuses it too).
+		if (readers.length > 0 && isAlertEvent(delivery.event)) throw new SkipDelivery('webhook alerts go only to webhooks that admins own');
 		const sendsBody = webhook.data && webhook.method !== 'GET';
 		const placeholders = usesPlaceholders(webhook);
 		let content: Record<string, unknown> | null = null;
@@ -203,4 +205,8 @@ function eventFields(data: Record<string, unknown>): Record<string, unknown> {
 	const { action: _action, [READERS_BEFORE]: _readers, ...fields } = data;
 	if (Array.isArray(fields[NESTED])) fields[NESTED] = (fields[NESTED] as NestedGroup[]).map(({ collection, action, keys }) => ({ collection, action, keys }));
 	return fields;
+}
+
+function isAlertEvent(event: string): boolean {
+	return (ALERT_EVENTS as readonly string[]).includes(event);
 }
