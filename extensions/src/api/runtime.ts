@@ -11,6 +11,8 @@ import { InboundHandler } from './inbound/http/inbound-handler';
 import { RateLimiter } from './inbound/http/rate-limiter';
 import { RequestRecorder } from './inbound/storage/request-recorder';
 import { DeliveryStore } from './outbound/queue/delivery-store';
+import { ThrottleStore } from './outbound/queue/throttle-store';
+import { Throttle } from './outbound/worker/throttle';
 import { Dispatcher } from './outbound/worker/dispatcher';
 import { EventCapture } from './outbound/capture/event-capture';
 import { TransactionCapture } from './outbound/capture/transaction-capture';
@@ -88,6 +90,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 		sender,
 		health,
 		logger,
+		throttle: new Throttle(new ThrottleStore(knex)),
 		options: {
 			concurrency: settings.concurrency,
 			perWebhook: settings.perWebhook,

@@ -11,13 +11,18 @@ import { toJson, toNumber } from '../../db/rows';
 import { BATCH_EVENT } from '../../../shared/webhook';
 import { addToWindow, windowData, windowDueAt, windowKey, type WindowEvent } from './debounce-window';
 import { messageId } from './message-id';
+import { orderKey, windowOrderKey } from './order-key';
 
 export type NewDelivery = Pick<Delivery, 'webhook' | 'message_id' | 'event' | 'collection' | 'item_key' | 'event_data'> & {
 	next_attempt_at?: number;
+	/** The webhook delivers in order: the row gets its item's order_key (order-key). */
+	ordered?: boolean;
 };
 
-export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at'> {
+export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at' | 'ordered'> {
 	id: number;
+	/** Set for an ordered webhook's delivery: the next of its item waits until this one is settled. */
+	order_key?: string | null;
 	attempts: number;
 	lease_until: number;
 	/** When the event was written (epoch ms). */
@@ -35,7 +40,14 @@ export interface Outcome {
 	error: string | null;
 }
 
-const CLAIM_COLUMNS = ['id', 'webhook', 'message_id', 'event', 'collection', 'item_key', 'event_data', 'attempts', 'created_at'];
+const CLAIM_COLUMNS = ['id', 'webhook', 'message_id', 'event', 'collection', 'item_key', 'event_data', 'attempts', 'created_at', 'order_key'];
+
+export interface ClaimOptions {
+	/** Claim for this webhook only (a rate-limited one, up to its reserved slots). */
+	onlyWebhook?: number;
+	/** Skip rows whose item has an earlier unsettled row (ordered webhooks exist). */
+	ordered?: boolean;
+}
 
 // Rows per multi-row INSERT: well under every driver's bound-parameter limit.
 const INSERT_CHUNK = 200;
@@ -84,6 +96,8 @@ export class DeliveryStore {
 					attempts: 0,
 					next_attempt_at: row.next_attempt_at ?? now,
 					created_at: now,
+					// Only ordered rows name the column, so other batches insert exactly as before.
+					...(row.ordered && row.item_key !== null ? { order_key: orderKey(row.webhook, row.collection, row.item_key) } : {}),
 				})),
 			);
 		}
@@ -132,7 +146,7 @@ export class DeliveryStore {
 
 	private async addToWindow(trx: Knex.Transaction, webhook: number, events: WindowEvent[], now: number): Promise<void> {
 		const key = windowKey(webhook);
-		const { debounceMs, maxMs } = events.at(-1)!;
+		const { debounceMs, maxMs, ordered } = events.at(-1)!;
 		const entries = events.map((event) => event.entry);
 		const find = trx(DELIVERIES_COLLECTION).select('id', 'status', 'event_data', 'created_at').where({ debounce_key: key });
 		if (this.dialect !== 'sqlite') find.forUpdate();
@@ -157,6 +171,8 @@ export class DeliveryStore {
 			next_attempt_at: windowDueAt(now, now, debounceMs, maxMs),
 			created_at: now,
 			debounce_key: key,
+			// An ordered webhook's windows go one after another: the next waits while one is retried.
+			order_key: ordered ? windowOrderKey(webhook) : null,
 		});
 	}
 
@@ -171,8 +187,9 @@ export class DeliveryStore {
 	 * picks the status index instead; it also keeps rows leased by older versions (due time not
 	 * moved) until their lease ends. Only leased rows have a lease_until.
 	 */
-	async claim(owner: string, limit: number, leaseUntil: number, excludeWebhooks: number[] = [], now = Date.now()): Promise<ClaimedDelivery[]> {
+	async claim(owner: string, limit: number, leaseUntil: number, excludeWebhooks: number[] = [], now = Date.now(), options: ClaimOptions = {}): Promise<ClaimedDelivery[]> {
 		if (limit <= 0) return [];
+		const { onlyWebhook, ordered = false } = options;
 		// A claimed window is closed: later events open a new one.
 		const lease = { status: 'sending', lease_owner: owner, lease_until: leaseUntil, next_attempt_at: leaseUntil, debounce_key: null };
 		const due = (query: Knex.QueryBuilder) => {
@@ -182,6 +199,8 @@ export class DeliveryStore {
 				.orderBy('next_attempt_at', 'asc')
 				.limit(limit);
 			if (excludeWebhooks.length > 0) query.whereNotIn('webhook', excludeWebhooks);
+			if (onlyWebhook !== undefined) query.andWhere('webhook', onlyWebhook);
+			if (ordered) query.andWhere((where) => where.whereNull('order_key').orWhereNotExists(earlierUnsettled(this.knex)));
 			return query;
 		};
 
@@ -214,6 +233,7 @@ export class DeliveryStore {
 			attempts: toNumber(row.attempts) ?? 0,
 			lease_until: leaseUntil,
 			created_at: toNumber(row.created_at) ?? undefined,
+			order_key: (row.order_key as string | null) ?? null,
 		}));
 	}
 
@@ -294,7 +314,7 @@ export class DeliveryStore {
 	async skipPending(webhook: number, reason: string, now = Date.now()): Promise<void> {
 		await this.knex(DELIVERIES_COLLECTION)
 			.where({ webhook, status: 'pending' })
-			.update({ status: 'skipped', last_error: reason, finished_at: now, next_attempt_at: null, debounce_key: null });
+			.update({ status: 'skipped', last_error: reason, finished_at: now, next_attempt_at: null, debounce_key: null, order_key: null });
 	}
 
 	/** Retention: drops finished deliveries (and their attempts) older than `before`. */
@@ -333,6 +353,7 @@ const OUTCOME_COLUMN_TYPES: Record<string, string> = {
 	last_error: 'text',
 	next_attempt_at: 'bigint',
 	finished_at: 'bigint',
+	order_key: 'varchar',
 };
 
 function outcomeValues(outcome: Outcome, now: number): Record<string, unknown> {
@@ -345,7 +366,20 @@ function outcomeValues(outcome: Outcome, now: number): Record<string, unknown> {
 		finished_at: outcome.status === 'pending' ? null : now,
 		lease_owner: null,
 		lease_until: null,
+		// A settled row no longer holds back the next of its item; a retry still does.
+		order_key: outcome.status === 'pending' ? (outcome.delivery.order_key ?? null) : null,
 	};
+}
+
+/**
+ * An earlier row of the same item (order_key) that is not settled yet: pending, waiting for a
+ * retry, or being sent. Only unsettled rows keep a key, so the order_key index finds them at once.
+ */
+function earlierUnsettled(knex: Knex): Knex.QueryBuilder {
+	return knex(`${DELIVERIES_COLLECTION} as earlier`)
+		.select(knex.raw('1'))
+		.whereRaw('?? = ??', ['earlier.order_key', `${DELIVERIES_COLLECTION}.order_key`])
+		.andWhereRaw('?? < ??', ['earlier.id', `${DELIVERIES_COLLECTION}.id`]);
 }
 
 /** Only a lost race for a window's key; any other duplicate would fail again. */
