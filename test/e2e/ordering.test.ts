@@ -41,9 +41,10 @@ function inversions(list: number[]): number {
 beforeAll(async () => {
 	receiver = await Receiver.start();
 	const random = seededRandom(26);
-	// A receiver whose handling time varies a lot per request (0-40 ms), recording when each is done.
+	// A receiver whose handling time varies a lot per request (0-150 ms, longer than the time between
+	// two updates of one item), recording when each is done.
 	receiver.respond(async (request) => {
-		await sleep(Math.floor(random() * 40));
+		await sleep(Math.floor(random() * 150));
 		const list = handled.get(request.path) ?? [];
 		list.push({ item: itemOf(request), n: bodyOf(request).payload.n });
 		handled.set(request.path, list);

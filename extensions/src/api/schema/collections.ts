@@ -292,11 +292,18 @@ const outgoing: CollectionDefinition = {
 		field('user_updated', 'uuid', { special: ['user-updated'], interface: 'input', readonly: true, width: 'half', note: 'The user who last changed the webhook' }),
 		// Kept across later admin edits (user_updated is not), so those never lift a delegate's limits.
 		field('scope_owner', 'uuid', { interface: 'input', readonly: true, width: 'half', note: 'The last non-admin who changed the webhook: deliveries stay limited to what they may read until an admin changes the URL' }),
-		field('rate_limit_per_second', 'integer', { interface: 'input', width: 'half', sort: 28, options: { min: 1 }, note: 'At most this many requests per second, across all instances (empty: no limit); more wait, none are dropped' }),
+		// The drawer's "Delivery" section: how fast and in what order requests go.
+		{
+			field: 'delivery_section',
+			type: 'alias',
+			meta: { special: ['alias', 'no-data'], interface: 'presentation-divider', options: { title: 'Delivery', icon: 'speed', inlineTitle: true }, sort: 28, width: 'full' },
+			schema: null,
+		},
+		field('rate_limit_per_second', 'integer', { interface: 'input', width: 'half', sort: 29, options: { min: 1, placeholder: 'No limit' }, note: 'At most this many requests per second, across all instances (empty: no limit); more wait, none are dropped' }),
 		field(
 			'ordered',
 			'boolean',
-			{ special: ['cast-boolean'], interface: 'boolean', options: { label: 'One at a time per item' }, width: 'half', sort: 29, note: 'Deliveries of the same item go one at a time, in the order their events were committed' },
+			{ special: ['cast-boolean'], interface: 'boolean', options: { label: 'One at a time per item' }, width: 'half', sort: 30, note: 'Deliveries of the same item go one at a time, in the order their events were committed' },
 			{ is_nullable: false, default_value: false },
 		),
 		// The rate limit's shared state: when the next request may go (epoch microseconds; throttle-store).
