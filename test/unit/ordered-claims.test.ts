@@ -67,6 +67,17 @@ describe('ordered claims', () => {
 		expect(await db('webhooks_deliveries').where({ message_id: 'msg_2' }).first('order_key', 'status')).toEqual({ order_key: null, status: 'skipped' });
 	});
 
+	it('records a batch mixing an ordered retry with other outcomes: the retry keeps its key, the rest stay without one', async () => {
+		const now = Date.now();
+		await store.insert([row(1, 'x'), row(2, 'x'), row(3, 'y', false, 2)], now);
+		const claimed = await store.claim('me', 10, now + 30_000, [], now, ORDERED);
+		expect(names(claimed)).toEqual(['msg_1', 'msg_3']);
+		await store.record('me', claimed.map((one) => (one.message_id === 'msg_1' ? settled(one, 'pending', now + 1000) : settled(one, 'succeeded'))), now);
+		const rows = await db('webhooks_deliveries').orderBy('id').select('message_id', 'status', 'order_key');
+		expect(rows.map((one) => [one.message_id, one.status, one.order_key === null ? null : 'key'])).toEqual([['msg_1', 'pending', 'key'], ['msg_2', 'pending', 'key'], ['msg_3', 'succeeded', null]]);
+		expect(await store.claim('me', 10, now + 30_000, [], now + 10, ORDERED)).toEqual([]);
+	});
+
 	it('claims without the check exactly as before when no webhook is ordered', async () => {
 		const now = Date.now();
 		await store.insert([row(1, 'x'), row(2, 'x')], now);

@@ -172,7 +172,7 @@ export class DeliveryStore {
 			created_at: now,
 			debounce_key: key,
 			// An ordered webhook's windows go one after another: the next waits while one is retried.
-			order_key: ordered ? windowOrderKey(webhook) : null,
+			...(ordered ? { order_key: windowOrderKey(webhook) } : {}),
 		});
 	}
 
@@ -258,7 +258,9 @@ export class DeliveryStore {
 		// One UPDATE per chunk whatever the outcomes: retries each carry their own next attempt
 		// time, and a statement per row would let recording fall behind sending.
 		const latest = new Map<number, Record<string, unknown>>();
-		for (const outcome of outcomes) latest.set(outcome.delivery.id, outcomeValues(outcome, now));
+		// Batches without ordered deliveries leave order_key out of the UPDATE, as before it existed.
+		const ordered = outcomes.some((outcome) => outcome.delivery.order_key);
+		for (const outcome of outcomes) latest.set(outcome.delivery.id, outcomeValues(outcome, now, ordered));
 		// Rows locked in key order, as every other statement here takes them.
 		const ids = [...latest.keys()].sort((x, y) => x - y);
 		for (let index = 0; index < ids.length; index += INSERT_CHUNK) {
@@ -356,7 +358,7 @@ const OUTCOME_COLUMN_TYPES: Record<string, string> = {
 	order_key: 'varchar',
 };
 
-function outcomeValues(outcome: Outcome, now: number): Record<string, unknown> {
+function outcomeValues(outcome: Outcome, now: number, ordered: boolean): Record<string, unknown> {
 	return {
 		status: outcome.status,
 		attempts: outcome.attempt.attempt,
@@ -367,7 +369,7 @@ function outcomeValues(outcome: Outcome, now: number): Record<string, unknown> {
 		lease_owner: null,
 		lease_until: null,
 		// A settled row no longer holds back the next of its item; a retry still does.
-		order_key: outcome.status === 'pending' ? (outcome.delivery.order_key ?? null) : null,
+		...(ordered ? { order_key: outcome.status === 'pending' ? (outcome.delivery.order_key ?? null) : null } : {}),
 	};
 }
 
