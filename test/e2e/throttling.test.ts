@@ -47,6 +47,12 @@ async function warmUp(clients: ApiClient[], receiver: Receiver): Promise<void> {
 	receiver.requests.length = 0;
 }
 
+/**
+ * The most a second may hold: the limit, plus per instance the slots it holds at once (a quarter
+ * second's worth, throttle.ts LOOKAHEAD_MS) should a pause of its event loop make them go together.
+ */
+const mostPerSecond = (limit: number, instances = 1) => limit + instances * (Math.floor(limit / 4) + 1);
+
 /** Answers after a random 0-30 ms, as a real receiver would. */
 function randomDelays(receiver: Receiver, seed: number): void {
 	const random = seededRandom(seed);
@@ -88,7 +94,7 @@ describe('rate-limited webhooks', () => {
 		const rate = measuredRate(at('/limited'));
 		expect(rate).toBeGreaterThanOrEqual(18);
 		expect(rate).toBeLessThanOrEqual(22);
-		expect(busiestSecond(at('/limited'))).toBeLessThanOrEqual(22);
+		expect(busiestSecond(at('/limited'))).toBeLessThanOrEqual(mostPerSecond(20));
 		// Without a limit the same 100 go far faster than 20 per second.
 		expect(measuredRate(at('/free'))).toBeGreaterThan(60);
 		expect(await deliveryStatuses(target, limited.id)).toEqual({ succeeded: 100 });
@@ -165,7 +171,7 @@ describe.skipIf(!clusterReady)('a rate limit shared by two instances on one Post
 		const rate = measuredRate(receiver.requests);
 		expect(rate).toBeGreaterThanOrEqual(LIMIT * 0.9);
 		expect(rate).toBeLessThanOrEqual(LIMIT * 1.1);
-		expect(busiestSecond(receiver.requests)).toBeLessThanOrEqual(LIMIT * 1.1);
+		expect(busiestSecond(receiver.requests)).toBeLessThanOrEqual(mostPerSecond(LIMIT, 2));
 		expect(await deliveryStatuses(cluster.target, hook.id)).toEqual({ succeeded: EVENTS });
 	});
 });
