@@ -460,6 +460,30 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		expect(created).toMatchObject({ actions: ['update'], previous_filter: { status: { _eq: 'draft' } }, filter: { status: { _eq: 'published' } } });
 	});
 
+	it('sets a rate limit and ordered delivery in the drawer\'s Delivery section, checking the limit while typing', async () => {
+		await visit('/admin/webhooks/outgoing', 'Orders to the warehouse');
+		await page.locator('[data-test="create-webhook"]').click();
+		await field('Name').locator('input').fill('Rate-limited and ordered');
+		await field('URL').locator('input').fill(receiver.url('/delivery-section'));
+		await drawer().getByText(ACTION_LABELS.update, { exact: true }).click();
+		await chooseCollection();
+		await drawer().getByText('Delivery', { exact: true }).first().waitFor();
+		const limit = field('Rate Limit Per Second').locator('input');
+		await limit.fill('0');
+		const refused = drawer().getByText(/^rate_limit_per_second: must be a whole number of requests per second from 1 to 10000/);
+		await refused.waitFor();
+		await limit.fill('5');
+		await refused.waitFor({ state: 'detached' });
+		await field('Ordered').getByText('One at a time per item').click();
+		await page.locator('[data-test="save"]').click();
+		await page.locator('[data-test="secret"]').waitFor({ timeout: 15_000 });
+		await page.locator('[data-test="secret-done"]').click();
+		await page.waitForURL(/\/admin\/webhooks\/outgoing\/\d+/);
+		const id = page.url().split('/').pop();
+		expect((await api.get(`/webhooks/${id}`)).body.data).toMatchObject({ name: 'Rate-limited and ordered', rate_limit_per_second: 5, ordered: true });
+		await api.patch(`/webhooks/${id}`, { status: 'inactive' });
+	});
+
 	it('left no errors in the browser console', () => {
 		expect(errors).toEqual([]);
 	});

@@ -26,7 +26,7 @@ const warnings: unknown[] = [];
 function webhook(url: string): RegisteredWebhook {
 	return {
 		id: 1, name: 'test', method: 'POST', url, active: true, data: true, actions: ['create'], collections: ['a'], headers: [], filter: null, previousFilter: null,
-		watchFields: [], fields: [], payload: 'event', itemRole: null, includePrevious: false, groupNested: false, recordWhileInactive: true, bodyTemplate: null, contentType: 'application/json', debounceSeconds: 0, debounceMaxSeconds: 0, secrets: [generateSecret()], failingSince: null, owners: [],
+		watchFields: [], fields: [], payload: 'event', itemRole: null, includePrevious: false, groupNested: false, recordWhileInactive: true, bodyTemplate: null, contentType: 'application/json', debounceSeconds: 0, debounceMaxSeconds: 0, secrets: [generateSecret()], failingSince: null, owners: [], rateLimitPerSecond: null, ordered: false,
 	};
 }
 
@@ -43,7 +43,7 @@ function newDispatcher(options: Partial<DispatcherOptions> = {}): Dispatcher {
 	const hook = webhook(receiver.url());
 	return new Dispatcher({
 		store,
-		registry: { get: (id: number) => (id === hook.id ? hook : undefined) } as WebhookRegistry,
+		registry: { get: (id: number) => (id === hook.id ? hook : undefined), limited: () => [], hasOrdered: () => false } as unknown as WebhookRegistry,
 		// Event payloads of admin-owned webhooks are built from the outbox row alone: no Directus services needed.
 		builder: new MessageBuilder({} as never, {} as never),
 		sender,

@@ -50,7 +50,7 @@ function webhook(id: number, overrides: Partial<RegisteredWebhook> = {}): Regist
 		id, name: `w${id}`, method: 'POST', url: 'https://example.com', active: true, data: true, actions: ['create', 'update', 'delete'], collections: ['posts'],
 		headers: [], filter: { status: { _eq: 'published' } }, previousFilter: { status: { _eq: 'draft' } }, watchFields: [], fields: [], payload: 'event',
 		itemRole: null, includePrevious: false, groupNested: false, recordWhileInactive: true, bodyTemplate: null, contentType: 'application/json', debounceSeconds: 0, debounceMaxSeconds: 0, secrets: [],
-		failingSince: null, owners: ['admin'], ...overrides,
+		failingSince: null, owners: ['admin'], rateLimitPerSecond: null, ordered: false, ...overrides,
 	};
 }
 

@@ -589,3 +589,21 @@ describe('validateWebhook: webhook alerts as a source', () => {
 		expect(moved.ok ? [] : moved.errors.map((error) => error.field)).toEqual(['collections']);
 	});
 });
+
+describe('validateWebhook: rate limit and ordering', () => {
+	it('accepts a rate limit from 1 to 10,000 per second or none, and ordered as a boolean', () => {
+		expect(valueOf({ ...valid(), rate_limit_per_second: 1, ordered: true })).toMatchObject({ rate_limit_per_second: 1, ordered: true });
+		expect(valueOf({ ...valid(), rate_limit_per_second: 10_000, ordered: false })).toMatchObject({ rate_limit_per_second: 10_000, ordered: false });
+		expect(valueOf({ rate_limit_per_second: null }, 'update')).toEqual({ rate_limit_per_second: null });
+	});
+
+	it('names both fields at once when both are bad, and never stores a zero, fractional, text or huge limit', () => {
+		expect(fieldsOf({ ...valid(), rate_limit_per_second: 0, ordered: 'yes' })).toEqual(['rate_limit_per_second', 'ordered']);
+		for (const bad of [-1, 2.5, '10', 10_001, Number.NaN, {}]) expect(fieldsOf({ rate_limit_per_second: bad }, 'update')).toEqual(['rate_limit_per_second']);
+		expect(errorsOf({ rate_limit_per_second: 0 }, 'update')[0]!.reason).toMatch(/from 1 to 10000/);
+	});
+
+	it('refuses writing the shared bucket state', () => {
+		expect(fieldsOf({ throttle_next_slot: 0 }, 'update')).toEqual(['throttle_next_slot']);
+	});
+});

@@ -14,6 +14,8 @@ import { BlockingFlows } from './inbound/storage/blocking-flows';
 import { RefusedLog } from './inbound/refusals/refused-log';
 import { DeliveryStore } from './outbound/queue/delivery-store';
 import { DeliveryRecovery } from './outbound/queue/delivery-recovery';
+import { ThrottleStore } from './outbound/queue/throttle-store';
+import { Throttle } from './outbound/worker/throttle';
 import { Dispatcher } from './outbound/worker/dispatcher';
 import { EventCapture } from './outbound/capture/event-capture';
 import { TransactionCapture } from './outbound/capture/transaction-capture';
@@ -102,6 +104,7 @@ function createRuntime(context: ExtensionContext): Runtime {
 		health,
 		logger,
 		metrics,
+		throttle: new Throttle(new ThrottleStore(knex)),
 		options: {
 			concurrency: settings.concurrency,
 			perWebhook: settings.perWebhook,

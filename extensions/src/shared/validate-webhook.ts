@@ -10,7 +10,7 @@ import {
 	validateConfig, wholeNumber, type ConfigResult,
 } from './validation';
 import {
-	DEBOUNCE_MAX_FACTOR, MASK, PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_DEFAULTS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS, type WebhookHeader, type WebhookInput,
+	DEBOUNCE_MAX_FACTOR, MASK, MAX_RATE_LIMIT_PER_SECOND, PAYLOAD_MODES, READONLY_FIELDS, WEBHOOK_ACTIONS, WEBHOOK_DEFAULTS, WEBHOOK_METHODS, WEBHOOK_STATUSES, WRITABLE_FIELDS, type WebhookHeader, type WebhookInput,
 } from './webhook';
 import { WEBHOOK_PRESETS } from './webhook-presets';
 import { actionsProblem, collectionsProblem } from './webhook-actions';
@@ -145,6 +145,7 @@ const bodyTemplate = v.pipe(
 );
 
 const debounceSeconds = wholeNumber(0, MAX_DEBOUNCE_SECONDS, `must be a whole number of seconds from 0 (off) to ${MAX_DEBOUNCE_SECONDS}`);
+const rateLimitPerSecond = v.nullable(wholeNumber(1, MAX_RATE_LIMIT_PER_SECOND, `must be a whole number of requests per second from 1 to ${MAX_RATE_LIMIT_PER_SECOND}, or null (no limit)`));
 const debounceMaxSeconds = v.nullable(wholeNumber(1, MAX_DEBOUNCE_WINDOW_SECONDS, `must be a whole number of seconds from 1 to ${MAX_DEBOUNCE_WINDOW_SECONDS}, or null (${DEBOUNCE_MAX_FACTOR}x debounce_seconds)`));
 
 /**
@@ -184,6 +185,8 @@ function webhookSchema(options: ValidateOptions) {
 		debounce_seconds: field('debounce_seconds', debounceSeconds),
 		debounce_max_seconds: field('debounce_max_seconds', debounceMaxSeconds),
 		preset: field('preset', v.nullable(oneOf(WEBHOOK_PRESETS))),
+		rate_limit_per_second: field('rate_limit_per_second', rateLimitPerSecond),
+		ordered: field('ordered', flag),
 	} satisfies Record<(typeof WRITABLE_FIELDS)[number] | 'secret', v.GenericSchema>;
 	const stored = options.stored ?? (options.mode === 'create' ? WEBHOOK_DEFAULTS : undefined);
 	return v.pipe(

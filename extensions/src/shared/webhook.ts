@@ -59,6 +59,10 @@ export interface Webhook {
 	debounce_max_seconds: number | null;
 	/** The receiver shape the webhook started from (shared/webhook-presets). */
 	preset: string | null;
+	/** At most this many requests per second across all instances (null: no limit); more wait, none are dropped. */
+	rate_limit_per_second: number | null;
+	/** Deliveries of one item go one at a time, in the order their events were committed. */
+	ordered: boolean;
 	/** Always masked on read; the clear value appears once, in the create or rotate response. */
 	secret: string;
 	disabled_reason: string | null;
@@ -76,9 +80,9 @@ export const WRITABLE_FIELDS = [
 	'name', 'description', 'method', 'url', 'status', 'data', 'actions', 'collections', 'headers',
 	'filter', 'previous_filter', 'watch_fields', 'fields', 'payload', 'item_role', 'include_previous',
 	'body_template', 'content_type', 'debounce_seconds', 'debounce_max_seconds', 'preset', 'group_nested',
-	'record_while_inactive',
+	'record_while_inactive', 'rate_limit_per_second', 'ordered',
 ] as const;
-export const READONLY_FIELDS = ['id', 'secret', 'secret_unseen', 'disabled_reason', 'failing_since', 'warned_at', 'exhausted_at', 'date_created', 'date_updated'] as const;
+export const READONLY_FIELDS = ['id', 'secret', 'secret_unseen', 'disabled_reason', 'failing_since', 'warned_at', 'exhausted_at', 'date_created', 'date_updated', 'throttle_next_slot'] as const;
 
 export type WebhookInput = Partial<Pick<Webhook, (typeof WRITABLE_FIELDS)[number]>> & { secret?: string };
 
@@ -109,7 +113,12 @@ export const WEBHOOK_DEFAULTS = {
 	debounce_seconds: 0,
 	debounce_max_seconds: null,
 	preset: null,
+	rate_limit_per_second: null,
+	ordered: false,
 } as const;
+
+/** The highest rate_limit_per_second accepted. */
+export const MAX_RATE_LIMIT_PER_SECOND = 10_000;
 
 /** How much later than the quiet spell a debounced delivery may go at most, by default. */
 export const DEBOUNCE_MAX_FACTOR = 10;

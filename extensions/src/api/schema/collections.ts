@@ -308,6 +308,22 @@ const outgoing: CollectionDefinition = {
 		field('user_updated', 'uuid', { special: ['user-updated'], interface: 'input', readonly: true, width: 'half', note: 'The user who last changed the webhook' }),
 		// Kept across later admin edits (user_updated is not), so those never lift a delegate's limits.
 		field('scope_owner', 'uuid', { interface: 'input', readonly: true, width: 'half', note: 'The last non-admin who changed the webhook: deliveries stay limited to what they may read until an admin changes the URL' }),
+		// The drawer's "Delivery" section: how fast and in what order requests go.
+		{
+			field: 'delivery_section',
+			type: 'alias',
+			meta: { special: ['alias', 'no-data'], interface: 'presentation-divider', options: { title: 'Delivery', icon: 'speed', inlineTitle: true }, sort: 28, width: 'full' },
+			schema: null,
+		},
+		field('rate_limit_per_second', 'integer', { interface: 'input', width: 'half', sort: 29, options: { min: 1, placeholder: 'No limit' }, note: 'At most this many requests per second, across all instances (empty: no limit); more wait, none are dropped' }),
+		field(
+			'ordered',
+			'boolean',
+			{ special: ['cast-boolean'], interface: 'boolean', options: { label: 'One at a time per item' }, width: 'half', sort: 30, note: 'Deliveries of the same item go one at a time, in the order their events were committed' },
+			{ is_nullable: false, default_value: false },
+		),
+		// The rate limit's shared state: when the next request may go (epoch microseconds; throttle-store).
+		field('throttle_next_slot', 'bigInteger', { hidden: true, readonly: true }),
 	],
 };
 
@@ -360,6 +376,9 @@ const deliveries: CollectionDefinition = {
 		field('debounce_key', 'string', { hidden: true, readonly: true }, { max_length: 64, is_unique: true }),
 		// Not sent because its webhook was inactive or disabled: what replay-missed sends later.
 		readonlyField('missed', 'boolean', { special: ['cast-boolean'], interface: 'boolean' }, { is_nullable: false, default_value: false }),
+		// Set on an ordered webhook's unsettled deliveries only (webhook and item, hashed): a row is not
+		// claimed while an earlier one with its key is; cleared once it succeeds, fails or is skipped.
+		field('order_key', 'string', { hidden: true, readonly: true }, { max_length: 64, is_indexed: true }),
 	],
 };
 

@@ -100,6 +100,7 @@ export class EventCapture {
 					item_key: String(key),
 					event_data: data,
 					...(webhook.active ? {} : { missed: true as const }),
+					...(webhook.ordered ? { ordered: true } : {}),
 				});
 			}
 		}
@@ -111,7 +112,7 @@ function windowEvent(webhook: RegisteredWebhook, event: ItemEvent, readersBefore
 	const entry: WindowEntry = { event: `${event.collection}.items.${event.action}`, collection: event.collection, action: event.action, keys: event.keys };
 	const checked = event.keys.map((key) => [String(key), readersBefore.get(String(key))?.get(webhook.id)] as const).filter((pair): pair is readonly [string, string[]] => pair[1] !== undefined);
 	if (checked.length > 0) entry[READERS_BEFORE] = Object.fromEntries(checked);
-	return { webhook: webhook.id, debounceMs: webhook.debounceSeconds * 1000, maxMs: webhook.debounceMaxSeconds * 1000, entry };
+	return { webhook: webhook.id, debounceMs: webhook.debounceSeconds * 1000, maxMs: webhook.debounceMaxSeconds * 1000, entry, ...(webhook.ordered ? { ordered: true } : {}) };
 }
 
 /** "Only when these fields change": an update (or a promote) fires when its payload touches a watched field. */

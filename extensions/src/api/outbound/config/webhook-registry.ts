@@ -42,6 +42,10 @@ export interface RegisteredWebhook {
 	failingSince: number | null;
 	/** Creator, last editor and last non-admin editor (scope_owner), when recorded: deliveries send only what they may read. */
 	owners: string[];
+	/** Requests per second across all instances; null: no limit (throttle). */
+	rateLimitPerSecond: number | null;
+	/** One delivery at a time per item, in commit order (the claim's order_key). */
+	ordered: boolean;
 }
 
 export class WebhookRegistry extends PolledRegistry {
@@ -49,6 +53,8 @@ export class WebhookRegistry extends PolledRegistry {
 	private readonly box: SecretBox;
 	private byId = new Map<number, RegisteredWebhook>();
 	private index = new Map<string, RegisteredWebhook[]>();
+	private limitedList: RegisteredWebhook[] = [];
+	private anyOrdered = false;
 
 	constructor(knex: Knex, box: SecretBox, logger: Pick<Logger, 'warn'>) {
 		super('webhook config', logger);
@@ -67,6 +73,16 @@ export class WebhookRegistry extends PolledRegistry {
 
 	all(): RegisteredWebhook[] {
 		return [...this.byId.values()];
+	}
+
+	/** Active webhooks with a rate limit: the dispatcher claims for these apart from the rest. */
+	limited(): readonly RegisteredWebhook[] {
+		return this.limitedList;
+	}
+
+	/** Whether an active webhook delivers in order (the claim then checks earlier rows). */
+	hasOrdered(): boolean {
+		return this.anyOrdered;
 	}
 
 	protected async readSignature(): Promise<string> {
@@ -103,6 +119,9 @@ export class WebhookRegistry extends PolledRegistry {
 		}
 		this.byId = byId;
 		this.index = index;
+		const active = [...byId.values()].filter((webhook) => webhook.active);
+		this.limitedList = active.filter((webhook) => webhook.rateLimitPerSecond !== null);
+		this.anyOrdered = active.some((webhook) => webhook.ordered);
 	}
 
 	/** Header values as sent: secret ones are stored sealed (or in clear by versions before sealing). */
@@ -164,6 +183,8 @@ export class WebhookRegistry extends PolledRegistry {
 			secrets,
 			failingSince: toNumber(row.failing_since),
 			owners: [...new Set([row.user_created, row.user_updated, row.scope_owner].filter((user): user is string => typeof user === 'string' && user !== ''))],
+			rateLimitPerSecond: (toNumber(row.rate_limit_per_second) ?? 0) >= 1 ? toNumber(row.rate_limit_per_second) : null,
+			ordered: toBool(row.ordered),
 		};
 	}
 }

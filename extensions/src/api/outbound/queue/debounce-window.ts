@@ -19,6 +19,8 @@ export interface WindowEvent {
 	debounceMs: number;
 	maxMs: number;
 	entry: WindowEntry;
+	/** The webhook delivers in order: its windows go one after another. */
+	ordered?: boolean;
 }
 
 export interface WindowEntry {

@@ -9,18 +9,23 @@ import { isUniqueViolation, retryOnLockConflict, retryWhile } from '../../db/loc
 import { insertRows } from '../../db/multi-row-insert';
 import { toJson, toNumber } from '../../db/rows';
 import { addToWindow, windowData, windowDueAt, windowKey, windowRow, type WindowEvent } from './debounce-window';
+import { orderKey, windowOrderKey } from './order-key';
 
 export type NewDelivery = Pick<Delivery, 'webhook' | 'message_id' | 'event' | 'collection' | 'item_key' | 'event_data'> & {
 	next_attempt_at?: number;
 	/** Its webhook is inactive: recorded as skipped and missed, never claimed (replay-missed sends it). */
 	missed?: true;
+	/** The webhook delivers in order: the row gets its item's order_key (order-key). */
+	ordered?: boolean;
 };
 
 /** Why a missed delivery was not sent, as its log shows it. */
 export const MISSED_INACTIVE = 'not sent: the webhook was inactive';
 
-export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at'> {
+export interface ClaimedDelivery extends Omit<NewDelivery, 'next_attempt_at' | 'ordered' | 'missed'> {
 	id: number;
+	/** Set for an ordered webhook's delivery: the next of its item waits until this one is settled. */
+	order_key?: string | null;
 	attempts: number;
 	lease_until: number;
 	/** When the event was written (epoch ms). */
@@ -49,7 +54,14 @@ export interface Outcome {
 	missed?: true;
 }
 
-const CLAIM_COLUMNS = ['id', 'webhook', 'message_id', 'event', 'collection', 'item_key', 'event_data', 'attempts', 'created_at'];
+const CLAIM_COLUMNS = ['id', 'webhook', 'message_id', 'event', 'collection', 'item_key', 'event_data', 'attempts', 'created_at', 'order_key'];
+
+export interface ClaimOptions {
+	/** Claim for this webhook only (a rate-limited one, up to its reserved slots). */
+	onlyWebhook?: number;
+	/** Skip rows whose item has an earlier unsettled row (ordered webhooks exist). */
+	ordered?: boolean;
+}
 
 // Rows per multi-row INSERT: well under every driver's bound-parameter limit.
 const INSERT_CHUNK = 200;
@@ -99,6 +111,8 @@ export class DeliveryStore {
 					...(row.missed
 						? { status: 'skipped', next_attempt_at: null, finished_at: now, last_error: MISSED_INACTIVE, missed: true }
 						: { status: 'pending', next_attempt_at: row.next_attempt_at ?? now, missed: false }),
+					// Only ordered rows name the column, so other batches insert exactly as before; a missed row holds no place in the order.
+					...(row.ordered && !row.missed && row.item_key !== null ? { order_key: orderKey(row.webhook, row.collection, row.item_key) } : {}),
 				})),
 			);
 		}
@@ -147,7 +161,7 @@ export class DeliveryStore {
 
 	private async addToWindow(trx: Knex.Transaction, webhook: number, events: WindowEvent[], now: number): Promise<void> {
 		const key = windowKey(webhook);
-		const { debounceMs, maxMs } = events.at(-1)!;
+		const { debounceMs, maxMs, ordered } = events.at(-1)!;
 		const entries = events.map((event) => event.entry);
 		const find = trx(DELIVERIES_COLLECTION).select('id', 'status', 'event_data', 'created_at').where({ debounce_key: key });
 		if (this.dialect !== 'sqlite') find.forUpdate();
@@ -160,7 +174,12 @@ export class DeliveryStore {
 		}
 		// A window that ended some other way (skipped with its webhook) keeps no claim on the key.
 		if (open) await trx(DELIVERIES_COLLECTION).where({ id: open.id }).update({ debounce_key: null });
-		await trx(DELIVERIES_COLLECTION).insert({ ...windowRow(webhook, addToWindow(null, entries), now, windowDueAt(now, now, debounceMs, maxMs)), debounce_key: key });
+		await trx(DELIVERIES_COLLECTION).insert({
+			...windowRow(webhook, addToWindow(null, entries), now, windowDueAt(now, now, debounceMs, maxMs)),
+			debounce_key: key,
+			// An ordered webhook's windows go one after another: the next waits while one is retried.
+			...(ordered ? { order_key: windowOrderKey(webhook) } : {}),
+		});
 	}
 
 	/**
@@ -174,8 +193,9 @@ export class DeliveryStore {
 	 * picks the status index instead; it also keeps rows leased by older versions (due time not
 	 * moved) until their lease ends. Only leased rows have a lease_until.
 	 */
-	async claim(owner: string, limit: number, leaseUntil: number, excludeWebhooks: number[] = [], now = Date.now()): Promise<ClaimedDelivery[]> {
+	async claim(owner: string, limit: number, leaseUntil: number, excludeWebhooks: number[] = [], now = Date.now(), options: ClaimOptions = {}): Promise<ClaimedDelivery[]> {
 		if (limit <= 0) return [];
+		const { onlyWebhook, ordered = false } = options;
 		// A claimed window is closed: later events open a new one.
 		const lease = { status: 'sending', lease_owner: owner, lease_until: leaseUntil, next_attempt_at: leaseUntil, debounce_key: null };
 		const due = (query: Knex.QueryBuilder) => {
@@ -185,6 +205,8 @@ export class DeliveryStore {
 				.orderBy('next_attempt_at', 'asc')
 				.limit(limit);
 			if (excludeWebhooks.length > 0) query.whereNotIn('webhook', excludeWebhooks);
+			if (onlyWebhook !== undefined) query.andWhere('webhook', onlyWebhook);
+			if (ordered) query.andWhere((where) => where.whereNull('order_key').orWhereNotExists(earlierUnsettled(this.knex)));
 			return query;
 		};
 
@@ -217,6 +239,7 @@ export class DeliveryStore {
 			attempts: toNumber(row.attempts) ?? 0,
 			lease_until: leaseUntil,
 			created_at: toNumber(row.created_at) ?? undefined,
+			order_key: (row.order_key as string | null) ?? null,
 		}));
 	}
 
@@ -241,7 +264,9 @@ export class DeliveryStore {
 		// One UPDATE per chunk whatever the outcomes: retries each carry their own next attempt
 		// time, and a statement per row would let recording fall behind sending.
 		const latest = new Map<number, Record<string, unknown>>();
-		for (const outcome of outcomes) latest.set(outcome.delivery.id, outcomeValues(outcome, now));
+		// Batches without ordered deliveries leave order_key out of the UPDATE, as before it existed.
+		const ordered = outcomes.some((outcome) => outcome.delivery.order_key);
+		for (const outcome of outcomes) latest.set(outcome.delivery.id, outcomeValues(outcome, now, ordered));
 		// Rows locked in key order, as every other statement here takes them.
 		const ids = [...latest.keys()].sort((x, y) => x - y);
 		for (let index = 0; index < ids.length; index += INSERT_CHUNK) {
@@ -297,7 +322,7 @@ export class DeliveryStore {
 	async skipPending(webhook: number, reason: string, now = Date.now()): Promise<void> {
 		await this.knex(DELIVERIES_COLLECTION)
 			.where({ webhook, status: 'pending' })
-			.update({ status: 'skipped', last_error: reason, finished_at: now, next_attempt_at: null, debounce_key: null, missed: true });
+			.update({ status: 'skipped', last_error: reason, finished_at: now, next_attempt_at: null, debounce_key: null, missed: true, order_key: null });
 	}
 
 	/**
@@ -360,9 +385,10 @@ const OUTCOME_COLUMN_TYPES: Record<string, string> = {
 	next_attempt_at: 'bigint',
 	finished_at: 'bigint',
 	missed: 'boolean',
+	order_key: 'varchar',
 };
 
-function outcomeValues(outcome: Outcome, now: number): Record<string, unknown> {
+function outcomeValues(outcome: Outcome, now: number, ordered: boolean): Record<string, unknown> {
 	return {
 		status: outcome.status,
 		attempts: outcome.attempt.attempt,
@@ -373,7 +399,20 @@ function outcomeValues(outcome: Outcome, now: number): Record<string, unknown> {
 		missed: outcome.missed === true,
 		lease_owner: null,
 		lease_until: null,
+		// A settled row no longer holds back the next of its item; a retry still does.
+		...(ordered ? { order_key: outcome.status === 'pending' ? (outcome.delivery.order_key ?? null) : null } : {}),
 	};
+}
+
+/**
+ * An earlier row of the same item (order_key) that is not settled yet: pending, waiting for a
+ * retry, or being sent. Only unsettled rows keep a key, so the order_key index finds them at once.
+ */
+function earlierUnsettled(knex: Knex): Knex.QueryBuilder {
+	return knex(`${DELIVERIES_COLLECTION} as earlier`)
+		.select(knex.raw('1'))
+		.whereRaw('?? = ??', ['earlier.order_key', `${DELIVERIES_COLLECTION}.order_key`])
+		.andWhereRaw('?? < ??', ['earlier.id', `${DELIVERIES_COLLECTION}.id`]);
 }
 
 /** Only a lost race for a window's key; any other duplicate would fail again. */

@@ -9,6 +9,7 @@ import { HoldLimits } from './hold-limits';
 import type { Sender, SendResult } from '../transport/http-sender';
 import { SkipDelivery, type MessageBuilder } from './message-builder';
 import { parseRetryAfter, retryDelay } from './retry-schedule';
+import type { Throttle } from './throttle';
 import { SSRF_ERROR_CODE } from '../transport/ssrf-guard';
 import type { Logger } from '../../lib/logger';
 import type { DeliveryMetrics } from '../../metrics/metrics';
@@ -51,6 +52,9 @@ const HOLD_FACTOR = 2;
 const HOLD_WINDOW_MS = 100;
 const RESPONSE_LOG_BYTES = 16 * 1024;
 
+/** A claimed delivery this instance holds; a rate-limited webhook's waits for its slot (epoch ms). */
+type HeldDelivery = ClaimedDelivery & { sendAt?: number };
+
 export class Dispatcher {
 	readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 	private readonly store: DeliveryStore;
@@ -61,14 +65,21 @@ export class Dispatcher {
 	private readonly options: DispatcherOptions;
 	private readonly logger: Pick<Logger, 'warn' | 'error'>;
 	private readonly metrics: DeliveryMetrics | undefined;
+	private readonly throttle: Throttle | null;
 
-	private readonly waiting = new Map<number, ClaimedDelivery[]>();
+	private readonly waiting = new Map<number, HeldDelivery[]>();
 	private readonly inFlight = new Map<number, number>();
 	private held = 0;
 	private running = 0;
 	private readonly outcomes: BatchWriter<Outcome>;
 	private readonly holds: HoldLimits;
 	private pollTimer: NodeJS.Timeout | null = null;
+	/** Claims again when a rate-limited webhook's next slots come within reach. */
+	private readonly claimLater = new Timer(() => this.wake());
+	/** Sends the next held delivery whose slot has come. */
+	private readonly pumpLater = new Timer(() => this.pump());
+	/** An ordered delivery settled: once recorded, the next of its item may be claimed. */
+	private orderedSettled = false;
 	private claiming = false;
 	private again = false;
 	/** The last claim filled its batch, so more may be due: claim again as capacity frees. */
@@ -85,6 +96,8 @@ export class Dispatcher {
 		options: DispatcherOptions;
 		logger: Pick<Logger, 'warn' | 'error'>;
 		metrics?: DeliveryMetrics;
+		/** Rate limits; without it rate-limited webhooks are claimed like the rest. */
+		throttle?: Throttle;
 	}) {
 		this.store = parts.store;
 		this.registry = parts.registry;
@@ -94,6 +107,7 @@ export class Dispatcher {
 		this.options = parts.options;
 		this.logger = parts.logger;
 		this.metrics = parts.metrics;
+		this.throttle = parts.throttle ?? null;
 		this.holds = new HoldLimits({ perWebhook: parts.options.perWebhook, minFactor: HOLD_FACTOR, windowMs: HOLD_WINDOW_MS });
 		this.outcomes = new BatchWriter({
 			maxBatch: RECORD_BATCH,
@@ -103,7 +117,9 @@ export class Dispatcher {
 			onError: (error, batch) => this.logger.error(error, `[webhooks] could not record ${batch.length} delivery outcomes`),
 			// Claims held back by unrecorded outcomes resume as soon as the database catches up.
 			afterWrite: () => {
-				if (this.moreDue) this.wake();
+				if (this.moreDue || this.orderedSettled) this.wake();
+				// Outcomes still buffered may be ordered ones too: wake after their write as well.
+				if (this.outcomes.backlog === 0) this.orderedSettled = false;
 			},
 		});
 	}
@@ -140,6 +156,8 @@ export class Dispatcher {
 		this.stopped = true;
 		if (this.pollTimer) clearInterval(this.pollTimer);
 		this.pollTimer = null;
+		this.claimLater.clear();
+		this.pumpLater.clear();
 		const waiting = [...this.waiting.values()].flat();
 		this.waiting.clear();
 		this.held -= waiting.length;
@@ -174,7 +192,11 @@ export class Dispatcher {
 			return;
 		}
 		const saturated = [...this.heldPerWebhook()].filter(([webhook, count]) => count >= this.holdLimit(webhook)).map(([id]) => id);
-		const claimed = await this.store.claim(this.owner, capacity, Date.now() + this.leaseMs, saturated);
+		const limited = this.throttle ? this.registry.limited() : [];
+		// Rate-limited webhooks are claimed apart, up to their slots (claimLimited).
+		const exclude = limited.length > 0 ? [...saturated, ...limited.map((webhook) => webhook.id)] : saturated;
+		const ordered = this.registry.hasOrdered();
+		const claimed = await this.store.claim(this.owner, capacity, Date.now() + this.leaseMs, exclude, Date.now(), { ordered });
 		const giveBack: number[] = [];
 		const held = this.heldPerWebhook();
 		for (const delivery of claimed) {
@@ -187,8 +209,43 @@ export class Dispatcher {
 			this.hold(delivery);
 		}
 		await this.store.release(this.owner, giveBack);
-		this.pump();
 		this.moreDue = claimed.length >= capacity && giveBack.length < claimed.length;
+		if (limited.length > 0) await this.claimLimited(limited, held);
+		this.pump();
+	}
+
+	/**
+	 * Claims for each rate-limited webhook as many deliveries as its next slots allow (throttle),
+	 * then reserves those slots in the shared bucket; each delivery waits for its slot in pump.
+	 */
+	private async claimLimited(limited: readonly RegisteredWebhook[], held: Map<number, number>): Promise<void> {
+		for (const webhook of limited) {
+			const capacity = this.budget - this.held;
+			if (capacity <= 0) return;
+			const room = this.throttle!.room(webhook, Date.now());
+			if (room.retryAt !== null) {
+				this.claimLater.at(room.retryAt);
+				continue;
+			}
+			const want = Math.min(room.count, capacity, this.holdLimit(webhook.id) - (held.get(webhook.id) ?? 0));
+			if (want <= 0) continue;
+			const claimed = await this.store.claim(this.owner, want, Date.now() + this.leaseMs, [], Date.now(), { onlyWebhook: webhook.id, ordered: webhook.ordered });
+			if (claimed.length === 0) continue;
+			let sendAt: number[];
+			try {
+				sendAt = await this.throttle!.reserve(webhook, claimed.length, Date.now());
+			} catch (error) {
+				await this.store.release(this.owner, claimed.map((delivery) => delivery.id));
+				throw error;
+			}
+			claimed.forEach((delivery, index) => this.hold({ ...delivery, sendAt: sendAt[index] }));
+			held.set(webhook.id, (held.get(webhook.id) ?? 0) + claimed.length);
+			// More may be waiting: look again when the next slots come within reach.
+			if (claimed.length === want) {
+				const next = this.throttle!.room(webhook, Date.now());
+				this.claimLater.at(next.retryAt ?? Date.now());
+			}
+		}
 	}
 
 	private holdLimit(webhook: number): number {
@@ -203,7 +260,7 @@ export class Dispatcher {
 		return counts;
 	}
 
-	private hold(delivery: ClaimedDelivery): void {
+	private hold(delivery: HeldDelivery): void {
 		this.held++;
 		const queue = this.waiting.get(delivery.webhook) ?? [];
 		queue.push(delivery);
@@ -212,10 +269,16 @@ export class Dispatcher {
 
 	/** Starts waiting deliveries while global and per-webhook slots are free. */
 	private pump(): void {
-		const sendBy = Date.now() + this.options.timeoutMs;
+		const now = Date.now();
+		const sendBy = now + this.options.timeoutMs;
 		const expiring: number[] = [];
 		for (const [webhook, queue] of this.waiting) {
 			while (queue.length > 0 && this.running < this.options.concurrency && (this.inFlight.get(webhook) ?? 0) < this.options.perWebhook) {
+				// A rate-limited webhook's deliveries wait for their slots, in slot order.
+				if (queue[0]!.sendAt !== undefined && queue[0]!.sendAt > now) {
+					this.pumpLater.at(queue[0]!.sendAt);
+					break;
+				}
 				const delivery = queue.shift()!;
 				// A lease that could end during the send would let another instance send it too:
 				// it goes back to the outbox instead (a receiver turned slow under a long queue).
@@ -320,10 +383,44 @@ export class Dispatcher {
 	private push(outcome: Outcome): void {
 		this.outcomes.add(outcome);
 		this.metrics?.outcome(outcome);
+		// The next delivery of an ordered item waits for this outcome in the database: record it now.
+		if (outcome.delivery.order_key) {
+			this.orderedSettled = true;
+			void this.outcomes.flush();
+		}
 	}
 
 	private flushOutcomes(): Promise<void> {
 		return this.outcomes.flush();
+	}
+}
+
+/** One pending timeout, kept at the earliest time asked for. */
+class Timer {
+	private timer: NodeJS.Timeout | null = null;
+	private due = Infinity;
+	private readonly run: () => void;
+
+	constructor(run: () => void) {
+		this.run = run;
+	}
+
+	at(time: number): void {
+		if (this.timer && this.due <= time) return;
+		this.clear();
+		this.due = time;
+		this.timer = setTimeout(() => {
+			this.timer = null;
+			this.due = Infinity;
+			this.run();
+		}, Math.max(0, time - Date.now()));
+		this.timer.unref();
+	}
+
+	clear(): void {
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = null;
+		this.due = Infinity;
 	}
 }
 
