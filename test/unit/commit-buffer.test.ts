@@ -22,9 +22,10 @@ function transaction() {
 	return { trx: trx as never, log, raw: trx, settle };
 }
 
-function store(log: string[], fail = false) {
+function store(log: string[], fail: boolean | Error = false) {
 	return {
 		addWithin: async (_trx: unknown, windows: unknown[], deliveries: NewDelivery[]) => {
+			if (fail instanceof Error) throw fail;
 			if (fail) throw new Error('outbox full');
 			log.push(`INSERT ${deliveries.map((delivery) => delivery.message_id).join(',')}${windows.length ? ` +${windows.length} windows` : ''}`);
 		},
@@ -50,6 +51,19 @@ describe('CommitBuffer', () => {
 		await buffer.add(trx, [], [row('1')]);
 		await expect(raw.commit()).rejects.toThrow('its webhook deliveries could not be recorded');
 		expect(log).toEqual([]);
+	});
+
+	it('passes a deadlock on as the database raised it, so Directus runs the whole transaction again instead of answering 503', async () => {
+		for (const deadlock of [Object.assign(new Error('Deadlock found when trying to get lock'), { code: 'ER_LOCK_DEADLOCK', errno: 1213 }), Object.assign(new Error('deadlock detected'), { code: '40P01' })]) {
+			const { trx, log, raw } = transaction();
+			const errors: unknown[] = [];
+			const buffer = new CommitBuffer(store(log, deadlock), () => log.push('late'), { error: (error: unknown) => errors.push(error) });
+			await buffer.add(trx, [], [row('1')]);
+			await expect(raw.commit()).rejects.toBe(deadlock);
+			expect(log).toEqual([]);
+			// Not an outage: nothing logged as one.
+			expect(errors).toEqual([]);
+		}
 	});
 
 	it('drops folded rows still buffered and deletes only those already written', async () => {

@@ -7,6 +7,13 @@
 const MYSQL_ERRNOS = new Set([1213, 1205]);
 const CODES = new Set(['40P01', '40001', 'SQLITE_BUSY']);
 
+/** A deadlock as Directus's own transaction helper retries it (MySQL/MariaDB ER_LOCK_DEADLOCK, PostgreSQL 40P01). */
+export function isDeadlock(error: unknown): boolean {
+	if (!error || typeof error !== 'object') return false;
+	const { code } = error as { code?: unknown };
+	return code === 'ER_LOCK_DEADLOCK' || code === '40P01';
+}
+
 export function isLockConflict(error: unknown): boolean {
 	if (!error || typeof error !== 'object') return false;
 	const { errno, code } = error as { errno?: unknown; code?: unknown };

@@ -11,6 +11,7 @@ import type { DeliveryStore, NewDelivery } from '../queue/delivery-store';
 import type { WindowEvent } from '../queue/debounce-window';
 import type { OutboxEntry } from '../queue/outbox';
 import { OutboxUnavailableError } from '../../lib/errors';
+import { isDeadlock } from '../../db/lock-conflicts';
 import type { Logger } from '../../lib/logger';
 
 interface Pending {
@@ -52,11 +53,16 @@ export class CommitBuffer {
 		await this.store.removeWithin(trx, [...ids]);
 	}
 
-	/** The caller gets a 503 that names what failed, not the database's error (its SQL holds the rows). */
+	/**
+	 * The caller gets a 503 that names what failed, not the database's error (its SQL holds the rows).
+	 * A deadlock is passed on as it is: Directus runs a transaction that lost one again as a whole
+	 * (two writes opening one debounce window at once on MariaDB do), and a 503 would stop that.
+	 */
 	private async write(trx: Knex.Transaction, windows: WindowEvent[], deliveries: NewDelivery[]): Promise<void> {
 		try {
 			await this.store.addWithin(trx, windows, deliveries);
 		} catch (error) {
+			if (isDeadlock(error)) throw error;
 			this.logger.error(error, `[webhooks] could not record ${deliveries.length + windows.length} deliveries of a write: the write is rolled back`);
 			throw new OutboxUnavailableError();
 		}
