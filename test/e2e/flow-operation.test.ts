@@ -3,9 +3,9 @@
 // user who may not update the webhook sends nothing; a bad option rejects the operation only. And
 // in the Data Studio: the Flow canvas shows its overview, its editor the picked webhook.
 import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { hasChromium, signedInPage } from '../harness/browser.ts';
+import { appSession } from '../harness/app-session.ts';
+import { hasChromium } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
 import { createDelegate, ok, receivedAt, SETTLED, type Delegate } from '../harness/delegate.ts';
 import { Receiver } from '../harness/receiver.ts';
@@ -145,32 +145,23 @@ describe('Flow operation webhooks-send', () => {
 });
 
 describe.skipIf(!hasChromium)('Flow operation webhooks-send in the Data Studio', () => {
-	let browser: Browser;
-	let page: Page;
-	let errors: string[];
-
-	// Signing in (and postponing Directus's first-run dialogs) is slow: here, not in the test's time.
-	beforeAll(async () => {
-		({ browser, page, errors } = await signedInPage(info.url));
-	});
-
-	afterAll(() => browser?.close());
+	const session = appSession(info.url);
 
 	it('the canvas shows the operation with its overview; its editor shows the picked webhook by name', async () => {
 		const hook = await createWebhook('/flow-app');
 		const flow = await sendFlow({ webhook: { key: hook.id, collection: 'webhooks_outgoing' }, body: BODY });
 		const [operation] = await ok(api.get(`/operations?filter[flow][_eq]=${flow}&fields=id`));
 
-		await page.goto(`${info.url}/admin/settings/flows/${flow}`);
-		const tile = page.locator('.v-workspace-tile.operation[type="webhooks-send"]');
+		await session.page.goto(`${info.url}/admin/settings/flows/${flow}`);
+		const tile = session.page.locator('.v-workspace-tile.operation[type="webhooks-send"]');
 		await tile.getByText('Send webhook (managed)').waitFor();
 		const overview = (await tile.locator('.options-overview').innerText()).replace(/\s+/g, ' ').trim();
 		expect(overview).toBe(`Webhook #${hook.id} Body Set`);
 
-		await page.goto(`${info.url}/admin/settings/flows/${flow}/${operation.id}`);
-		const drawer = page.locator('.v-drawer').last();
+		await session.page.goto(`${info.url}/admin/settings/flows/${flow}/${operation.id}`);
+		const drawer = session.page.locator('.v-drawer').last();
 		await drawer.getByText(hook.name, { exact: true }).waitFor();
 		expect(await drawer.getByText('{{$trigger.body.keys}}').count()).toBeGreaterThan(0);
-		expect(errors).toEqual([]);
+		expect(session.errors).toEqual([]);
 	}, 120_000); // the app's first load is slow on a busy machine
 });

@@ -6,9 +6,9 @@
 // off, keep storing as before. A stored request can be replayed (stored again, marked replay_of)
 // so its Flows run again, by whoever may create such rows themselves.
 import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { hasChromium, signedInPage } from '../harness/browser.ts';
+import { appSession } from '../harness/app-session.ts';
+import { hasChromium } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
 import { createDelegate, ok, type Delegate } from '../harness/delegate.ts';
 import { sleep } from '../harness/wait.ts';
@@ -143,28 +143,20 @@ describe('replay', () => {
 });
 
 describe.skipIf(!hasChromium)('replay in the app', () => {
-	let browser: Browser;
-	let page: Page;
-	let errors: string[];
-
-	beforeAll(async () => {
-		({ browser, page, errors } = await signedInPage(info.url));
-	});
-
-	afterAll(() => browser?.close());
+	const session = appSession(info.url);
 
 	it('the request drawer\'s Replay stores the request again and shows the copy', async () => {
 		const endpoint = await createEndpoint({ name: 'Replayed in the app' });
 		expect((await post(endpoint.url, { amount: 3 })).status).toBe(200);
 		const [original] = await stored(endpoint.collection);
-		await page.goto(`${info.url}/admin/webhooks/incoming/${endpoint.id}`);
-		await page.getByText('Replayed in the app').first().waitFor();
-		await page.locator('.hydrating').waitFor({ state: 'hidden' });
-		await page.locator('[data-test="requests"] tbody tr, [data-test="requests"] .table-row').first().click();
-		await page.locator('[data-test="replay-request"]').click();
-		await page.locator('[data-test="replay-of"]').getByText(`A replay of request #${original!.id}`).waitFor();
+		await session.page.goto(`${info.url}/admin/webhooks/incoming/${endpoint.id}`);
+		await session.page.getByText('Replayed in the app').first().waitFor();
+		await session.page.locator('.hydrating').waitFor({ state: 'hidden' });
+		await session.page.locator('[data-test="requests"] tbody tr, [data-test="requests"] .table-row').first().click();
+		await session.page.locator('[data-test="replay-request"]').click();
+		await session.page.locator('[data-test="replay-of"]').getByText(`A replay of request #${original!.id}`).waitFor();
 		const rows = await stored(endpoint.collection);
 		expect(rows.map((row) => row.body.amount)).toEqual([3, 3]);
-		expect(errors).toEqual([]);
+		expect(session.errors).toEqual([]);
 	}, 120_000);
 });

@@ -5,12 +5,13 @@
 // by those who may read the endpoint. The endpoint page says how many were refused in the last hour
 // and why.
 import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { hasChromium, signedInPage } from '../harness/browser.ts';
+import { appSession } from '../harness/app-session.ts';
+import { hasChromium } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
 import { createDelegate, ok, type Delegate } from '../harness/delegate.ts';
 import { until } from '../harness/wait.ts';
+import type { RefusedEntry as Entry } from '../../extensions/src/api/inbound/refusals/refused-log.ts';
 
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
@@ -20,17 +21,6 @@ const KEPT = 50;
 const BODY_MARKER = `body-never-logged-${randomBytes(4).toString('hex')}`;
 let delegate: Delegate;
 
-interface Entry {
-	id: number;
-	at: number;
-	kind: string;
-	status: number;
-	reason: string;
-	source_ip: string | null;
-	method: string;
-	bytes: number | null;
-	headers: Record<string, string>;
-}
 
 async function createEndpoint(overrides: Record<string, unknown> = {}) {
 	const tag = randomBytes(4).toString('hex');
@@ -143,27 +133,19 @@ describe('the refused-request log', () => {
 });
 
 describe.skipIf(!hasChromium)('the refused-request log in the app', () => {
-	let browser: Browser;
-	let page: Page;
-	let errors: string[];
-
-	beforeAll(async () => {
-		({ browser, page, errors } = await signedInPage(info.url));
-	});
-
-	afterAll(() => browser?.close());
+	const session = appSession(info.url);
 
 	it('the endpoint page says how many calls were refused in the last hour and mostly why, and lists them', async () => {
 		const endpoint = await createEndpoint({ name: 'Refusing in the app', auth: 'api_key', auth_config: { header: 'X-Key' } });
 		for (let index = 0; index < 3; index++) expect((await call(endpoint.url, { headers: { 'x-key': 'nope' }, body: '{}' })).status).toBe(401);
 		expect((await call(endpoint.url, { method: 'DELETE' })).status).toBe(405);
 		await logged(endpoint.id, 4);
-		await page.goto(`${info.url}/admin/webhooks/incoming/${endpoint.id}`);
-		await page.getByText('Refusing in the app').first().waitFor();
-		await page.locator('.hydrating').waitFor({ state: 'hidden' });
-		const summary = page.locator('[data-test="refused-summary"]');
+		await session.page.goto(`${info.url}/admin/webhooks/incoming/${endpoint.id}`);
+		await session.page.getByText('Refusing in the app').first().waitFor();
+		await session.page.locator('.hydrating').waitFor({ state: 'hidden' });
+		const summary = session.page.locator('[data-test="refused-summary"]');
 		await summary.getByText(/Refused: 4 in the last hour — mostly /).waitFor();
-		expect(await page.locator('[data-test="refused-list"] tbody tr, [data-test="refused-list"] .table-row').count()).toBe(4);
-		expect(errors).toEqual([]);
+		expect(await session.page.locator('[data-test="refused-list"] tbody tr, [data-test="refused-list"] .table-row').count()).toBe(4);
+		expect(session.errors).toEqual([]);
 	}, 120_000);
 });

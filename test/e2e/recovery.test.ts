@@ -5,9 +5,9 @@
 // do either, and only admins may resend skipped deliveries. In the app: the confirmation states the
 // count before anything is sent, and the log says when a failing delivery is tried next.
 import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { hasChromium, signedInPage } from '../harness/browser.ts';
+import { appSession } from '../harness/app-session.ts';
+import { hasChromium } from '../harness/browser.ts';
 import { ApiClient } from '../harness/client.ts';
 import { createDelegate, ok, receivedAt, SETTLED, type Delegate } from '../harness/delegate.ts';
 import { Receiver } from '../harness/receiver.ts';
@@ -237,21 +237,12 @@ describe('who may recover', () => {
 });
 
 describe.skipIf(!hasChromium)('recovery in the app', () => {
-	let browser: Browser;
-	let page: Page;
-	let errors: string[];
-
-	// Signing in (and postponing Directus's first-run dialogs) is slow: here, not in the test's time.
-	beforeAll(async () => {
-		({ browser, page, errors } = await signedInPage(info.url));
-	});
-
-	afterAll(() => browser?.close());
+	const session = appSession(info.url);
 
 	async function visit(webhook: number, text: string): Promise<void> {
-		await page.goto(`${info.url}/admin/webhooks/outgoing/${webhook}`);
-		await page.getByText(text).first().waitFor();
-		await page.locator('.hydrating').waitFor({ state: 'hidden' });
+		await session.page.goto(`${info.url}/admin/webhooks/outgoing/${webhook}`);
+		await session.page.getByText(text).first().waitFor();
+		await session.page.locator('.hydrating').waitFor({ state: 'hidden' });
 	}
 
 	it('"Retry failed since…" states how many failed deliveries it will send before sending any, then sends exactly those', async () => {
@@ -261,16 +252,16 @@ describe.skipIf(!hasChromium)('recovery in the app', () => {
 		await ok(api.patch(`/webhooks/${webhook}`, { url: receiver.url('/app-recover') }));
 
 		await visit(webhook, 'Recover in the app');
-		await page.locator('[data-test="recover-open"]').click();
-		const count = page.locator('[data-test="recovery-count"]');
+		await session.page.locator('[data-test="recover-open"]').click();
+		const count = session.page.locator('[data-test="recovery-count"]');
 		// The default range starts when the failures began: both are in it.
 		await count.getByText('2 failed deliveries will be sent again').waitFor();
 		await sleep(700);
 		expect(receivedAt(receiver, '/app-recover'), 'counting sends nothing').toEqual([]);
-		const confirm = page.locator('[data-test="recovery-confirm"]');
+		const confirm = session.page.locator('[data-test="recovery-confirm"]');
 		expect((await confirm.innerText()).trim()).toBe('Send 2 again');
 		await confirm.click();
-		await page.locator('[data-test="recovery-dialog"]').waitFor({ state: 'hidden' });
+		await session.page.locator('[data-test="recovery-dialog"]').waitFor({ state: 'hidden' });
 		await until(async () => receivedAt(receiver, '/app-recover'), (list) => list.length >= 2);
 		await sleep(700);
 		expect(receivedAt(receiver, '/app-recover')).toHaveLength(2);
@@ -283,12 +274,12 @@ describe.skipIf(!hasChromium)('recovery in the app', () => {
 			await createItems(1, 'later');
 			await until(() => deliveries(webhook), (list) => list.length === 1 && list[0]!.status === 'pending' && Number((list[0] as unknown as { attempts: number }).attempts) === 1);
 			await visit(webhook, 'Retried later');
-			const next = page.locator('[data-test="next-try"]').first();
+			const next = session.page.locator('[data-test="next-try"]').first();
 			await next.waitFor();
 			expect(await next.innerText()).toMatch(/^next try in (10|9) minutes$/);
 		} finally {
 			receiver.respond(() => ({ status: 200, body: 'ok' }));
 		}
-		expect(errors).toEqual([]);
+		expect(session.errors).toEqual([]);
 	}, 120_000);
 });
