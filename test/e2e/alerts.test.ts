@@ -111,6 +111,22 @@ describe('webhook alerts', () => {
 		expect(await ok(api.get(`/webhooks/${hook.id}`))).toMatchObject({ status: 'active', failing_since: null });
 	});
 
+	it('tells of a recovery on an instance that did not see the failures: the failure state another instance recorded reaches it', { timeout: 30_000 }, async () => {
+		const hook = await createWebhook({ name: 'seen elsewhere', url: receiver.url('/elsewhere') });
+		// Another instance sharing the database saw this webhook fail; this one sent nothing for it.
+		const db = connect({ kind: stack.info.kind, name: stack.info.database, env: stack.info.env });
+		try {
+			await db('webhooks_outgoing').where({ id: hook.id }).update({ failing_since: Date.now() - 60_000 });
+		} finally {
+			await db.destroy();
+		}
+		await sleep(1500); // the config refresh (1 s) reaches every instance
+		await ok(api.post(`/items/${COLLECTION}`, { n: 3 }));
+		const alerts = await until(async () => about(alertsAt('/alerts', alertHook.secret), hook.id), (list) => list.length > 0);
+		expect(alerts.map((alert) => alert.event)).toEqual(['webhook.recovered']);
+		expect(await ok(api.get(`/webhooks/${hook.id}`))).toMatchObject({ failing_since: null });
+	});
+
 	it('warns admins halfway, then disables a webhook that keeps failing; every exhausted delivery is an event, but admins hear of one', { timeout: 60_000 }, async () => {
 		down.add('/t2');
 		const hook = await createWebhook({ name: 'always down', url: receiver.url('/t2') });

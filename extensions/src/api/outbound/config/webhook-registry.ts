@@ -94,8 +94,10 @@ export class WebhookRegistry extends PolledRegistry {
 				// Our own status/secret writes bypass date_updated; these sums still move.
 				this.knex.raw("sum(case when status = 'active' then id else 0 end) as a"),
 				this.knex.raw('sum(case when secret_previous_expires is null then 0 else id end) as r'),
+				// Failure state another instance recorded: this one then tells of the recovery too.
+				this.knex.raw('sum(case when failing_since is null then 0 else id end) as f'),
 			);
-		return signatureOf([row?.n, row?.m, row?.u, row?.a, row?.r]);
+		return signatureOf([row?.n, row?.m, row?.u, row?.a, row?.r, row?.f]);
 	}
 
 	protected async load(): Promise<void> {
