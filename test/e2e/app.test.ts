@@ -265,7 +265,7 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		const text: string = JSON.parse(await preview.innerText()).text;
 		expect(JSON.parse(text.slice(summary.length))).toMatchObject({ id: latest.body.data.id, title: 'Preview "me"' });
 		// The drawer is taller than the window: a taller one shows the picker and the preview together.
-		const tall = { width: 1600, height: 1900 };
+		const tall = { width: 1600, height: 2200 };
 		await page.setViewportSize(tall);
 		await drawer().locator('[data-test="preset-picker"]').scrollIntoViewIfNeeded();
 		const shown = await drawer().locator('[data-test="template-preview"]').boundingBox();
