@@ -113,7 +113,7 @@ describe('the refused-request log', () => {
 		expect(table?.meta ?? null).toBeNull();
 	});
 
-	it('is readable only by those who may read the endpoint: not the public, not a role without read on endpoints', async () => {
+	it('is readable only by those who may read the endpoint and its stored requests: not the public, not a role that reads only endpoints', async () => {
 		const endpoint = await createEndpoint({ methods: ['POST'] });
 		expect((await call(endpoint.url, { method: 'GET' })).status).toBe(405);
 		await logged(endpoint.id, 1);
@@ -123,9 +123,16 @@ describe('the refused-request log', () => {
 		expect((await asDelegate.get('/items/webhooks_refused')).status).toBe(403);
 		const read = await delegate.grant('webhooks_endpoints', 'read');
 		try {
-			const seen = await asDelegate.get(`/webhooks/endpoints/${endpoint.id}/refused`);
-			expect(seen.status).toBe(200);
-			expect(seen.body.data).toHaveLength(1);
+			// Reading the endpoint is not reading its callers: that takes read on its stored requests too.
+			expect((await asDelegate.get(`/webhooks/endpoints/${endpoint.id}/refused`)).status).toBe(403);
+			const requests = await delegate.grant(endpoint.collection, 'read');
+			try {
+				const seen = await asDelegate.get(`/webhooks/endpoints/${endpoint.id}/refused`);
+				expect(seen.status).toBe(200);
+				expect(seen.body.data).toHaveLength(1);
+			} finally {
+				await api.delete(`/permissions/${requests}`);
+			}
 		} finally {
 			await api.delete(`/permissions/${read}`);
 		}

@@ -186,10 +186,15 @@ export class EndpointsService {
 
 	/**
 	 * The endpoint's refused calls, newest first (`limit`, at most 1,000), and how many of the last
-	 * hour and why, for whoever may read the endpoint itself.
+	 * hour and why. They show callers' addresses and headers as stored requests do, so only to
+	 * whoever may read the endpoint and its stored requests.
 	 */
 	async refused(id: number, query: Query): Promise<{ data: RefusedEntry[]; meta: { last_hour: RefusedSummary } }> {
-		await this.read(id, { fields: ['id'] });
+		const endpoint = await this.read(id, { fields: ['collection'] });
+		const schema = await this.options.context.getSchema();
+		if (typeof endpoint.collection !== 'string' || !schema.collections[endpoint.collection]) throw new ForbiddenError();
+		// Throws ForbiddenError without read permission on the storage collection.
+		await this.items(endpoint.collection, schema).readByQuery({ fields: ['id'], limit: 1 });
 		const { refusals } = this.options.runtime;
 		const limit = Math.min(MAX_REFUSED, Math.max(1, Math.floor(toNumber(query.limit) ?? RECENT_REQUESTS)));
 		const [data, [lastHour]] = await Promise.all([refusals.list(id, { limit }), refusals.summary([id], Date.now() - HOUR_MS)]);
