@@ -150,9 +150,8 @@ export class ActivityService {
 	}
 }
 
-/** Refusals of these endpoints since `since` (none before the log's table exists). */
+/** Refusals of these endpoints since `since` (the log's table is made at startup). */
 async function refusedSince(knex: ExtensionContext['database'], endpoints: number[], since: number): Promise<{ at: number }[]> {
-	if (!(await knex.schema.hasTable(REFUSED_TABLE))) return [];
 	const rows: { at: unknown }[] = await knex(REFUSED_TABLE).select('at').whereIn('endpoint', endpoints).andWhere('at', '>=', since).andWhereNot('kind', 'handshake');
 	return rows.map((row) => ({ at: toNumber(row.at) ?? since }));
 }
