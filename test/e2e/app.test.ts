@@ -145,9 +145,12 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 		await drawer().getByText(/a space is not allowed/).waitFor();
 		await field('Suffix').locator('input').fill('shop/orders');
 		await expect(drawer().getByText(/a space is not allowed/).count()).resolves.toBe(0);
+		// New endpoints start in the shared inbox.
+		await expect.poll(() => drawer().locator('[data-test="storage-picker"] input').first().inputValue()).toBe(TEXTS.storageShared('inbound_requests'));
 		await page.screenshot({ path: join(SCREENSHOTS, 'incoming-drawer.png') });
 		await page.locator('[data-test="save"]').click();
 		await page.waitForURL(/\/admin\/webhooks\/incoming\/\d+/, { timeout: 15_000 });
+		expect((await api.get(`/webhooks/endpoints/${page.url().split('/').pop()}`)).body.data.collection).toBe('inbound_requests');
 
 		const url = `${info.url}/webhooks/in/shop/orders`;
 		await page.locator('[data-test="endpoint-url"]', { hasText: url }).waitFor();
@@ -377,6 +380,19 @@ describe.skipIf(!hasChromium)('the Directus app', () => {
 			await page.locator('.v-menu-content').waitFor({ state: 'hidden' });
 		};
 	}
+
+	it('creates an endpoint with a collection of its own when "Own collection" is picked instead of the shared inbox', async () => {
+		await visit('/admin/webhooks/incoming', 'Incoming');
+		await page.locator('[data-test="create-endpoint"]').click();
+		await field('Name').locator('input').fill('Billing events');
+		await field('Suffix').locator('input').fill('billing/events');
+		await drawer().locator('[data-test="storage-picker"]').locator('.v-select, .v-input').first().click();
+		await page.locator('.v-menu-content .v-list-item', { hasText: TEXTS.storageOwn }).first().click();
+		await page.locator('.v-menu-content').waitFor({ state: 'hidden' });
+		await page.locator('[data-test="save"]').click();
+		await page.waitForURL(/\/admin\/webhooks\/incoming\/\d+/, { timeout: 15_000 });
+		expect((await api.get(`/webhooks/endpoints/${page.url().split('/').pop()}`)).body.data.collection).toBe('inbound_billing_events');
+	});
 
 	it('picks what a webhook waits for in words: "File uploaded" and then "New user registered" fill the actions, collections and filter it is saved with', async () => {
 		const pick = await newWebhookDrawer('Sign-ups to the CRM', receiver.url('/sign-ups'));

@@ -11,3 +11,5 @@ export const NOT_WEBHOOK_SOURCES: readonly string[] = [OUTGOING_COLLECTION, DELI
 export const INBOUND_PATH = '/webhooks/in';
 /** Storage collections are named after the suffix with this prefix, e.g. `inbound_github_push`. */
 export const STORAGE_PREFIX = 'inbound_';
+/** The storage collection endpoints share by default (the app's "Shared inbox"): one collection for many endpoints. */
+export const SHARED_STORAGE_COLLECTION = 'inbound_requests';

@@ -51,7 +51,7 @@ export interface FieldMapping {
 /** Fields every storage collection has; mappings add their own beside them. */
 export const STORAGE_FIELDS = [
 	'id', 'endpoint', 'status', 'method', 'path', 'query', 'headers', 'body', 'body_text', 'raw_body',
-	'content_type', 'source_ip', 'received_at', 'verified', 'delivery_id', 'parse_error', 'response', 'replay_of',
+	'content_type', 'source_ip', 'received_at', 'verified', 'delivery_id', 'parse_error', 'response', 'replay_of', 'dedupe_key',
 ] as const;
 /** Statuses of a stored request: Flows or people may move it on once they have handled it. */
 export const STORED_REQUEST_STATUSES = ['received', 'processed', 'failed'] as const;

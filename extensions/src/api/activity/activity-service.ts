@@ -134,11 +134,12 @@ export class ActivityService {
 
 		if (input.webhook === undefined) {
 			for await (const endpointIds of this.visibleIdPages(ENDPOINTS_COLLECTION, toNumber(input.endpoint))) {
-				const collections: { collection: string }[] = await knex(ENDPOINTS_COLLECTION).select('collection').whereIn('id', endpointIds);
+				const collections: { collection: string }[] = await knex(ENDPOINTS_COLLECTION).distinct('collection').whereIn('id', endpointIds);
 				for (const row of await refusedSince(knex, endpointIds, since)) buckets[slot(row.at)]!.refused += 1;
 				for (const { collection } of collections) {
 					if (!collection || !this.options.schema.collections[collection]) continue;
-					const rows: { received_at: unknown }[] = await knex(collection).select('received_at').where('received_at', '>=', new Date(since));
+					// Storage may be shared with endpoints the caller does not see.
+					const rows: { received_at: unknown }[] = await knex(collection).select('received_at').whereIn('endpoint', endpointIds).andWhere('received_at', '>=', new Date(since));
 					for (const row of rows) {
 						const at = epochMs(row.received_at);
 						if (at !== null && at >= since) buckets[slot(at)]!.inbound += 1;

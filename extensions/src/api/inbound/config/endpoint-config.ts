@@ -2,7 +2,7 @@
 // /items and GraphQL, via filter hooks): validation, suffix and collection uniqueness, and
 // sealing of secrets. The storage collection follows the write (endpoint-changes).
 import type { Knex } from 'knex';
-import { ENDPOINTS_COLLECTION } from '../../../shared/collections';
+import { ENDPOINTS_COLLECTION, SHARED_STORAGE_COLLECTION } from '../../../shared/collections';
 import { ENDPOINT_DEFAULTS, MAX_MAPPINGS, STORAGE_FIELDS, collectionForSuffix, type AuthPreset, type FieldMapping } from '../../../shared/inbound-endpoint';
 import { validateEndpoint } from '../../../shared/validate-endpoint';
 import { MASK, type FieldError } from '../../../shared/webhook';
@@ -11,6 +11,7 @@ import { EndpointValidationError } from '../../lib/errors';
 import { assertUnderQuota, type Quota } from '../../lib/owner-quota';
 import type { DelegateCheck } from '../../outbound/config/delegate-check';
 import { SecretBox } from '../../lib/secret-box';
+import { DEDUPE_FIELD } from '../storage/storage-collection';
 import { generateEndpointSecret, openSecrets, sealSecrets, type StoredSecret } from './endpoint-secrets';
 
 type Payload = Record<string, unknown>;
@@ -61,7 +62,7 @@ export class EndpointConfig {
 		const used = await this.usedCollections(knex);
 		let collection = validPart(fields, 'collection', errors) ?? undefined;
 		if (collection !== undefined) {
-			const problem = collectionProblem(collection, used, schema, mayTakeOver);
+			const problem = collectionProblem(collection, used, schema, mayTakeOver, true);
 			if (problem !== null) errors.push({ field: 'collection', reason: problem });
 		} else if (suffix !== null) {
 			collection = freeCollectionName(collectionForSuffix(suffix), used, schema, mayTakeOver);
@@ -167,14 +168,41 @@ function mappedFieldsProblem(collection: string, mappings: FieldMapping[] | unde
 	const builtin = new Set<string>(STORAGE_FIELDS);
 	const existing = Object.keys(schema.collections[collection]?.fields ?? {}).filter((field) => !builtin.has(field));
 	const total = new Set([...existing, ...mappings.map((mapping) => mapping.field)]).size;
-	if (total <= MAX_MAPPINGS) return null;
+	if (total <= MAX_MAPPINGS) return mappedTypeProblem(collection, mappings, schema);
 	return `would give the storage collection "${collection}" ${total} mapped fields (it keeps ${existing.length} from earlier mappings); at most ${MAX_MAPPINGS}: reuse existing field names`;
 }
 
-/** Why a chosen collection cannot hold the endpoint's requests, or null. */
-function collectionProblem(collection: string, used: Set<string>, schema: SchemaOverview, mayTakeOver: boolean): string | null {
-	if (used.has(collection)) return `"${collection}" already stores another endpoint's requests`;
+// Types Directus reports alike for a column it made as the mapping's type (a timestamp on SQLite).
+const SAME_TYPES: Record<string, readonly string[]> = { timestamp: ['timestamp', 'dateTime'] };
+
+/**
+ * Why a mapping would write into a field the storage already has with another type (one made by an
+ * earlier mapping, or by another endpoint sharing the collection), or null: its values would not fit.
+ */
+function mappedTypeProblem(collection: string, mappings: FieldMapping[], schema: SchemaOverview): string | null {
+	const fields = schema.collections[collection]?.fields ?? {};
+	for (const mapping of mappings) {
+		const type = fields[mapping.field]?.type;
+		if (type === undefined || (SAME_TYPES[mapping.type] ?? [mapping.type]).includes(type)) continue;
+		return `"${mapping.field}" is already a ${type} field of "${collection}": map it as ${type} or choose another field name`;
+	}
+	return null;
+}
+
+/**
+ * Why a collection cannot hold the endpoint's requests, or null. A collection named on purpose
+ * (`chosen`) may be shared with other endpoints when it was made to be shared (it has `dedupe_key`);
+ * a name derived from the suffix never is.
+ */
+function collectionProblem(collection: string, used: Set<string>, schema: SchemaOverview, mayTakeOver: boolean, chosen = false): string | null {
 	const existing = schema.collections[collection];
+	if (used.has(collection)) {
+		if (!chosen) return `"${collection}" already stores another endpoint's requests`;
+		if (!existing?.fields[DEDUPE_FIELD]) return `"${collection}" stores another endpoint's requests and was made before storage could be shared; choose "${SHARED_STORAGE_COLLECTION}" or a new name`;
+		// Its rows, other endpoints' requests among them, would reach this endpoint's answers and Flows.
+		if (!mayTakeOver) return `"${collection}" already stores other endpoints' requests: only an admin may add an endpoint to it; choose a new name`;
+		return null;
+	}
 	if (existing && !STORAGE_MARKERS.every((field) => existing.fields[field])) return `"${collection}" already exists and is not a storage collection of incoming requests`;
 	if (existing && !mayTakeOver) return `"${collection}" already exists: only an admin may give an endpoint the requests stored there; choose a new name`;
 	return null;

@@ -201,12 +201,14 @@ export class EndpointsService {
 		return { data, meta: { last_hour: lastHour! } };
 	}
 
-	/** Recent stored requests, read with the caller's permissions on the storage collection. */
+	/** Recent stored requests of this endpoint (others may share its storage), read with the caller's permissions on the storage collection. */
 	async requests(id: number, query: Query): Promise<Item[]> {
 		const endpoint = await this.read(id, { fields: ['collection'] });
 		const schema = await this.options.context.getSchema();
 		if (typeof endpoint.collection !== 'string' || !schema.collections[endpoint.collection]) return [];
-		return this.items(endpoint.collection, schema).readByQuery({ sort: ['-id'], limit: RECENT_REQUESTS, ...query });
+		const own = { endpoint: { _eq: id } };
+		const filter = query.filter && typeof query.filter === 'object' ? { _and: [own, query.filter] } : own;
+		return this.items(endpoint.collection, schema).readByQuery({ sort: ['-id'], limit: RECENT_REQUESTS, ...query, filter } as Query);
 	}
 }
 

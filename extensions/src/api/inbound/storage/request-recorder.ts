@@ -5,7 +5,8 @@
 // waits briefly for the callers just answered to come back (see group-gathering).
 // A group is Directus's own ItemsService.createMany, so each row gets the same processing and
 // events as a row written in the Data Studio; its rows' writes overlap (see pipelined-items).
-// A redelivery is caught by the unique index on delivery_id and answered from the original row.
+// A redelivery is caught by the unique index on dedupe_key (endpoint and delivery id; delivery_id in
+// storage made before storage could be shared) and answered from the original row.
 // A collection with a blocking Flow on its create event is written one request at a time and the
 // row read back, so the answer shows what the Flow changed; a Flow's rejection is its own error.
 import { isDirectusError } from '@directus/errors';
@@ -16,7 +17,7 @@ import { gatherDelay } from './group-gathering';
 import { pipelinedItemsService } from './pipelined-items';
 import type { BlockingFlows } from './blocking-flows';
 import { flowRejection } from './flow-rejection';
-import { ensureStorage, storageChanges, storesResponse, type StorageTarget } from './storage-collection';
+import { DEDUPE_FIELD, ensureStorage, storageChanges, storesResponse, type StorageTarget } from './storage-collection';
 
 type Row = Record<string, unknown>;
 
@@ -146,7 +147,7 @@ export class RequestRecorder {
 
 	private async writeGroup(collection: string, schema: SchemaOverview, group: Pending[]): Promise<void> {
 		const items = this.items(collection, schema);
-		const ids = group.map((pending) => pending.row.delivery_id).filter((id) => id !== null && id !== undefined);
+		const ids = group.map((pending) => pending.row.dedupe_key ?? pending.row.delivery_id).filter((id) => id !== null && id !== undefined);
 		// A group holding one delivery id twice would fail as a whole: those go one by one.
 		if (group.length > 1 && new Set(ids).size === ids.length) {
 			try {
@@ -160,7 +161,7 @@ export class RequestRecorder {
 		}
 		for (const pending of group) {
 			try {
-				pending.resolve(await this.writeOne(items, pending.row));
+				pending.resolve(await this.writeOne(items, schema, pending.row));
 			} catch (error) {
 				pending.reject(error);
 			}
@@ -171,13 +172,13 @@ export class RequestRecorder {
 	private async recordAlone(target: StorageTarget, row: Row): Promise<Recorded> {
 		const schema = await this.schemaWith(target);
 		const items = this.items(target.collection, schema);
-		const recorded = await this.writeOne(items, row);
+		const recorded = await this.writeOne(items, schema, row);
 		if (recorded.duplicate) return recorded;
 		const stored = (await items.readByQuery({ filter: { id: { _eq: recorded.item.id } }, limit: 1 }))[0];
 		return stored ? { item: stored as Row, duplicate: false, readBack: true } : recorded;
 	}
 
-	private async writeOne(items: ReturnType<RequestRecorder['items']>, row: Row): Promise<Recorded> {
+	private async writeOne(items: ReturnType<RequestRecorder['items']>, schema: SchemaOverview, row: Row): Promise<Recorded> {
 		try {
 			const id = await items.createOne(given(row));
 			return { item: { ...row, id }, duplicate: false };
@@ -185,7 +186,9 @@ export class RequestRecorder {
 			const rejection = flowRejection(error);
 			if (rejection !== null) throw new FlowRejection(rejection);
 			if (row.delivery_id === null || row.delivery_id === undefined || !isDirectusError(error, 'RECORD_NOT_UNIQUE')) throw error;
-			const [original] = await items.readByQuery({ filter: { delivery_id: { _eq: row.delivery_id } }, limit: 1 });
+			// Shared storage keys redeliveries per endpoint; storage made before, by delivery id alone.
+			const filter = schema.collections[items.collection]?.fields[DEDUPE_FIELD] ? { [DEDUPE_FIELD]: { _eq: row.dedupe_key } } : { delivery_id: { _eq: row.delivery_id } };
+			const [original] = await items.readByQuery({ filter, limit: 1 });
 			if (!original) throw error;
 			return { item: original as Row, duplicate: true };
 		}

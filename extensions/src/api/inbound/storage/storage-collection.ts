@@ -1,9 +1,10 @@
-// The collection an endpoint stores its accepted requests in: created with the endpoint, in the
-// Webhooks folder, an ordinary collection so Flows, permissions and the Data Studio work on it.
-// Mapped fields are added when mappings are added. Dropped implicitly only when its endpoint is
-// deleted and it never stored a request.
+// The collection endpoints store their accepted requests in: created with the first endpoint that
+// names it, in the Webhooks folder, an ordinary collection so Flows, permissions and the Data Studio
+// work on it. Several endpoints may share one (the shared inbox, `inbound_requests`): each row names
+// its endpoint, and redeliveries are caught per endpoint. Mapped fields are added when mappings are
+// added. Dropped implicitly only when no endpoint uses it and it never stored a request.
 import type { Knex } from 'knex';
-import { ENDPOINTS_COLLECTION, GROUP_COLLECTION } from '../../../shared/collections';
+import { ENDPOINTS_COLLECTION, GROUP_COLLECTION, SHARED_STORAGE_COLLECTION } from '../../../shared/collections';
 import { STORED_REQUEST_STATUSES, type FieldMapping } from '../../../shared/inbound-endpoint';
 import { SYSTEM_ACCOUNTABILITY, type ExtensionContext } from '../../context';
 import type { CollectionDefinition, FieldDefinition } from '../../schema/definition';
@@ -17,15 +18,25 @@ export interface StorageTarget {
 	fieldMappings: FieldMapping[];
 }
 
+export const DEDUPE_FIELD = 'dedupe_key';
+// An endpoint id, a colon and a delivery id of at most 255 characters.
+const MAX_DEDUPE_KEY = 300;
+
 const json = (name: string, note: string, sort: number) =>
 	field(name, 'json', { special: ['cast-json'], interface: 'input-code', options: { language: 'json' }, readonly: true, note, sort });
 const readonly = (name: string, type: FieldDefinition['type'], sort: number, meta: Record<string, unknown> = {}, schema: Record<string, unknown> = {}) =>
 	field(name, type, { interface: 'input', readonly: true, width: 'half', sort, ...meta }, schema);
 
-export function storageDefinition(target: StorageTarget): CollectionDefinition {
+/**
+ * `shareable`: storage made by this version, which several endpoints may share: a redelivery is
+ * caught per endpoint (`dedupe_key`, unique: endpoint and delivery id) and `delivery_id` is only
+ * indexed. Storage made before keeps its unique `delivery_id` and stays one endpoint's.
+ */
+export function storageDefinition(target: StorageTarget, shareable = true): CollectionDefinition {
+	const shared = target.collection === SHARED_STORAGE_COLLECTION;
 	const base: FieldDefinition[] = [
 		{ field: 'id', type: 'integer', meta: { hidden: true, readonly: true, interface: 'input' }, schema: { is_primary_key: true, has_auto_increment: true } },
-		readonly('endpoint', 'integer', 1, { hidden: true, note: 'Incoming endpoint id' }),
+		readonly('endpoint', 'integer', 1, { hidden: !shared, note: 'Incoming endpoint id' }, { is_indexed: true }),
 		field(
 			'status',
 			'string',
@@ -38,7 +49,7 @@ export function storageDefinition(target: StorageTarget): CollectionDefinition {
 		readonly('content_type', 'string', 6, {}, { max_length: 255 }),
 		readonly('source_ip', 'string', 7, {}, { max_length: 64 }),
 		readonly('verified', 'boolean', 8, { special: ['cast-boolean'], interface: 'boolean', note: 'The caller passed the endpoint\'s authentication' }, { default_value: false }),
-		readonly('delivery_id', 'string', 9, { note: 'Provider delivery id: a redelivery with the same id is not stored twice' }, { max_length: 255, is_unique: true }),
+		readonly('delivery_id', 'string', 9, { note: 'Provider delivery id: a redelivery with the same id is not stored twice' }, { max_length: 255, ...(shareable ? { is_indexed: true } : { is_unique: true }) }),
 		json('query', 'URL query parameters', 10),
 		json('headers', 'Request headers; credentials and signatures redacted', 11),
 		json('body', 'The body as data: JSON, or form and multipart fields', 12),
@@ -46,6 +57,7 @@ export function storageDefinition(target: StorageTarget): CollectionDefinition {
 		field('raw_body', 'text', { interface: 'input-code', readonly: true, hidden: true, sort: 14, note: 'Exact bytes received (UTF-8, or base64: prefix), kept for signed requests' }),
 		field('parse_error', 'text', { interface: 'input', readonly: true, sort: 15, note: 'Why the body could not be read as its content type says' }),
 	];
+	if (shareable) base.push(field(DEDUPE_FIELD, 'string', { hidden: true, readonly: true, sort: 18, note: 'Endpoint and delivery id: one row per redelivered request and endpoint' }, { max_length: MAX_DEDUPE_KEY, is_unique: true }));
 	// As `response`: a mapping of that name from before keeps it.
 	if (!target.fieldMappings.some((mapping) => mapping.field === 'replay_of')) {
 		base.push(readonly('replay_of', 'integer', 17, { note: 'A replay: the stored request this row copies, stored again so its Flows run again' }));
@@ -60,8 +72,8 @@ export function storageDefinition(target: StorageTarget): CollectionDefinition {
 		schema: {},
 		meta: {
 			icon: 'move_to_inbox',
-			note: `Requests received by the incoming endpoint "${target.name}" (${target.suffix})`,
-			...names(`Request: ${target.name}`, `Inbound: ${target.name}`),
+			note: shared ? 'Requests received by incoming endpoints that share this inbox (field endpoint)' : `Requests received by the incoming endpoint "${target.name}" (${target.suffix})`,
+			...(shared ? names('Inbound request', 'Inbound requests') : names(`Request: ${target.name}`, `Inbound: ${target.name}`)),
 			group: GROUP_COLLECTION,
 			sort: 10,
 			display_template: '{{method}} {{received_at}}',
@@ -74,6 +86,12 @@ export function storageDefinition(target: StorageTarget): CollectionDefinition {
 		},
 		fields: [...base, ...mapped],
 	};
+}
+
+/** True for storage this version makes or made (with `dedupe_key`), false for storage made before it. */
+export async function isShareable(knex: Knex, collection: string): Promise<boolean> {
+	if (!(await knex.schema.hasTable(collection))) return true;
+	return knex.schema.hasColumn(collection, DEDUPE_FIELD);
 }
 
 /** Whether the storage keeps the answer sent for each request with a delivery id (field `response`). */
@@ -102,7 +120,8 @@ let changes = 0;
  * and PostgreSQL's schema lock serialises it. What was created or added; null when complete already.
  */
 export async function ensureStorage(context: ExtensionContext, target: StorageTarget, options: { onlyIfIncomplete?: boolean; knex?: Knex } = {}): Promise<InstallReport | null> {
-	const installer = new SchemaInstaller(context, [storageDefinition(target)], { moduleBar: false, knex: options.knex });
+	const shareable = await isShareable(options.knex ?? context.database, target.collection);
+	const installer = new SchemaInstaller(context, [storageDefinition(target, shareable)], { moduleBar: false, knex: options.knex });
 	if (options.onlyIfIncomplete && (await installer.isComplete())) return null;
 	const run = options.knex ? installer.install() : queue.then(() => installer.install());
 	if (!options.knex) queue = run.catch(() => undefined);
@@ -127,8 +146,9 @@ export async function storageChanged(context: ExtensionContext, options: { clear
 }
 
 /**
- * Drops storage collections, one schema change at a time like ensureStorage. With `onlyUnused`,
- * only those no endpoint uses and without a single row: history is never dropped implicitly.
+ * Drops storage collections no endpoint uses (one shared with an endpoint that remains stays, its
+ * rows too), one schema change at a time like ensureStorage. With `onlyUnused`, only those without
+ * a single row: history is never dropped implicitly.
  */
 export async function dropStorage(context: ExtensionContext, collections: string[], options: { onlyUnused?: boolean } = {}): Promise<void> {
 	if (collections.length === 0) return;
@@ -137,7 +157,8 @@ export async function dropStorage(context: ExtensionContext, collections: string
 		for (const collection of collections) {
 			const schema = await context.getSchema({ database: knex, bypassCache: true });
 			if (!schema.collections[collection]) continue;
-			if (options.onlyUnused && ((await knex(ENDPOINTS_COLLECTION).first('id').where({ collection })) || (await knex(collection).first('id')))) continue;
+			if (await knex(ENDPOINTS_COLLECTION).first('id').where({ collection })) continue;
+			if (options.onlyUnused && (await knex(collection).first('id'))) continue;
 			await new context.services.CollectionsService({ knex, schema, accountability: null }).deleteOne(collection);
 			changes += 1;
 		}

@@ -65,6 +65,8 @@ export function storedRequest(parts: RequestParts): StoredRequest {
 		source_ip: parts.ip?.slice(0, MAX_IP) ?? null,
 		verified: parts.verified,
 		delivery_id: deliveryId,
+		// Storage made before shared storage has no such field: Directus leaves it out there.
+		dedupe_key: dedupeKey(parts.endpointId, deliveryId),
 		query,
 		headers,
 		body,
@@ -85,6 +87,11 @@ export function storedRequest(parts: RequestParts): StoredRequest {
 		received_at: row.received_at,
 	};
 	return { row, request };
+}
+
+/** The unique per-endpoint key of a request with a delivery id (storage shared by endpoints). */
+export function dedupeKey(endpointId: number, deliveryId: string | null): string | null {
+	return deliveryId === null ? null : `${endpointId}:${deliveryId}`;
 }
 
 function redactQuery(query: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
