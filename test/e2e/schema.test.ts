@@ -5,11 +5,14 @@ import { ApiClient } from '../harness/client.ts';
 import { connect, isServerReachable, type DatabaseTarget } from '../harness/databases.ts';
 import { createCluster, type Cluster, type ServerKind } from '../harness/cluster.ts';
 import { DirectusProcess } from '../harness/directus.ts';
+import { LOG_TABLES, rewindLogToCollections } from '../harness/legacy-schema.ts';
 import { artifactsDir } from '../harness/stack.ts';
 
 const info = inject('directus');
 const api = new ApiClient(info.url, info.token);
-const OURS = ['webhooks', 'webhooks_attempts', 'webhooks_deliveries', 'webhooks_outgoing'];
+/** Directus collections (directus_collections rows), and the delivery log's tables, which have none. */
+const COLLECTIONS = ['webhooks', 'webhooks_outgoing'];
+const OURS = [...COLLECTIONS, ...LOG_TABLES];
 
 /** What the installer writes, read straight from the database. */
 async function snapshot(target: DatabaseTarget) {
@@ -42,6 +45,17 @@ describe('schema installed on startup', () => {
 		expect(outgoing.body.data.meta.group).toBe('webhooks');
 		expect(outgoing.body.data.meta.translations).toContainEqual(expect.objectContaining({ language: 'en-US', translation: 'Outgoing webhooks' }));
 		expect(outgoing.body.data.schema.name).toBe('webhooks_outgoing');
+	});
+
+	it('keeps the delivery log in tables Directus lists as database only: no collection meta, but their fields with interfaces', async () => {
+		for (const table of LOG_TABLES) {
+			const collection = await api.get(`/collections/${table}`);
+			expect(collection.status).toBe(200);
+			expect(collection.body.data.meta, table).toBeNull();
+			expect(collection.body.data.schema.name).toBe(table);
+		}
+		const fields = await api.get('/fields/webhooks_attempts');
+		expect(fields.body.data.find((field: any) => field.field === 'request_headers')).toMatchObject({ type: 'json', meta: { special: ['cast-json'], readonly: true } });
 	});
 
 	it('gives the config collection the fields of the Directus webhook object, with interfaces and notes', async () => {
@@ -130,11 +144,11 @@ describe.skipIf(!reachable)(`two instances starting together on ${concurrentKind
 		await cluster?.stop();
 	});
 
-	it('ends with one schema and no error', async () => {
-		await cluster!.start();
-
+	/** One schema (each field row once, the module bar entry once), and no error in any instance's log. */
+	async function expectOneSchema(): Promise<void> {
 		const state = await snapshot(target);
-		expect(state.collections.map((row: any) => row.collection)).toEqual(OURS);
+		expect(state.collections.map((row: any) => row.collection)).toEqual(COLLECTIONS);
+		for (const table of LOG_TABLES) expect(state.fields.some((row: any) => row.collection === table && row.field === 'id'), table).toBe(true);
 		const perField = new Map<string, number>();
 		for (const row of state.fields) perField.set(`${row.collection}.${row.field}`, (perField.get(`${row.collection}.${row.field}`) ?? 0) + 1);
 		expect([...perField.values()].every((count) => count === 1)).toBe(true);
@@ -148,7 +162,34 @@ describe.skipIf(!reachable)(`two instances starting together on ${concurrentKind
 			expect((await client.get('/collections/webhooks_outgoing')).status).toBe(200);
 			expect(errorLines(instance.options.logFile!)).toEqual([]);
 		}
-		const installed = instances.filter((instance) => readFileSync(instance.options.logFile!, 'utf8').includes('[webhooks] schema installed'));
-		expect(installed).toHaveLength(1);
+	}
+
+	/** What each "schema installed" line of any instance's log reports, oldest first (a log keeps every start of its instance). */
+	const installs = () =>
+		instances
+			.flatMap((instance) => readFileSync(instance.options.logFile!, 'utf8').split('\n').filter((line) => line.includes('[webhooks] schema installed')))
+			.map((line) => JSON.parse(line) as { time: number; webhooks: unknown })
+			.sort((a, b) => a.time - b.time)
+			.map((entry) => entry.webhooks);
+
+	it('ends with one schema and no error', async () => {
+		await cluster!.start();
+		await expectOneSchema();
+		expect(installs()).toHaveLength(1);
+	});
+
+	it('upgrading both at once from an install whose delivery log was two collections: one removes their rows, the other finds nothing to do', async () => {
+		await Promise.all(instances.map((instance) => instance.stop()));
+		const db = connect(target);
+		try {
+			await rewindLogToCollections(db);
+		} finally {
+			await db.destroy();
+		}
+		await cluster!.start();
+		await expectOneSchema();
+		const [, upgrade, ...more] = installs();
+		expect(more).toEqual([]);
+		expect(upgrade).toEqual({ createdCollections: [], addedFields: [], unmanagedCollections: ['webhooks_deliveries', 'webhooks_attempts'], moduleBarUpdated: false });
 	});
 });

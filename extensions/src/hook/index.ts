@@ -11,7 +11,7 @@ import { beforePromote, onPromote } from '../api/outbound/capture/promote-handle
 import type { Accountability } from '../api/context';
 import { useRuntime } from '../api/runtime';
 import { beforeDatabaseCloses } from '../api/db/shutdown';
-import { SchemaInstaller } from '../api/schema/schema-installer';
+import { SchemaInstaller, changedSchema } from '../api/schema/schema-installer';
 import { RefusedLog } from '../api/inbound/refusals/refused-log';
 import { METRICS_PATH, metricsTokenMiddleware } from '../api/metrics/metrics-controller';
 
@@ -22,7 +22,7 @@ export default defineHook(({ init, action, filter, schedule }, context) => {
 	init('app.before', async () => {
 		try {
 			const report = await new SchemaInstaller(context).install();
-			if (report.createdCollections.length + report.addedFields.length > 0 || report.moduleBarUpdated) {
+			if (changedSchema(report)) {
 				context.logger.info({ webhooks: report }, '[webhooks] schema installed');
 			}
 			await RefusedLog.ensureTable(context.database);

@@ -1,5 +1,7 @@
-// The collections this extension owns. The installer creates what is missing and adds
-// missing fields to existing collections, so later versions extend this list in place.
+// The collections and tables this extension owns. The installer creates what is missing and adds
+// missing fields to existing ones, so later versions extend this list in place. The delivery log
+// (deliveries, attempts) is tables without a Directus collection (`meta: null`): Directus 12's
+// licence counts collections, and the log is read only through /webhooks/:id/deliveries anyway.
 import { PAYLOAD_MODES, WEBHOOK_ACTIONS, WEBHOOK_METHODS } from '../../shared/webhook';
 import { ACTION_LABELS } from '../../shared/webhook-actions';
 import { PRESETS, WEBHOOK_PRESETS } from '../../shared/webhook-presets';
@@ -15,7 +17,7 @@ const group: CollectionDefinition = {
 	meta: {
 		icon: 'webhook',
 		color: '#6644FF',
-		note: 'Managed webhooks: outgoing webhooks, their deliveries, and incoming endpoints',
+		note: 'Managed webhooks: outgoing webhooks and incoming endpoints',
 		collapse: 'open',
 		sort: 100,
 	},
@@ -330,19 +332,12 @@ const outgoing: CollectionDefinition = {
 const readonlyField = (name: string, type: FieldType, meta: Record<string, unknown> = {}, schema: Record<string, unknown> = {}) =>
 	field(name, type, { interface: 'input', readonly: true, width: 'half', ...meta }, schema);
 
-// The outbox: one row per webhook and event, written before anything is sent.
+// The outbox: one row per webhook and event, written before anything is sent. A table without a
+// collection row (installed as one by earlier versions: the installer removes that row).
 const deliveries: CollectionDefinition = {
 	collection: DELIVERIES_COLLECTION,
 	schema: {},
-	meta: {
-		icon: 'outbox',
-		note: 'Outgoing deliveries (the outbox): one per webhook and event, with its retry state',
-		...names('Delivery', 'Deliveries'),
-		group: GROUP_COLLECTION,
-		sort: 2,
-		display_template: '{{event}} #{{item_key}}',
-		accountability: null,
-	},
+	meta: null,
 	fields: [
 		primaryKey(),
 		readonlyField('webhook', 'integer', { note: 'Outgoing webhook id' }, { is_indexed: true }),
@@ -382,18 +377,11 @@ const deliveries: CollectionDefinition = {
 	],
 };
 
+// Every HTTP attempt of every delivery: request, response, duration, error. A table like deliveries.
 const attempts: CollectionDefinition = {
 	collection: ATTEMPTS_COLLECTION,
 	schema: {},
-	meta: {
-		icon: 'history',
-		note: 'Every HTTP attempt of every delivery: request, response, duration, error',
-		...names('Delivery attempt', 'Delivery attempts'),
-		group: GROUP_COLLECTION,
-		sort: 3,
-		display_template: '#{{attempt}} {{response_status}}',
-		accountability: null,
-	},
+	meta: null,
 	fields: [
 		primaryKey(),
 		readonlyField('delivery', 'integer', {}, { is_indexed: true }),

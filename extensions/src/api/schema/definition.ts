@@ -14,7 +14,12 @@ export interface FieldDefinition {
 
 export interface CollectionDefinition {
 	collection: string;
-	meta: Record<string, unknown>;
+	/**
+	 * null for a table the extension owns without a Directus collection (no directus_collections
+	 * row: "database only" in the Data Studio), which Directus 12's licence does not count. Its
+	 * fields still have their directus_fields rows, so ItemsService reads them as typed.
+	 */
+	meta: Record<string, unknown> | null;
 	/** null for a folder (a collection without a table). */
 	schema: Record<string, unknown> | null;
 	fields: FieldDefinition[];
