@@ -140,8 +140,4 @@ describe('upgrading an install whose delivery log was two collections', () => {
 	});
 });
 
-// Inbound storage (one shared storage collection for every endpoint) comes with its own check here:
-// an install with two incoming endpoints counts at most 3 collections.
-describe('incoming endpoints against the licence limit', () => {
-	it.todo('an install with two incoming endpoints counts at most 3 collections');
-});
+// Two incoming endpoints sharing the inbox (at most 3 counted in all): inbound-shared-storage.test.
