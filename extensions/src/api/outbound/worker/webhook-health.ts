@@ -56,7 +56,11 @@ export class WebhookHealthTracker implements WebhookHealth {
 
 	async failed(webhook: RegisteredWebhook, failure: Failure): Promise<void> {
 		const { at } = failure;
-		if (webhook.failingSince === null) {
+		// Read once: a success recorded while this waits on the database clears the webhook's state,
+		// and this failure's run must not then start at 0 (it would disable the webhook at once).
+		let since = webhook.failingSince;
+		if (since === null) {
+			since = at;
 			webhook.failingSince = at;
 			this.forget(webhook.id);
 			const changed = await this.knex(OUTGOING_COLLECTION).where({ id: webhook.id }).whereNull('failing_since').update({ failing_since: at });
@@ -71,7 +75,6 @@ export class WebhookHealthTracker implements WebhookHealth {
 				});
 			}
 		}
-		const since = webhook.failingSince;
 		if (failure.final) await this.deliveryExhausted(webhook, failure, since);
 		if (at - since >= this.disableAfterMs) {
 			const days = Math.round((this.disableAfterMs / DAY_MS) * 10) / 10;
