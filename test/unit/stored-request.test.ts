@@ -39,6 +39,8 @@ describe('storedRequest: the row', () => {
 			source_ip: '203.0.113.9',
 			verified: true,
 			delivery_id: 'delivery-1',
+			// Redeliveries are caught per endpoint where storage is shared.
+			dedupe_key: '3:delivery-1',
 			query: { page: '2' },
 			headers: { 'content-type': 'application/json', 'x-request-id': 'req-1' },
 			body: { id: 7, name: 'Ada' },
