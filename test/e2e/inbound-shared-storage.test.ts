@@ -4,7 +4,7 @@
 // the collection stays while any endpoint uses it. Against Directus 12's licence, the extension
 // then counts at most three collections with two endpoints.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, type TestContext } from 'vitest';
 import { ApiClient } from '../harness/client.ts';
 import { createDelegate, ok, type Delegate } from '../harness/delegate.ts';
 
@@ -20,6 +20,7 @@ interface Endpoint {
 	id: number;
 	url: string;
 	collection: string;
+	secret?: string;
 }
 
 async function createEndpoint(name: string, overrides: Record<string, unknown> = {}): Promise<Endpoint> {
@@ -173,6 +174,36 @@ describe('who may share a collection', () => {
 		// It keeps working for its own endpoint, redeliveries caught by delivery id as before.
 		const first = await fetch(older.url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'x-webhook-id': 'evt_old' } });
 		expect(first.status).toBe(200);
+	});
+});
+
+describe('row rules in the shared inbox', () => {
+	it("a role whose row rule leaves out an endpoint's requests reads neither them nor its refused calls", async (context: TestContext) => {
+		const seen = await createEndpoint('seen');
+		const hidden = await createEndpoint('hidden', { auth: 'api_key', auth_config: { header: 'X-Key' } });
+		const quiet = await createEndpoint('quiet');
+		expect((await post(seen.url, { visible: true })).status).toBe(200);
+		expect((await fetch(hidden.url, { method: 'POST', body: '{"private":1}', headers: { 'content-type': 'application/json', 'x-key': hidden.secret! } })).status).toBe(200);
+		expect((await fetch(hidden.url, { method: 'POST', body: '{}', headers: { 'x-key': 'wrong' } })).status).toBe(401);
+		const rule = await api.post('/permissions', { policy: delegate.policy, collection: SHARED, action: 'read', fields: ['*'], permissions: { endpoint: { _eq: seen.id } } });
+		if (rule.status === 403 && rule.body.errors?.[0]?.extensions?.code === 'RESOURCE_RESTRICTED') {
+			context.skip('this Directus refuses custom row rules without a licence (403 RESOURCE_RESTRICTED); Directus 11 runs this test');
+		}
+		expect(rule.status, JSON.stringify(rule.body)).toBe(200);
+		try {
+			expect(((await ok(asDelegate.get(`/webhooks/endpoints/${seen.id}/requests`))) as { body: unknown }[]).map((row) => row.body)).toEqual([{ visible: true }]);
+			expect((await asDelegate.get(`/webhooks/endpoints/${seen.id}/refused`)).status).toBe(200);
+			expect(await ok(asDelegate.get(`/webhooks/endpoints/${hidden.id}/requests`))).toEqual([]);
+			// Its refused calls show callers' addresses and headers: no more than its stored requests would.
+			const refused = await asDelegate.get(`/webhooks/endpoints/${hidden.id}/refused`);
+			expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+			// Nothing stored yet for this one: the rule shows in the other endpoints' rows it hides.
+			expect((await asDelegate.get(`/webhooks/endpoints/${quiet.id}/refused`)).status).toBe(403);
+		} finally {
+			await api.delete(`/permissions/${rule.body.data.id}`);
+		}
+		// An admin reads them all.
+		expect((await api.get(`/webhooks/endpoints/${hidden.id}/refused`)).status).toBe(200);
 	});
 });
 

@@ -187,7 +187,7 @@ export class EndpointsService {
 	/**
 	 * The endpoint's refused calls, newest first (`limit`, at most 1,000), and how many of the last
 	 * hour and why. They show callers' addresses and headers as stored requests do, so only to
-	 * whoever may read the endpoint and its stored requests.
+	 * whoever may read the endpoint and its stored requests (all of them, in shared storage).
 	 */
 	async refused(id: number, query: Query): Promise<{ data: RefusedEntry[]; meta: { last_hour: RefusedSummary } }> {
 		const endpoint = await this.read(id, { fields: ['collection'] });
@@ -195,10 +195,29 @@ export class EndpointsService {
 		if (typeof endpoint.collection !== 'string' || !schema.collections[endpoint.collection]) throw new ForbiddenError();
 		// Throws ForbiddenError without read permission on the storage collection.
 		await this.items(endpoint.collection, schema).readByQuery({ fields: ['id'], limit: 1 });
+		if (!(await this.readsAllRequestsOf(id, endpoint.collection, schema))) throw new ForbiddenError();
 		const { refusals } = this.options.runtime;
 		const limit = Math.min(MAX_REFUSED, Math.max(1, Math.floor(toNumber(query.limit) ?? RECENT_REQUESTS)));
 		const [data, [lastHour]] = await Promise.all([refusals.list(id, { limit }), refusals.summary([id], Date.now() - HOUR_MS)]);
 		return { data, meta: { last_hour: lastHour! } };
+	}
+
+	/**
+	 * In storage other endpoints share, whether a non-admin's row rules leave them every stored
+	 * request of this endpoint (all of the collection's rows while it has none yet). Directus cannot
+	 * be asked about rows that do not exist: a rule is seen by the rows it hides.
+	 */
+	private async readsAllRequestsOf(id: number, collection: string, schema: SchemaOverview): Promise<boolean> {
+		const { context, accountability } = this.options;
+		if (!accountability || accountability.admin) return true;
+		if (!(await context.database(ENDPOINTS_COLLECTION).first('id').where({ collection }).whereNot({ id }))) return true;
+		const system = new context.services.ItemsService(collection, { knex: context.database, schema, accountability: null });
+		const count = async (items: { readByQuery(query: Query): Promise<Item[]> }, filter?: Query) =>
+			toNumber((await items.readByQuery({ aggregate: { count: ['*'] }, ...(filter ? { filter } : {}) }))[0]?.count) ?? 0;
+		const own = { endpoint: { _eq: id } };
+		const stored = await count(system, own);
+		if (stored > 0) return (await count(this.items(collection, schema), own)) === stored;
+		return (await count(this.items(collection, schema))) === (await count(system));
 	}
 
 	/** Recent stored requests of this endpoint (others may share its storage), read with the caller's permissions on the storage collection. */
