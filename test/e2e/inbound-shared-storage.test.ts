@@ -101,6 +101,19 @@ describe('the shared inbox', () => {
 		]);
 	});
 
+	it('replays a stored request that had a delivery id: the copy is a new row without it, and the same delivery again is still a duplicate', async () => {
+		const stripe = await createEndpoint('replayed');
+		const delivery = `evt_${randomBytes(4).toString('hex')}`;
+		expect((await post(stripe.url, { paid: true }, delivery)).status).toBe(200);
+		const [original] = (await rowsOf(SHARED)).filter((row) => row.delivery_id === delivery);
+		const replay = await api.post(`/webhooks/endpoints/${stripe.id}/requests/${original!.id}/replay`, {});
+		expect(replay.status, JSON.stringify(replay.body)).toBe(200);
+		expect(replay.body.data).toMatchObject({ endpoint: stripe.id, replay_of: original!.id, delivery_id: null, dedupe_key: null, body: { paid: true } });
+		const again = await post(stripe.url, { paid: true }, delivery);
+		expect(again.headers.get('x-webhook-duplicate')).toBe('true');
+		expect((await rowsOf(SHARED)).filter((row) => row.endpoint === stripe.id)).toHaveLength(2);
+	});
+
 	it('adds a mapped field as a nullable field the other endpoints leave empty, and refuses the same name with another type', async () => {
 		const shop = await createEndpoint('shop', { field_mappings: [{ path: 'body.total', field: `${TAG}_total`, type: 'integer' }] });
 		const blog = await createEndpoint('blog');

@@ -178,8 +178,8 @@ export class EndpointsService {
 		// All of it, as stored (the caller's read may leave fields out): they may create it all or nothing.
 		const original: Item = await new context.services.ItemsService(target.collection, { knex: context.database, schema, accountability: null }).readOne(requestId);
 		if (Number(original.endpoint) !== id) throw new ForbiddenError();
-		// A new row: no delivery id (unique to the original) and no kept answer.
-		const { id: _id, delivery_id: _deliveryId, response: _response, ...copy } = original;
+		// A new row: no delivery id nor its per-endpoint key (unique to the original), no kept answer.
+		const { id: _id, delivery_id: _deliveryId, dedupe_key: _dedupeKey, response: _response, ...copy } = original;
 		const key = await this.items(target.collection, schema).createOne({ ...copy, status: STORED_REQUEST_STATUSES[0], received_at: new Date().toISOString(), replay_of: requestId });
 		return this.items(target.collection, schema).readOne(key);
 	}
